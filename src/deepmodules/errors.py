@@ -1,0 +1,15 @@
+"""One-line, actionable errors for bad input."""
+
+from __future__ import annotations
+
+import os
+
+
+class InputError(Exception):
+    """Bad input: the message names the file or key, the problem and the fix, on one line."""
+
+    def __init__(self, where: str | os.PathLike, problem: str, fix: str):
+        self.where = str(where)
+        self.problem = problem
+        self.fix = fix
+        super().__init__(f"{self.where}: {problem}. Fix: {fix}")
