@@ -1,0 +1,31 @@
+# Disease modules from the compressed space of a deep autoencoder (Dwivedi et al., Nat Commun 2020).
+# `snakemake --cores N` runs the embedded demo; `--configfile config/paper.yaml` runs the paper.
+from snakemake.utils import min_version
+
+min_version("9.0")
+
+
+configfile: "config/config.yaml"
+
+
+report: "workflow/report/workflow.rst"
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/simulate.smk"
+include: "workflow/rules/download.smk"
+include: "workflow/rules/normalize.smk"
+include: "workflow/rules/train.smk"
+include: "workflow/rules/reconstruction.smk"
+include: "workflow/rules/lightup.smk"
+include: "workflow/rules/ppi.smk"
+include: "workflow/rules/reverse_training.smk"
+include: "workflow/rules/gwas.smk"
+include: "workflow/rules/clustering.smk"
+include: "workflow/rules/figures.smk"
+
+
+rule all:
+    input:
+        all_targets(),
+    default_target: True

@@ -1,0 +1,117 @@
+"""Clustering of samples in autoencoder space against gene space.
+
+The paper ("Functionally similar samples colocalized in the third layer", Fig. 4) projects each
+hidden layer's sample representation, and the full gene-space expression as a reference, on its
+first two principal components, computes the silhouette index of every cell type and disease group
+there, and counts the groups whose silhouette in a layer exceeds the gene-space one by at least
+0.1, with a binomial test.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+from sklearn.decomposition import PCA
+from sklearn.metrics import silhouette_samples
+
+from deepmodules.errors import InputError
+
+
+def pca_coordinates(x: np.ndarray, n_components: int = 2, seed: int = 0) -> np.ndarray:
+    """Scores of the samples (rows of x) on the first principal components of the centered data.
+
+    x = U S V^T after centering each feature; the coordinates are U S restricted to the first
+    `n_components` columns (component signs as fixed by scikit-learn).
+    """
+    x = np.asarray(x, dtype=float)
+    if x.ndim != 2 or min(x.shape) < n_components:
+        raise InputError(
+            "pca_coordinates",
+            f"data of shape {x.shape} cannot give {n_components} components",
+            "pass a samples x features matrix with at least as many samples and features as components",
+        )
+    if not np.isfinite(x).all():
+        raise InputError("pca_coordinates", "data contain NaN or inf", "impute or drop them")
+    return PCA(n_components=n_components, random_state=seed).fit_transform(x)
+
+
+def group_silhouettes(coords: np.ndarray, labels: Sequence) -> pd.DataFrame:
+    """Mean silhouette width of each labelled group of samples.
+
+    For sample i in group A, s(i) = (b(i) - a(i)) / max(a(i), b(i)), with a(i) the mean Euclidean
+    distance to the other members of A and b(i) the smallest mean distance to another group; the
+    group's silhouette is the mean of s(i) over its members (1: tight and apart, around 0: mixed).
+    Samples with a missing label and groups of one sample are left out before computing.
+    """
+    coords = np.asarray(coords, dtype=float)
+    labels = pd.Series(np.asarray(labels, dtype=object))
+    if len(labels) != len(coords):
+        raise InputError(
+            "group_silhouettes",
+            f"{len(labels)} labels for {len(coords)} samples",
+            "pass one label per row of coords",
+        )
+    sizes = labels.value_counts()
+    keep = (labels.notna() & labels.map(sizes).ge(2)).to_numpy()
+    kept = labels[keep]
+    if kept.nunique() < 2:
+        raise InputError(
+            "group_silhouettes",
+            f"{kept.nunique()} groups have two or more samples",
+            "pass labels with at least two groups of at least two samples",
+        )
+    width = pd.Series(silhouette_samples(coords[keep], kept.to_numpy()), index=kept.index)
+    table = width.groupby(kept).agg(["size", "mean"]).reset_index()
+    table.columns = ["group", "n", "silhouette"]
+    return table
+
+
+def compare_to_genes(
+    silhouette_table: pd.DataFrame,
+    margin: float = 0.1,
+    p0: float = 0.5,
+    reference: str = "genes",
+) -> pd.DataFrame:
+    """Per layer and group kind: how many groups cluster better than in gene-space PCA.
+
+    A group counts as better when SI_layer >= SI_genes + margin (groups present in both). With
+    n_better of n_groups, the odds ratio is n_better / (n_groups - n_better), as the paper reports
+    it (38 of 56 cell types: OR = 2.11), and p_value = P(X >= n_better), X ~ Binomial(n_groups,
+    p0). The paper does not state p0; 0.5 reproduces its disease p values (86 of 128:
+    P = 6.27e-5), while its cell-type p values equal P(X > n_better) instead.
+
+    silhouette_table: rows of layer (including `reference`), group_kind, group, n, silhouette.
+    Returns layer, group_kind, n_groups, n_better, odds_ratio, p_value.
+    """
+    needed = {"layer", "group_kind", "group", "silhouette"}
+    if missing := needed - set(silhouette_table.columns):
+        raise InputError(
+            "silhouette table", f"lacks columns {sorted(missing)}", "pass silhouette.tsv"
+        )
+    is_reference = silhouette_table["layer"] == reference
+    if not is_reference.any():
+        raise InputError(
+            "silhouette table",
+            f"has no rows for the reference layer {reference!r}",
+            "add the gene-space PCA silhouettes",
+        )
+    keys = ["group_kind", "group"]
+    paired = silhouette_table[~is_reference].merge(
+        silhouette_table.loc[is_reference, [*keys, "silhouette"]],
+        on=keys,
+        suffixes=("", "_reference"),
+    )
+    gain = paired["silhouette"] - paired["silhouette_reference"]
+    paired["better"] = (gain >= margin) | np.isclose(gain, margin)
+
+    rows = []
+    for (layer, kind), group in paired.groupby(["layer", "group_kind"], sort=True):
+        n, better = len(group), int(group["better"].sum())
+        odds = better / (n - better) if better < n else np.inf
+        rows.append([layer, kind, n, better, odds, stats.binom.sf(better - 1, n, p0)])
+    return pd.DataFrame(
+        rows, columns=["layer", "group_kind", "n_groups", "n_better", "odds_ratio", "p_value"]
+    )

@@ -1,0 +1,165 @@
+"""A normalized compendium on disk: the samples × genes matrix, its gene ranges and sample annotation.
+
+``prepare`` reads a source (E-MTAB-3732 microarrays or ARCHS4 RNA-seq counts), checks it before any long
+work starts, normalizes it (see :mod:`deepmodules.normalize`) and splits it into training and test samples.
+``load`` memory-maps what ``prepare`` wrote.
+
+Layout of a normalized compendium folder:
+
+- ``expression.npy``: float32 samples × genes in [0, 1] (memory-mappable);
+- ``genes.tsv``: gene, minimum, maximum (the range used by min-max scaling);
+- ``samples.tsv``: sample, cell_type, disease, study, split (train / test).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from deepmodules import normalize, sources
+from deepmodules.errors import InputError
+
+log = logging.getLogger(__name__)
+
+ANNOTATION = ["sample", "cell_type", "disease", "study"]
+
+
+@dataclass
+class Compendium:
+    """A normalized compendium: ``values`` is samples × genes (possibly memory-mapped)."""
+
+    values: np.ndarray
+    genes: list[str]
+    samples: pd.DataFrame
+    gene_range: normalize.GeneRange
+
+    @property
+    def train(self) -> np.ndarray:
+        return (self.samples["split"] == "train").to_numpy()
+
+
+def read_source(spec: dict) -> tuple[list[str], pd.DataFrame, np.ndarray]:
+    """Read a dataset's genes, annotation (columns of ``ANNOTATION``) and log-scale values."""
+    columns = spec["columns"]
+    if spec["format"] == "emtab":
+        genes, names, values = sources.read_processed_matrix(spec["matrix"], spec["matrix_member"])
+        if not spec.get("annotation"):
+            raise InputError(
+                "config: datasets.*.annotation", "emtab datasets need an SDRF", "set its path"
+            )
+        sdrf = sources.read_sdrf(spec["annotation"], required_columns=list(columns.values()))
+        sdrf = sdrf.drop_duplicates(columns["sample"]).set_index(columns["sample"])
+        missing = [n for n in names if n not in sdrf.index]
+        if missing:
+            raise InputError(
+                spec["annotation"],
+                f"{len(missing)} matrix samples have no row (e.g. {missing[:3]}) in column "
+                f"{columns['sample']!r}",
+                "point datasets.*.columns.sample at the SDRF column that holds the matrix's sample names",
+            )
+        table = sdrf.loc[names].reset_index()
+    else:
+        genes, meta, counts = sources.read_archs4(
+            spec["matrix"], single_cell_cutoff=spec["single_cell_threshold"]
+        )
+        parsed = pd.DataFrame(
+            [sources.parse_characteristics(t) for t in meta["characteristics_ch1"]]
+        )
+        table = pd.concat([meta.reset_index(drop=True), parsed], axis=1)
+        absent = [c for c in columns.values() if c not in table.columns]
+        if absent:
+            raise InputError(
+                spec["matrix"],
+                f"no sample field or characteristic named {absent}",
+                "set datasets.*.columns to fields of meta/samples or keys of characteristics_ch1",
+            )
+        values = normalize.log_transform(normalize.upper_quartile(counts), spec["noise_floor"])
+    annotation = pd.DataFrame(
+        {key: table[column].fillna("").astype(str).to_numpy() for key, column in columns.items()}
+    )
+    return list(genes), annotation[ANNOTATION], values
+
+
+def check_diseases(annotation: pd.DataFrame, diseases: dict, min_cases: int, where: str) -> None:
+    """Every configured disease label must have at least ``min_cases`` samples."""
+    counts = annotation["disease"].value_counts()
+    for disease_id, disease in diseases.items():
+        n = int(counts.get(disease["label"], 0))
+        if n == 0:
+            known = ", ".join(sorted(counts.index)[:10])
+            raise InputError(
+                where,
+                f"disease {disease_id!r} (label {disease['label']!r}) has no samples; labels here: {known}",
+                f"correct diseases.{disease_id}.label or remove the disease from the config",
+            )
+        if n < min_cases:
+            raise InputError(
+                where,
+                f"disease {disease_id!r} has {n} samples, fewer than min_cases = {min_cases}",
+                "lower datasets.*.min_cases or remove the disease from the config",
+            )
+
+
+def prepare(spec: dict, diseases: dict, seed: int, outdir: str | Path) -> Compendium:
+    """Read, check, normalize and split one dataset, writing the compendium folder ``outdir``."""
+    genes, annotation, values = read_source(spec)
+    where = spec.get("annotation") or spec["matrix"]
+    check_diseases(annotation, diseases, spec["min_cases"], where)
+    normalize.check_finite(values, genes, spec["matrix"])
+
+    constant = normalize.constant_genes(values)
+    if constant.any():
+        if not spec["drop_constant_genes"]:
+            examples = ", ".join(np.asarray(genes)[constant][:5])
+            raise InputError(
+                spec["matrix"],
+                f"{int(constant.sum())} genes are constant across samples (e.g. {examples})",
+                "remove them or set datasets.*.drop_constant_genes: true",
+            )
+        log.info("dropping %d constant genes", int(constant.sum()))
+        values = values[:, ~constant]
+        genes = [g for g, c in zip(genes, constant, strict=True) if not c]
+
+    gene_range = normalize.fit_range(values, genes)
+    test = normalize.train_test_split(len(annotation), spec["test_size"], seed)
+    annotation["split"] = np.where(test, "test", "train")
+
+    outdir = Path(outdir)
+    outdir.mkdir(parents=True, exist_ok=True)
+    scaled = np.lib.format.open_memmap(
+        outdir / "expression.npy", mode="w+", dtype=np.float32, shape=values.shape
+    )
+    for start in range(0, len(values), 4096):
+        scaled[start : start + 4096] = normalize.apply_range(
+            values[start : start + 4096], gene_range
+        )
+    scaled.flush()
+    pd.DataFrame(
+        {"gene": genes, "minimum": gene_range.minimum, "maximum": gene_range.maximum}
+    ).to_csv(outdir / "genes.tsv", sep="\t", index=False)
+    annotation.to_csv(outdir / "samples.tsv", sep="\t", index=False)
+    log.info(
+        "%d samples (%d test) × %d genes written to %s",
+        len(annotation),
+        test.sum(),
+        len(genes),
+        outdir,
+    )
+    return Compendium(scaled, genes, annotation, gene_range)
+
+
+def load(folder: str | Path, mmap: bool = True) -> Compendium:
+    """Open a compendium folder written by :func:`prepare`."""
+    folder = Path(folder)
+    genes = pd.read_csv(folder / "genes.tsv", sep="\t", keep_default_na=False)
+    samples = pd.read_csv(folder / "samples.tsv", sep="\t", dtype=str, keep_default_na=False)
+    values = np.load(folder / "expression.npy", mmap_mode="r" if mmap else None)
+    gene_list = genes["gene"].tolist()
+    gene_range = normalize.GeneRange(
+        gene_list, genes["minimum"].to_numpy(), genes["maximum"].to_numpy()
+    )
+    return Compendium(values, gene_list, samples, gene_range)

@@ -1,0 +1,73 @@
+"""Checks of a workflow configuration that run before any job: schema, then cross-key consistency."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import jsonschema
+import yaml
+from snakemake.exceptions import WorkflowError
+from snakemake.utils import validate
+
+from deepmodules.autoencoder import parse_model_id
+from deepmodules.errors import InputError
+
+
+def validate_config(config: dict, schema: str | Path, where: str = "config") -> None:
+    """Validate ``config`` against the JSON schema (filling in defaults), with a one-line error."""
+    try:
+        validate(config, str(schema), set_default=True)
+    except WorkflowError:
+        with open(schema) as handle:
+            schema_doc = yaml.safe_load(handle)
+        error = jsonschema.exceptions.best_match(
+            jsonschema.Draft202012Validator(schema_doc).iter_errors(config)
+        )
+        key = ".".join(str(p) for p in error.absolute_path) or "(top level)"
+        raise InputError(
+            f"{where}: {key}", error.message, f"see the description of this key in {schema}"
+        ) from None
+
+
+def check_config(config: dict, produced: set[str], where: str = "config") -> None:
+    """Cross-key checks: model ids, the analysed models among those trained, input files present.
+
+    ``produced`` are the paths that a rule of the workflow makes (simulated or downloaded sources); any
+    other input path must exist already.
+    """
+    models = config["models"]
+    for model_id in models["sweep"]:
+        parse_model_id(model_id)
+    for key in ("analysis", "shallow"):
+        if models[key] is not None and models[key] not in models["sweep"]:
+            raise InputError(
+                f"{where}: models.{key}",
+                f"{models[key]!r} is not among the trained models {models['sweep']}",
+                f"add it to models.sweep or change models.{key}",
+            )
+    gwas = config["gwas"]
+    if not gwas.get(gwas["source"]):
+        raise InputError(
+            f"{where}: gwas.{gwas['source']}",
+            f"gwas.source is {gwas['source']!r} but no file is given",
+            f"set gwas.{gwas['source']} to the associations file"
+            + (
+                " you obtained from DisGeNET (it cannot be bundled)"
+                if gwas["source"] == "disgenet"
+                else ""
+            ),
+        )
+    paths = {f"network.{k}": config["network"][k] for k in ("links", "info")}
+    paths["gwas.refgene"] = gwas["refgene"]
+    paths[f"gwas.{gwas['source']}"] = gwas[gwas["source"]]
+    for name, dataset in config["datasets"].items():
+        paths[f"datasets.{name}.matrix"] = dataset["matrix"]
+        if dataset.get("annotation"):
+            paths[f"datasets.{name}.annotation"] = dataset["annotation"]
+    for key, path in paths.items():
+        if path not in produced and not Path(path).exists():
+            raise InputError(
+                f"{where}: {key}",
+                f"file {path} does not exist and no rule makes it",
+                "put the file there, add it to `downloads`, or correct the path",
+            )

@@ -1,0 +1,134 @@
+"""The paper's figures, drawn from the workflow's result tables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+LAYER_COLORS = {"h1": "#2a9d8f", "h2": "#457b9d", "h3": "#7b2cbf", "genes": "#6c757d"}
+
+
+def save(fig: plt.Figure, pdf: str | Path, png: str | Path) -> None:
+    """Write a figure as PDF and PNG, then close it."""
+    fig.tight_layout()
+    fig.savefig(pdf)
+    fig.savefig(png, dpi=150)
+    plt.close(fig)
+
+
+def reconstruction(table: pd.DataFrame, genes: pd.DataFrame) -> plt.Figure:
+    """Fig. 2: a, global error against width; b, c, gene-wise R² of deep and shallow models (test)."""
+    fig, axes = plt.subplots(1, 3, figsize=(13, 4))
+    for (depth, split), group in table.query("variant == 'plain'").groupby(["depth", "split"]):
+        group = group.sort_values("width")
+        axes[0].plot(
+            group["width"],
+            group["error"],
+            marker="o" if depth == "deep" else "s",
+            linestyle="-" if split == "test" else "--",
+            label=f"{depth} ({split})",
+        )
+    axes[0].set_xscale("log", base=2)
+    axes[0].set_xlabel("hidden nodes per layer")
+    axes[0].set_ylabel("error = 1 - R² (global)")
+    axes[0].set_title("a  reconstruction error")
+    axes[0].legend(fontsize=8)
+    test = genes[genes["split"] == "test"].dropna(subset=["r2"])
+    for ax, depth, letter in ((axes[1], "deep", "b"), (axes[2], "shallow", "c")):
+        models = table.query("depth == @depth and split == 'test'").sort_values("width")["model"]
+        data = [test.loc[test["model"] == m, "r2"].to_numpy() for m in models]
+        if data:
+            ax.boxplot(data, tick_labels=list(models), showfliers=False)
+        ax.set_ylabel("gene-wise R² (test)")
+        ax.set_title(f"{letter}  {depth} autoencoders")
+        ax.tick_params(axis="x", rotation=45)
+    return fig
+
+
+def gwas_enrichment(table: pd.DataFrame, alpha: float = 0.05) -> plt.Figure:
+    """Fig. 3: -log10 P of GWAS enrichment per disease, one bar per model layer."""
+    tested = table[table["status"] == "tested"].copy()
+    tested["series"] = tested["model"] + " " + tested["layer"]
+    series = list(dict.fromkeys(tested["series"]))
+    diseases = list(dict.fromkeys(tested["disease"]))
+    fig, ax = plt.subplots(figsize=(max(6, 1.4 * len(diseases)), 4))
+    width = 0.8 / max(len(series), 1)
+    for i, name in enumerate(series):
+        values = tested[tested["series"] == name].set_index("disease")["p_value"]
+        heights = [-np.log10(max(values.get(d, np.nan), 1e-300)) for d in diseases]
+        ax.bar(np.arange(len(diseases)) + i * width, heights, width, label=name)
+    ax.axhline(-np.log10(alpha), color="black", linestyle="--", linewidth=0.8)
+    ax.set_xticks(np.arange(len(diseases)) + 0.4 - width / 2, diseases, rotation=30, ha="right")
+    ax.set_ylabel("-log10 P (Fisher exact)")
+    ax.set_title("GWAS genes among the top-ranked module genes")
+    ax.legend(fontsize=8)
+    return fig
+
+
+def silhouette(table: pd.DataFrame, summary: pd.DataFrame) -> plt.Figure:
+    """Fig. 4: a, -log10 binomial P per layer and group kind; b, silhouette per group, layer vs genes."""
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+    kinds = list(dict.fromkeys(summary["group_kind"]))
+    layers = [layer for layer in dict.fromkeys(summary["layer"]) if layer != "genes"]
+    width = 0.8 / max(len(layers), 1)
+    for i, layer in enumerate(layers):
+        rows = summary[summary["layer"] == layer].set_index("group_kind")
+        heights = [-np.log10(max(rows["p_value"].get(k, np.nan), 1e-300)) for k in kinds]
+        axes[0].bar(
+            np.arange(len(kinds)) + i * width, heights, width, label=layer, color=LAYER_COLORS.get(layer)
+        )
+    axes[0].set_xticks(np.arange(len(kinds)) + 0.4 - width / 2, kinds)
+    axes[0].set_ylabel("-log10 P (binomial, layer beats gene PCA)")
+    axes[0].set_title("a  layers against gene-space PCA")
+    axes[0].legend(fontsize=8)
+    genes = table[table["layer"] == "genes"].set_index(["group_kind", "group"])["silhouette"]
+    for layer in layers:
+        rows = table[table["layer"] == layer].set_index(["group_kind", "group"])["silhouette"]
+        common = rows.index.intersection(genes.index)
+        axes[1].scatter(genes[common], rows[common], s=14, label=layer, color=LAYER_COLORS.get(layer))
+    lims = [-1, 1]
+    axes[1].plot(lims, lims, color="black", linewidth=0.8)
+    axes[1].set_xlabel("silhouette, gene-space PCA")
+    axes[1].set_ylabel("silhouette, layer PCA")
+    axes[1].set_title("b  silhouette per group")
+    axes[1].legend(fontsize=8)
+    return fig
+
+
+def ppi_colocalization(table: pd.DataFrame) -> plt.Figure:
+    """Fig. 5: mean betweenness and harmonic distance of top-k light-up genes per layer, with the null."""
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+    panels = (("betweenness", "mean betweenness centrality"), ("harmonic_distance", "harmonic distance"))
+    for ax, (metric, label) in zip(axes, panels, strict=True):
+        for layer, group in table.groupby("layer"):
+            by_k = group.groupby("k")[metric]
+            ax.errorbar(
+                by_k.mean().index,
+                by_k.mean(),
+                yerr=by_k.std(),
+                marker="o",
+                capsize=2,
+                label=layer,
+                color=LAYER_COLORS.get(layer),
+            )
+        null = table.groupby("k")[[f"null_{metric}_mean", f"null_{metric}_sd"]].first()
+        ax.errorbar(
+            null.index,
+            null[f"null_{metric}_mean"],
+            yerr=null[f"null_{metric}_sd"],
+            color="black",
+            linestyle="--",
+            capsize=2,
+            label="random genes",
+        )
+        ax.set_xscale("log", base=2)
+        ax.set_xlabel("top-k genes per node")
+        ax.set_ylabel(label)
+        ax.legend(fontsize=8)
+    return fig

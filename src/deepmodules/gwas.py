@@ -1,0 +1,258 @@
+"""Disease GWAS gene sets: disease-associated SNPs mapped to their closest gene.
+
+Following the paper's Methods, each disease-associated SNP is assigned the closest gene with
+``bedtools closest`` (here with ``-d`` to report the distance and ``-t first`` so that a tie between
+equally close genes resolves to the first gene in coordinate order, deterministically). SNPs come from
+the NHGRI-EBI GWAS Catalog (the open default) or a user-supplied DisGeNET file; gene coordinates come
+from UCSC ``refGene.txt.gz``. The SNP positions and the gene coordinates must share a genome build.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import pandas as pd
+import pybedtools
+
+from deepmodules.errors import InputError
+
+log = logging.getLogger(__name__)
+
+SNP_COLUMNS = ["disease", "snp", "chrom", "pos"]
+GENE_COLUMNS = ["chrom", "start", "end", "gene", "strand"]
+REFGENE_COLUMNS = [
+    "bin", "name", "chrom", "strand", "txStart", "txEnd", "cdsStart", "cdsEnd", "exonCount",
+    "exonStarts", "exonEnds", "score", "name2", "cdsStartStat", "cdsEndStat", "exonFrames",
+]  # fmt: skip
+BUILD_ALIASES = {
+    "hg18": "GRCh36", "ncbi36": "GRCh36", "grch36": "GRCh36",
+    "hg19": "GRCh37", "grch37": "GRCh37",
+    "hg38": "GRCh38", "grch38": "GRCh38",
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class MappingStats:
+    """Counts of (disease, SNP) rows given, mapped to a gene, and dropped for lack of genes on their chromosome."""
+
+    n_snps: int
+    n_mapped: int
+    n_no_gene_chrom: int
+
+
+def read_gwas_catalog(path: str | os.PathLike, traits: dict[str, list[str]]) -> pd.DataFrame:
+    """Read disease SNPs from an NHGRI-EBI GWAS Catalog associations TSV (positions GRCh38, 1-based).
+
+    A row belongs to a disease when one of its terms equals, ignoring case, the row's DISEASE/TRAIT,
+    one of its comma-separated MAPPED_TRAIT labels, or the ontology id (e.g. EFO_0000270) that ends one
+    of its comma-separated MAPPED_TRAIT_URI values. Returns columns disease, snp, chrom, pos.
+    """
+    table = _read_table(
+        path, ["DISEASE/TRAIT", "CHR_ID", "CHR_POS", "SNPS", "MAPPED_TRAIT", "MAPPED_TRAIT_URI"]
+    )
+    uri_ids = table["MAPPED_TRAIT_URI"].str.split(",").explode().str.strip().str.rsplit("/", n=1)
+    keys = pd.concat(
+        [table["DISEASE/TRAIT"], table["MAPPED_TRAIT"].str.split(",").explode(), uri_ids.str[-1]]
+    )
+    rows = table.rename(columns={"SNPS": "snp", "CHR_ID": "chrom", "CHR_POS": "pos"})
+    return _match_and_clean(rows, keys, traits, path)
+
+
+def read_disgenet(path: str | os.PathLike, diseases: dict[str, list[str]]) -> pd.DataFrame:
+    """Read disease SNPs from DisGeNET ``curated_variant_disease_associations.tsv.gz``.
+
+    A row belongs to a disease when one of its terms equals, ignoring case, the row's diseaseId
+    (a UMLS CUI such as C0004096) or diseaseName. Returns columns disease, snp, chrom, pos.
+    """
+    table = _read_table(path, ["snpId", "chromosome", "position", "diseaseId", "diseaseName"])
+    keys = pd.concat([table["diseaseId"], table["diseaseName"]])
+    rows = table.rename(columns={"snpId": "snp", "chromosome": "chrom", "position": "pos"})
+    return _match_and_clean(rows, keys, diseases, path)
+
+
+def read_refgene(path: str | os.PathLike) -> pd.DataFrame:
+    """Read UCSC refGene (genePred with a leading bin column) into one BED-like row per transcript.
+
+    txStart/txEnd are already 0-based half-open, as in BED. The gene is the symbol in name2.
+    Alternative, random and unplaced contigs (names containing ``_``) are dropped.
+    """
+    try:
+        table = pd.read_csv(path, sep="\t", header=None, dtype=str, na_filter=False)
+    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as err:
+        raise InputError(
+            path, f"cannot read refGene table ({err})", "supply UCSC refGene.txt.gz"
+        ) from err
+    if table.shape[1] != len(REFGENE_COLUMNS):
+        raise InputError(
+            path,
+            f"expected {len(REFGENE_COLUMNS)} tab-separated columns (genePred with bin), found {table.shape[1]}",
+            "supply UCSC refGene.txt.gz as downloaded from the UCSC goldenPath database directory",
+        )
+    table.columns = REFGENE_COLUMNS
+    table = table[~table["chrom"].str.contains("_", regex=False)]
+    genes = pd.DataFrame(
+        {
+            "chrom": table["chrom"],
+            "start": pd.to_numeric(table["txStart"], errors="coerce"),
+            "end": pd.to_numeric(table["txEnd"], errors="coerce"),
+            "gene": table["name2"],
+            "strand": table["strand"],
+        }
+    )
+    if genes[["start", "end"]].isna().any().any():
+        raise InputError(
+            path, "non-numeric txStart/txEnd", "supply an unmodified UCSC refGene file"
+        )
+    return genes.astype({"start": "int64", "end": "int64"}).reset_index(drop=True)
+
+
+def closest_genes(
+    snps: pd.DataFrame,
+    genes: pd.DataFrame,
+    universe: Iterable[str] | None = None,
+    source: str = "SNP table",
+) -> tuple[pd.DataFrame, MappingStats]:
+    """Assign each SNP its closest gene with ``bedtools closest -d -t first``.
+
+    ``snps`` has columns disease, snp, chrom, pos (1-based, becoming BED [pos-1, pos)); ``genes`` those
+    of :func:`read_refgene`. With ``universe`` only genes in it are candidates. SNPs on chromosomes
+    without any candidate gene are dropped and counted. ``source`` names the SNP file in errors.
+    Returns columns disease, snp, chrom, pos, gene, distance (bp, 0 inside a gene) and the counts.
+    """
+    if universe is not None:
+        genes = genes[genes["gene"].isin(set(universe))]
+        if genes.empty:
+            raise InputError(
+                "gene coordinates",
+                "no gene of the coordinate table is in the gene universe",
+                "use the same gene identifiers (symbols) for expression data and gene coordinates",
+            )
+    shared = set(snps["chrom"]) & set(genes["chrom"])
+    if not shared:
+        raise InputError(
+            source,
+            f"none of the {len(snps)} SNPs lies on a chromosome with genes "
+            f"(SNP chromosomes: {', '.join(sorted(set(snps['chrom']))[:5]) or 'none'}; "
+            f"gene chromosomes: {', '.join(sorted(set(genes['chrom']))[:5]) or 'none'})",
+            "use the same chromosome naming (chr1) and the same genome build for SNPs and genes",
+        )
+
+    loci = snps[["chrom", "pos"]].drop_duplicates().sort_values(["chrom", "pos"])
+    snp_bed = pd.DataFrame({"chrom": loci["chrom"], "start": loci["pos"] - 1, "end": loci["pos"]})
+    gene_bed = genes.assign(score=0)[["chrom", "start", "end", "gene", "score", "strand"]]
+    gene_bed = gene_bed.sort_values(["chrom", "start", "end", "gene", "strand"])
+    with tempfile.TemporaryDirectory(prefix="deepmodules-closest-") as tmp:
+        a, b, out = (os.path.join(tmp, name) for name in ("snps.bed", "genes.bed", "closest.bed"))
+        snp_bed.to_csv(a, sep="\t", header=False, index=False)
+        gene_bed.to_csv(b, sep="\t", header=False, index=False)
+        pybedtools.BedTool(a).closest(b, d=True, t="first", output=out)
+        hits = pd.read_csv(out, sep="\t", header=None, dtype={0: str, 6: str})
+    # BED3 SNP + BED6 gene + distance; bedtools reports gene "." and distance -1 when none exists.
+    hits = pd.DataFrame({"chrom": hits[0], "pos": hits[2], "gene": hits[6], "distance": hits[9]})
+    hits = hits[hits["distance"] >= 0]
+
+    mapped = snps.merge(hits, on=["chrom", "pos"], how="inner")
+    mapped = mapped.sort_values(["disease", "chrom", "pos", "snp"]).reset_index(drop=True)
+    stats = MappingStats(len(snps), len(mapped), len(snps) - len(mapped))
+    if stats.n_no_gene_chrom:
+        log.info(
+            "%s: %d of %d SNPs dropped, on chromosomes without genes",
+            source,
+            stats.n_no_gene_chrom,
+            stats.n_snps,
+        )
+    return mapped[[*SNP_COLUMNS, "gene", "distance"]], stats
+
+
+def check_build(snp_build: str, gene_build: str, where: str) -> None:
+    """Raise InputError unless SNPs and genes use the same genome build (hg19 = GRCh37, hg38 = GRCh38)."""
+    builds = []
+    for build in (snp_build, gene_build):
+        if build.strip().lower() not in BUILD_ALIASES:
+            raise InputError(
+                where, f"unknown genome build '{build}'", "use one of hg19, GRCh37, hg38, GRCh38"
+            )
+        builds.append(BUILD_ALIASES[build.strip().lower()])
+    if builds[0] != builds[1]:
+        raise InputError(
+            where,
+            f"SNP positions are on {snp_build} but gene coordinates on {gene_build}",
+            "use gene coordinates (refGene) of the SNP file's genome build",
+        )
+
+
+def gwas_gene_sets(mapped: pd.DataFrame) -> dict[str, set[str]]:
+    """Group the closest genes of :func:`closest_genes` into one GWAS gene set per disease."""
+    return {disease: set(group["gene"]) for disease, group in mapped.groupby("disease")}
+
+
+def _read_table(path: str | os.PathLike, required: list[str]) -> pd.DataFrame:
+    """Read a tab-separated table with a header as strings; check the required columns."""
+    try:
+        table = pd.read_csv(path, sep="\t", dtype=str, na_filter=False, quoting=3)
+    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as err:
+        raise InputError(path, f"cannot read table ({err})", "supply a tab-separated file") from err
+    missing = [column for column in required if column not in table.columns]
+    if missing:
+        raise InputError(
+            path,
+            f"missing column(s) {', '.join(missing)}",
+            "supply the association table in its original tab-separated format",
+        )
+    return table
+
+
+def _match_and_clean(
+    rows: pd.DataFrame, keys: pd.Series, terms: dict[str, list[str]], path: str | os.PathLike
+) -> pd.DataFrame:
+    """Attach diseases to rows whose keys (indexed like ``rows``) equal a term; clean positions.
+
+    Rows without exactly one chromosome and one integer position are skipped and counted in
+    ``frame.attrs["n_skipped"]``; chromosomes become ``chrN``; (disease, snp) pairs are unique.
+    """
+    term_table = pd.DataFrame(
+        [(term.strip().lower(), disease) for disease, names in terms.items() for term in names],
+        columns=["key", "disease"],
+    )
+    row_keys = pd.DataFrame({"row": keys.index, "key": keys.str.strip().str.lower().to_numpy()})
+    matches = row_keys.merge(term_table, on="key")[["row", "disease"]].drop_duplicates()
+    found = rows.loc[matches["row"], ["snp", "chrom", "pos"]].assign(
+        disease=matches["disease"].to_numpy()
+    )
+    for disease in terms:
+        if not (found["disease"] == disease).any():
+            raise InputError(
+                path,
+                f"no association matches disease '{disease}' (terms: {', '.join(terms[disease])})",
+                "correct the trait terms in config (a trait label or an ontology id such as "
+                "EFO_0000270) or remove the disease",
+            )
+
+    chrom = found["chrom"].str.strip().str.replace(r"^chr", "", case=False, regex=True).str.upper()
+    chrom = chrom.replace("MT", "M")
+    snp = found["snp"].str.strip()
+    pos = found["pos"].str.strip()
+    valid = (
+        chrom.str.fullmatch(r"[0-9]+|X|Y|M")
+        & pos.str.fullmatch(r"[0-9]+")
+        & snp.str.fullmatch(r"[^\s;,]+")
+    )
+    clean = pd.DataFrame(
+        {
+            "disease": found["disease"][valid],
+            "snp": snp[valid],
+            "chrom": "chr" + chrom[valid],
+            "pos": pos[valid].astype("int64"),
+        }
+    )
+    clean = clean.drop_duplicates(["disease", "snp"]).sort_values(["disease", "snp"])
+    clean = clean.reset_index(drop=True)
+    n_skipped = int((~valid).sum())
+    if n_skipped:
+        log.info("%s: skipped %d associations without a single SNP position", path, n_skipped)
+    clean.attrs["n_skipped"] = n_skipped
+    return clean

@@ -1,0 +1,106 @@
+"""Expression normalization and the train/test split (paper, Methods: "Data preparation and normalization").
+
+Microarray values are already log-scale. RNA-seq counts are upper-quartile normalized, log-transformed as
+log2(1 + x) and values below a noise floor (3.0 in the paper) are set to zero. Both are then rescaled per
+gene to the unit interval,
+
+    e_ij = (E_ij - min_j E_ij) / (max_j E_ij - min_j E_ij),
+
+so that a sigmoid output layer can reproduce them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from deepmodules.errors import InputError
+
+
+@dataclass
+class GeneRange:
+    """Per-gene minima and maxima of the training compendium, reused for external datasets."""
+
+    genes: list[str]
+    minimum: np.ndarray
+    maximum: np.ndarray
+
+
+def check_finite(values: np.ndarray, genes: list[str], where: str) -> None:
+    """Refuse a matrix with missing or infinite values, naming a few offending genes."""
+    bad = ~np.isfinite(values).all(axis=0)
+    if bad.any():
+        names = ", ".join(np.asarray(genes)[bad][:5])
+        raise InputError(
+            where,
+            f"{int(bad.sum())} genes have missing or non-numeric values (e.g. {names})",
+            "impute or remove those genes before running the workflow",
+        )
+
+
+def constant_genes(values: np.ndarray) -> np.ndarray:
+    """Boolean mask of genes whose value never changes across samples (min-max is undefined there)."""
+    return values.min(axis=0) == values.max(axis=0)
+
+
+def upper_quartile(counts: np.ndarray) -> np.ndarray:
+    """Upper-quartile normalization of a samples × genes count matrix (NOISeq ``uqua``).
+
+    Each sample is divided by the 75th percentile of its non-zero counts and multiplied by the mean of
+    those percentiles over samples, so that the overall scale stays that of the data.
+    """
+    counts = np.asarray(counts, dtype=np.float64)
+    masked = np.where(counts > 0, counts, np.nan)
+    uq = np.nanpercentile(masked, 75, axis=1)
+    if not np.isfinite(uq).all() or (uq <= 0).any():
+        raise InputError(
+            "count matrix",
+            f"{int((~np.isfinite(uq) | (uq <= 0)).sum())} samples have no non-zero counts",
+            "remove empty samples before normalization",
+        )
+    return counts / uq[:, None] * uq.mean()
+
+
+def log_transform(values: np.ndarray, noise_floor: float = 3.0) -> np.ndarray:
+    """log2(1 + x), with values below ``noise_floor`` treated as noise and set to 0."""
+    logged = np.log2(1.0 + np.asarray(values, dtype=np.float64))
+    logged[logged < noise_floor] = 0.0
+    return logged
+
+
+def fit_range(values: np.ndarray, genes: list[str]) -> GeneRange:
+    """Per-gene minima and maxima over samples."""
+    return GeneRange(list(genes), values.min(axis=0), values.max(axis=0))
+
+
+def apply_range(values: np.ndarray, gene_range: GeneRange, clip: bool = False) -> np.ndarray:
+    """Min-max rescale ``values`` (samples × genes) with a fitted range; returns float32.
+
+    ``clip`` bounds values to [0, 1], which is needed for external datasets whose genes can exceed the
+    compendium's range.
+    """
+    span = gene_range.maximum - gene_range.minimum
+    scaled = (values - gene_range.minimum) / np.where(span > 0, span, 1.0)
+    if clip:
+        np.clip(scaled, 0.0, 1.0, out=scaled)
+    return scaled.astype(np.float32)
+
+
+def train_test_split(n_samples: int, test_size: float, seed: int) -> np.ndarray:
+    """Boolean mask of test samples from a fixed-seed permutation.
+
+    ``test_size`` below 1 is a fraction of the samples; 1 or more is a number of samples (the paper held
+    out 7,887 of 27,887 microarrays and 9,532 of 59,532 RNA-seq samples).
+    """
+    n_test = int(round(test_size * n_samples)) if test_size < 1 else int(test_size)
+    if not 0 < n_test < n_samples:
+        raise InputError(
+            "config: datasets.*.test_size",
+            f"{test_size} leaves {n_test} of {n_samples} samples for testing",
+            "choose a fraction in (0, 1) or a count smaller than the number of samples",
+        )
+    rng = np.random.default_rng(seed)
+    mask = np.zeros(n_samples, dtype=bool)
+    mask[rng.permutation(n_samples)[:n_test]] = True
+    return mask

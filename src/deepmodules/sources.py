@@ -1,0 +1,265 @@
+"""Readers of the raw expression sources: the E-MTAB-3732 processed matrix and SDRF, and ARCHS4.
+
+Every reader streams its input in blocks so that memory stays close to the size of the array it
+returns, and reports bad input as an :class:`~deepmodules.errors.InputError` naming the file.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from itertools import islice
+from pathlib import Path
+from typing import IO
+
+import h5py
+import numpy as np
+import pandas as pd
+from pandas.api.types import is_numeric_dtype
+
+from deepmodules.errors import InputError
+
+MATRIX_HEADER = "Hybridization REF"
+# MAGE-TAB data matrices may carry a second header line naming the quantitation type.
+QUANTITATION_HEADERS = ("CompositeElement REF", "Composite Element REF", "Reporter REF")
+# Values parsed per block of the processed matrix (rows are sized to hold about this many).
+BLOCK_VALUES = 4_000_000
+ARCHS4_SAMPLE_FIELDS = (
+    "geo_accession",
+    "series_id",
+    "singlecellprobability",
+    "characteristics_ch1",
+    "source_name_ch1",
+    "title",
+)
+ARCHS4_SYMBOL_FIELDS = ("meta/genes/symbol", "meta/genes/gene_symbol")
+
+
+def _require_file(path: Path) -> None:
+    if not path.is_file():
+        raise InputError(path, "file not found", "download it or correct its path in the config")
+
+
+@contextmanager
+def _open_binary(path: Path, member: str | None) -> Iterator[IO[bytes]]:
+    """Open a plain file, or one member of a zip archive, as a binary stream (no extraction)."""
+    _require_file(path)
+    if path.suffix.lower() != ".zip":
+        with open(path, "rb") as handle:
+            yield handle
+        return
+    with zipfile.ZipFile(path) as archive:
+        names = archive.namelist()
+        if member is None and len(names) == 1:
+            member = names[0]
+        if member not in names:
+            raise InputError(
+                path,
+                f"zip member {member!r} not found; members: {', '.join(names) or '(none)'}",
+                "name one of the members",
+            )
+        with archive.open(member) as handle:
+            yield handle
+
+
+def _split(line: str) -> list[str]:
+    return line.rstrip("\r\n").split("\t")
+
+
+def _matrix_layout(path: Path, member: str | None) -> tuple[list[str], int, int]:
+    """Check the header and row widths; return the samples, header line count and gene count."""
+    with _open_binary(path, member) as handle:
+        text = io.TextIOWrapper(handle, encoding="utf-8")
+        header = _split(text.readline())
+        if header[0] != MATRIX_HEADER or len(header) < 2:
+            raise InputError(
+                path,
+                f"first line starts with {header[0]!r}, expected {MATRIX_HEADER!r} and sample names",
+                "pass a processed matrix with samples as columns and genes as rows",
+            )
+        samples = header[1:]
+        duplicated = pd.Index(samples)[pd.Index(samples).duplicated()].unique()
+        if len(duplicated):
+            raise InputError(
+                path,
+                f"{len(duplicated)} duplicated sample names, e.g. {', '.join(duplicated[:5])}",
+                "give every column a unique sample name",
+            )
+        n_header, n_genes = 1, 0
+        for line_number, line in enumerate(text, start=2):
+            if not line.strip():
+                continue
+            if line_number == 2 and line.split("\t", 1)[0] in QUANTITATION_HEADERS:
+                n_header = 2
+                continue
+            n_fields = line.count("\t") + 1
+            if n_fields != len(samples) + 1:
+                raise InputError(
+                    path,
+                    f"line {line_number} has {n_fields} fields, the header has {len(samples) + 1}",
+                    "repair the truncated or ragged row (one gene name and one value per sample)",
+                )
+            n_genes += 1
+    return samples, n_header, n_genes
+
+
+def read_processed_matrix(
+    path: str | Path, member: str | None = None
+) -> tuple[list[str], list[str], np.ndarray]:
+    """Read an ArrayExpress processed data matrix (genes as rows, samples as columns).
+
+    The first line is ``Hybridization REF`` followed by the sample names; each further line is a
+    gene symbol followed by one value per sample. ``path`` is the text file or a zip archive holding
+    it (``member`` names the file inside; it may be omitted when the archive holds one file).
+    The file is read twice as a stream: once to check its shape, once to parse it block by block
+    into a preallocated array. Non-numeric values become NaN.
+
+    Returns ``(genes, samples, values)`` with ``values`` float32 of shape samples × genes.
+    """
+    path = Path(path)
+    samples, n_header, n_genes = _matrix_layout(path, member)
+    values = np.empty((len(samples), n_genes), dtype=np.float32)
+    genes: list[str] = []
+    rows_per_block = max(1, BLOCK_VALUES // len(samples))
+    with _open_binary(path, member) as handle:
+        text = io.TextIOWrapper(handle, encoding="utf-8")
+        for _ in range(n_header):
+            text.readline()
+        lines = (line for line in text if line.strip())
+        while block := list(islice(lines, rows_per_block)):
+            frame = pd.read_csv(
+                io.StringIO("".join(block)),
+                sep="\t",
+                header=None,
+                dtype={0: str},
+                keep_default_na=False,
+            )
+            numbers = frame.iloc[:, 1:]
+            text_columns = [c for c in numbers.columns if not is_numeric_dtype(numbers[c])]
+            if text_columns:
+                numbers = numbers.copy()
+                numbers[text_columns] = numbers[text_columns].apply(pd.to_numeric, errors="coerce")
+            values[:, len(genes) : len(genes) + len(frame)] = numbers.to_numpy(np.float32).T
+            genes.extend(frame.iloc[:, 0])
+    duplicated = pd.Index(genes)[pd.Index(genes).duplicated()].unique()
+    if len(duplicated):
+        raise InputError(
+            path,
+            f"{len(duplicated)} genes appear on more than one row, e.g. {', '.join(duplicated[:5])}",
+            "collapse duplicated gene rows (e.g. keep the probe set with the highest mean) first",
+        )
+    return genes, samples, values
+
+
+def read_sdrf(path: str | Path, required_columns: Sequence[str]) -> pd.DataFrame:
+    """Read a MAGE-TAB sample and data relationship file (tab-separated) with every column as str."""
+    path = Path(path)
+    _require_file(path)
+    sdrf = pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False)
+    missing = [column for column in required_columns if column not in sdrf.columns]
+    if missing:
+        raise InputError(
+            path,
+            f"missing columns {', '.join(missing)}",
+            "pass the SDRF of the experiment, or adjust the column names in the config",
+        )
+    return sdrf
+
+
+def _strings(dataset: h5py.Dataset) -> list[str]:
+    """Decode an HDF5 string dataset (stored as bytes) into Python strings."""
+    return [v.decode("utf-8") if isinstance(v, bytes) else str(v) for v in dataset[()]]
+
+
+def read_archs4(
+    path: str | Path,
+    single_cell_cutoff: float = 0.5,
+    samples: Sequence[str] | None = None,
+) -> tuple[list[str], pd.DataFrame, np.ndarray]:
+    """Read bulk RNA-seq gene counts from an ARCHS4 gene-level HDF5 file.
+
+    Samples whose predicted single-cell probability is at least ``single_cell_cutoff`` are dropped,
+    as ARCHS4 recommends for bulk analyses. ``samples`` (GEO accessions) restricts the result to
+    those samples, in that order. Counts are read in column blocks aligned to the HDF5 chunks.
+
+    Returns ``(genes, sample_meta, counts)``: the gene symbols, one metadata row per kept sample
+    (``ARCHS4_SAMPLE_FIELDS``), and uint32 counts of shape samples × genes.
+    """
+    path = Path(path)
+    _require_file(path)
+    with h5py.File(path, "r") as h5:
+        symbol_field = next((f for f in ARCHS4_SYMBOL_FIELDS if f in h5), None)
+        missing = [
+            f"meta/samples/{f}" for f in ARCHS4_SAMPLE_FIELDS if f"meta/samples/{f}" not in h5
+        ]
+        if symbol_field is None:
+            missing.append(" or ".join(ARCHS4_SYMBOL_FIELDS))
+        if "data/expression" not in h5:
+            missing.append("data/expression")
+        if missing:
+            raise InputError(
+                path,
+                f"missing datasets {', '.join(missing)}",
+                "pass an ARCHS4 human gene-level HDF5 file (version 2)",
+            )
+        genes = _strings(h5[symbol_field])
+        meta = pd.DataFrame(
+            {
+                field: h5[f"meta/samples/{field}"][()]
+                if field == "singlecellprobability"
+                else _strings(h5[f"meta/samples/{field}"])
+                for field in ARCHS4_SAMPLE_FIELDS
+            }
+        )
+        keep = meta["singlecellprobability"].to_numpy() < single_cell_cutoff
+        if samples is not None:
+            position = pd.Series(np.arange(len(meta)), index=meta["geo_accession"])
+            absent = [s for s in samples if s not in position.index]
+            if absent:
+                raise InputError(
+                    path,
+                    f"{len(absent)} requested samples not in the file, e.g. {', '.join(absent[:5])}",
+                    "request GEO accessions (GSM…) present in this ARCHS4 version",
+                )
+            order = position[list(samples)].to_numpy()
+            order = order[keep[order]]
+        else:
+            order = np.flatnonzero(keep)
+        counts = _read_columns(h5["data/expression"], order)
+    return genes, meta.iloc[order].reset_index(drop=True), counts
+
+
+def _read_columns(expression: h5py.Dataset, columns: np.ndarray) -> np.ndarray:
+    """Gather the given columns of a genes × samples dataset as a samples × genes uint32 array."""
+    counts = np.empty((len(columns), expression.shape[0]), dtype=np.uint32)
+    if len(columns) == 0:
+        return counts
+    block = expression.chunks[1] if expression.chunks else 256
+    block *= max(1, BLOCK_VALUES // (block * expression.shape[0]))
+    first_block = columns // block
+    for start_block in np.unique(first_block):
+        start = start_block * block
+        stop = min(start + block, expression.shape[1])
+        rows = np.flatnonzero(first_block == start_block)
+        counts[rows] = expression[:, start:stop][:, columns[rows] - start].T
+    return counts
+
+
+def parse_characteristics(text: str) -> dict[str, str]:
+    """Parse a GEO ``characteristics_ch1`` string such as ``cell type: T-cell,disease: asthma``.
+
+    Pairs are ``key: value`` separated by commas; keys are lower-cased and stripped. A comma-separated
+    piece without a colon belongs to the previous value (``treatment: IL-4, IL-13``).
+    """
+    parsed: dict[str, str] = {}
+    key = None
+    for piece in text.split(","):
+        name, colon, value = piece.partition(":")
+        if colon:
+            key = name.strip().lower()
+            parsed[key] = value.strip()
+        elif key is not None and piece.strip():
+            parsed[key] = f"{parsed[key]}, {piece.strip()}"
+    return parsed

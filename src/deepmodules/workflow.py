@@ -1,0 +1,36 @@
+"""Glue between Snakemake rule scripts and the package: logging, threads and one-line errors."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from collections.abc import Callable
+
+from deepmodules.errors import InputError
+
+
+def run(main: Callable[[object], None], smk: object) -> None:
+    """Run a rule's ``main(snakemake)`` with its log file, its thread count and clear errors.
+
+    Bad input (:class:`InputError`) is reported as one line on the terminal and in the rule's log, and
+    the job fails; Snakemake then removes the job's outputs, so no partial result is left behind.
+    """
+    log_path = smk.log[0] if smk.log else None
+    handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
+    if log_path:
+        handlers.append(logging.FileHandler(log_path, mode="w"))
+    logging.basicConfig(
+        level=logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        handlers=handlers,
+        force=True,
+    )
+    threads = str(getattr(smk, "threads", 1))
+    for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[variable] = threads
+    try:
+        main(smk)
+    except InputError as error:
+        logging.getLogger(f"rule {smk.rule}").error("%s", error)
+        sys.exit(1)

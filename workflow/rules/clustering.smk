@@ -1,0 +1,25 @@
+rule silhouette:
+    """Silhouette of cell types and diseases in 2-PC projections of each layer vs gene space (Fig. 4)."""
+    input:
+        expression=rules.normalize.output.expression,
+        samples=rules.normalize.output.samples,
+        model=f"results/{{dataset}}/models/{ANALYSIS}/model.keras",
+    output:
+        table="results/{dataset}/silhouette.tsv",
+        summary="results/{dataset}/silhouette_summary.tsv",
+    params:
+        layers=layers(ANALYSIS),
+        clustering=config["clustering"],
+        control_label=lambda wc: config["datasets"][wc.dataset]["control_label"],
+    log:
+        "logs/{dataset}/silhouette.log",
+    benchmark:
+        "benchmarks/out/{dataset}/silhouette.tsv"
+    threads: 2
+    resources:
+        mem_mb=lambda wc, input: max(3000, int(3 * input.size_mb)),
+        runtime=60,
+    conda:
+        "../../envs/tensorflow.yaml"
+    script:
+        "../scripts/silhouette.py"

@@ -1,0 +1,101 @@
+import os
+import re
+import sys
+from pathlib import Path
+
+from deepmodules.autoencoder import parse_model_id
+from deepmodules.config import check_config, validate_config
+from deepmodules.errors import InputError
+from deepmodules.simulate import OUTPUT_FILES
+
+
+ROOT = Path(workflow.basedir)
+# Rule scripts import the package from this checkout, also inside conda envs and on cluster nodes.
+os.environ["PYTHONPATH"] = os.pathsep.join(
+    [str(ROOT / "src"), os.environ.get("PYTHONPATH", "")]
+)
+
+
+def simulated_paths():
+    """Every file the simulate rule writes, when the demo compendium is enabled."""
+    if not config.get("simulate", {}).get("enabled"):
+        return []
+    return [f"{config['simulate']['outdir']}/{name}" for name in OUTPUT_FILES]
+
+
+try:
+    validate_config(config, ROOT / "config" / "schema.yaml")
+    DOWNLOADED = {f"resources/downloads/{name}" for name in config["downloads"]}
+    check_config(config, set(simulated_paths()) | DOWNLOADED)
+except InputError as error:
+    sys.exit(f"Configuration error: {error}")
+
+os.environ["KERAS_BACKEND"] = config["training"]["backend"]
+
+DATASETS = list(config["datasets"])
+DISEASES = list(config["diseases"])
+MODELS = config["models"]
+ANALYSIS = MODELS["analysis"]
+
+
+def layers(model):
+    """Hidden layers of a model id (naive baselines have one)."""
+    if model.startswith("naive"):
+        return ["h1"]
+    return parse_model_id(model).layers
+
+
+def module_models():
+    """(model, layer) pairs whose disease modules are derived and tested against GWAS genes."""
+    pairs = [(ANALYSIS, layer) for layer in layers(ANALYSIS)]
+    if MODELS["shallow"]:
+        pairs.append((MODELS["shallow"], "h1"))
+    if MODELS["naive"]:
+        pairs.append((f"naive{config['reverse_training']['naive_hidden']}", "h1"))
+    return pairs
+
+
+def module_files(dataset):
+    return [
+        f"results/{dataset}/modules/{model}/{layer}/{disease}.tsv"
+        for model, layer in module_models()
+        for disease in DISEASES
+    ]
+
+
+# Paper figures: target rule name -> (file stem, dataset it is drawn from).
+FIGURES = {
+    "fig2": ("fig2_reconstruction", "microarray"),
+    "fig3": ("fig3_gwas_enrichment", "microarray"),
+    "fig4": ("fig4_silhouette", "microarray"),
+    "fig5": ("fig5_ppi_colocalization", "microarray"),
+    "fig6": ("fig6_rnaseq_gwas", "rnaseq"),
+    "fig7": ("fig7_rnaseq_ppi", "rnaseq"),
+}
+
+
+def figure_files(name):
+    stem, dataset = FIGURES[name]
+    if dataset not in DATASETS:
+        return []
+    return [f"results/figures/{stem}.pdf", f"results/figures/{stem}.png"]
+
+
+def all_targets():
+    targets = [f for name in FIGURES for f in figure_files(name)]
+    for dataset in DATASETS:
+        targets += [
+            f"results/{dataset}/reconstruction.tsv",
+            f"results/{dataset}/ppi_colocalization.tsv",
+            f"results/{dataset}/gwas_enrichment.tsv",
+            f"results/{dataset}/modules.gmt",
+            f"results/{dataset}/silhouette.tsv",
+        ]
+    return targets
+
+
+wildcard_constraints:
+    dataset="|".join(DATASETS),
+    model=r"(deep|shallow)\d+(-(denoising|sparse|funnel))?",
+    layer=r"h[123]",
+    disease="|".join(DISEASES),

@@ -1,0 +1,148 @@
+def figure_dataset(wc):
+    """The dataset a figure is drawn from (see FIGURES in common.smk)."""
+    return next(dataset for stem, dataset in FIGURES.values() if stem == wc.figure)
+
+
+def figure_outputs(kind):
+    return {
+        "pdf": report(
+            "results/figures/{figure}.pdf",
+            caption=f"../report/{kind}.rst",
+            category="Figures",
+        ),
+        "png": "results/figures/{figure}.png",
+    }
+
+
+def figure_stems(kind):
+    return "|".join(stem for stem, _ in FIGURES.values() if kind in stem)
+
+
+rule figure_reconstruction:
+    """Fig. 2: reconstruction error against width for shallow and deep models."""
+    input:
+        table=lambda wc: f"results/{figure_dataset(wc)}/reconstruction.tsv",
+        genes=lambda wc: f"results/{figure_dataset(wc)}/reconstruction_genes.tsv.gz",
+    output:
+        **figure_outputs("reconstruction"),
+    wildcard_constraints:
+        figure=figure_stems("reconstruction"),
+    log:
+        "logs/figures/{figure}.log",
+    benchmark:
+        "benchmarks/out/figures/{figure}.tsv"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    conda:
+        "../../envs/analysis.yaml"
+    script:
+        "../scripts/figure_reconstruction.py"
+
+
+rule figure_gwas:
+    """Fig. 3 and 6: -log10 P of GWAS enrichment per disease and layer."""
+    input:
+        table=lambda wc: f"results/{figure_dataset(wc)}/gwas_enrichment.tsv",
+    output:
+        **figure_outputs("gwas"),
+    wildcard_constraints:
+        figure=figure_stems("gwas"),
+    log:
+        "logs/figures/{figure}.log",
+    benchmark:
+        "benchmarks/out/figures/{figure}.tsv"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    conda:
+        "../../envs/analysis.yaml"
+    script:
+        "../scripts/figure_gwas.py"
+
+
+rule figure_silhouette:
+    """Fig. 4: layers against gene-space PCA in silhouette of cell types and diseases."""
+    input:
+        table=lambda wc: f"results/{figure_dataset(wc)}/silhouette.tsv",
+        summary=lambda wc: f"results/{figure_dataset(wc)}/silhouette_summary.tsv",
+    output:
+        **figure_outputs("silhouette"),
+    wildcard_constraints:
+        figure=figure_stems("silhouette"),
+    log:
+        "logs/figures/{figure}.log",
+    benchmark:
+        "benchmarks/out/figures/{figure}.tsv"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    conda:
+        "../../envs/analysis.yaml"
+    script:
+        "../scripts/figure_silhouette.py"
+
+
+rule figure_ppi:
+    """Fig. 5 and 7: betweenness and harmonic distance of light-up gene sets against the null."""
+    input:
+        table=lambda wc: f"results/{figure_dataset(wc)}/ppi_colocalization.tsv",
+    output:
+        **figure_outputs("ppi"),
+    wildcard_constraints:
+        figure=figure_stems("ppi"),
+    log:
+        "logs/figures/{figure}.log",
+    benchmark:
+        "benchmarks/out/figures/{figure}.tsv"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    conda:
+        "../../envs/analysis.yaml"
+    script:
+        "../scripts/figure_ppi.py"
+
+
+rule fig2:
+    input:
+        figure_files("fig2"),
+
+
+rule fig3:
+    input:
+        figure_files("fig3"),
+
+
+rule fig4:
+    input:
+        figure_files("fig4"),
+
+
+rule fig5:
+    input:
+        figure_files("fig5"),
+
+
+rule fig6:
+    input:
+        figure_files("fig6"),
+
+
+rule fig7:
+    input:
+        figure_files("fig7"),
+
+
+localrules:
+    all,
+    fig2,
+    fig3,
+    fig4,
+    fig5,
+    fig6,
+    fig7,

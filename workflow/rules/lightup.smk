@@ -1,0 +1,21 @@
+rule lightup:
+    """Light-up of every node of one hidden layer: the output response of every gene (Eq. 1)."""
+    input:
+        model="results/{dataset}/models/{model}/model.keras",
+        genes=rules.normalize.output.genes,
+    output:
+        "results/{dataset}/lightup/{model}/{layer}.tsv.gz",
+    params:
+        max_activation=config["lightup"]["max_activation"],
+    log:
+        "logs/{dataset}/lightup/{model}/{layer}.log",
+    benchmark:
+        "benchmarks/out/{dataset}/lightup/{model}/{layer}.tsv"
+    threads: 1
+    resources:
+        mem_mb=3000,
+        runtime=30,
+    conda:
+        "../../envs/tensorflow.yaml"
+    script:
+        "../scripts/lightup.py"

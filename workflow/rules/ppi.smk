@@ -1,0 +1,31 @@
+rule ppi_colocalization:
+    """Network closeness and centrality of each node's top light-up genes in STRING (Fig. 5, 7)."""
+    input:
+        lightup=expand(
+            "results/{{dataset}}/lightup/{model}/{layer}.tsv.gz",
+            model=ANALYSIS,
+            layer=layers(ANALYSIS),
+        ),
+        links=config["network"]["links"],
+        info=config["network"]["info"],
+    output:
+        table="results/{dataset}/ppi_colocalization.tsv",
+        summary="results/{dataset}/ppi_summary.tsv",
+    params:
+        model=ANALYSIS,
+        layers=layers(ANALYSIS),
+        network=config["network"],
+        ppi=config["ppi"],
+        seed=config["seed"],
+    log:
+        "logs/{dataset}/ppi_colocalization.log",
+    benchmark:
+        "benchmarks/out/{dataset}/ppi_colocalization.tsv"
+    threads: 1
+    resources:
+        mem_mb=4000,
+        runtime=120,
+    conda:
+        "../../envs/analysis.yaml"
+    script:
+        "../scripts/ppi_colocalization.py"

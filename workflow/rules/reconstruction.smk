@@ -1,0 +1,25 @@
+rule reconstruction:
+    """1 - R^2 of every trained model, globally and per gene, on the train and test splits (Fig. 2)."""
+    input:
+        expression=rules.normalize.output.expression,
+        samples=rules.normalize.output.samples,
+        models=expand(
+            "results/{{dataset}}/models/{model}/model.keras", model=MODELS["sweep"]
+        ),
+    output:
+        table="results/{dataset}/reconstruction.tsv",
+        genes="results/{dataset}/reconstruction_genes.tsv.gz",
+    params:
+        models=MODELS["sweep"],
+    log:
+        "logs/{dataset}/reconstruction.log",
+    benchmark:
+        "benchmarks/out/{dataset}/reconstruction.tsv"
+    threads: 2
+    resources:
+        mem_mb=lambda wc, input: max(3000, int(2 * input.size_mb)),
+        runtime=120,
+    conda:
+        "../../envs/tensorflow.yaml"
+    script:
+        "../scripts/reconstruction.py"

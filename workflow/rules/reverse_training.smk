@@ -1,0 +1,75 @@
+rule reverse_training:
+    """Reverse-train phenotype -> layer representation, stack on the decoder, score genes per disease."""
+    input:
+        expression=rules.normalize.output.expression,
+        samples=rules.normalize.output.samples,
+        genes=rules.normalize.output.genes,
+        model="results/{dataset}/models/{model}/model.keras",
+    output:
+        expand(
+            "results/{{dataset}}/modules/{{model}}/{{layer}}/{disease}.tsv", disease=DISEASES
+        ),
+    params:
+        diseases=config["diseases"],
+        reverse=config["reverse_training"],
+    log:
+        "logs/{dataset}/reverse_training/{model}/{layer}.log",
+    benchmark:
+        "benchmarks/out/{dataset}/reverse_training/{model}/{layer}.tsv"
+    threads: 2
+    resources:
+        mem_mb=lambda wc, input: max(3000, int(2 * input.size_mb)),
+        runtime=240,
+    conda:
+        "../../envs/tensorflow.yaml"
+    script:
+        "../scripts/reverse_training.py"
+
+
+rule naive_baseline:
+    """The naive baseline: the reverse network trained on gene expression directly."""
+    input:
+        expression=rules.normalize.output.expression,
+        samples=rules.normalize.output.samples,
+        genes=rules.normalize.output.genes,
+    output:
+        expand("results/{{dataset}}/modules/naive{{width}}/h1/{disease}.tsv", disease=DISEASES),
+    params:
+        diseases=config["diseases"],
+        reverse=config["reverse_training"],
+    log:
+        "logs/{dataset}/reverse_training/naive{width}.log",
+    benchmark:
+        "benchmarks/out/{dataset}/reverse_training/naive{width}.tsv"
+    wildcard_constraints:
+        width=r"\d+",
+    threads: 2
+    resources:
+        mem_mb=lambda wc, input: max(3000, int(3 * input.size_mb)),
+        runtime=240,
+    conda:
+        "../../envs/tensorflow.yaml"
+    script:
+        "../scripts/reverse_training.py"
+
+
+rule modules_gmt:
+    """Every disease module as a gene set, for other enrichment tools."""
+    input:
+        lambda wc: module_files(wc.dataset),
+    output:
+        "results/{dataset}/modules.gmt",
+    params:
+        size=config["modules"]["size"],
+    log:
+        "logs/{dataset}/modules_gmt.log",
+    benchmark:
+        "benchmarks/out/{dataset}/modules_gmt.tsv"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    conda:
+        "../../envs/analysis.yaml"
+    script:
+        "../scripts/modules_gmt.py"

@@ -1,0 +1,46 @@
+"""Rule ppi_colocalization: STRING closeness and centrality of every node's top light-up genes."""
+
+import logging
+
+import pandas as pd
+
+from deepmodules.ppi import betweenness, colocalization, read_string, summarize_layers
+from deepmodules.workflow import run
+
+
+def main(smk):
+    cfg, net_cfg = smk.params.ppi, smk.params.network
+    lightups = [pd.read_csv(path, sep="\t", index_col=0) for path in smk.input.lightup]
+    network = read_string(
+        smk.input.links,
+        smk.input.info,
+        min_score=net_cfg["min_score"],
+        genes=lightups[0].index,
+        min_shared_genes=net_cfg["min_shared_genes"],
+    )
+    logging.info(
+        "%d of %d expressed genes are in the network (%d edges)",
+        len(network.genes),
+        len(lightups[0]),
+        network.n_edges,
+    )
+    centrality = betweenness(network, cfg["betweenness_sources"], seed=smk.params.seed)
+    tables = []
+    for layer, rankings in zip(smk.params.layers, lightups, strict=True):
+        table = colocalization(
+            rankings,
+            network,
+            ks=cfg["ks"],
+            n_null=cfg["n_null"],
+            max_sources=cfg["max_sources"],
+            seed=smk.params.seed,
+            centrality=centrality,
+        )
+        tables.append(table.assign(model=smk.params.model, layer=layer))
+    table = pd.concat(tables)
+    table = table[["model", "layer", *[c for c in table.columns if c not in ("model", "layer")]]]
+    table.to_csv(smk.output.table, sep="\t", index=False, float_format="%.6g")
+    summarize_layers(table).to_csv(smk.output.summary, sep="\t", index=False, float_format="%.6g")
+
+
+run(main, snakemake)  # noqa: F821

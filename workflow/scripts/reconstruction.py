@@ -1,0 +1,42 @@
+"""Rule reconstruction: global and gene-wise 1 - R^2 of every trained model on both splits."""
+
+from pathlib import Path
+
+import keras
+import numpy as np
+import pandas as pd
+
+from deepmodules import autoencoder, compendium
+from deepmodules.reconstruction import r2_global, r2_per_gene
+from deepmodules.workflow import run
+
+
+def main(smk):
+    data = compendium.load(Path(smk.input.expression).parent)
+    rows, genes = [], []
+    for model_id, path in zip(smk.params.models, smk.input.models, strict=True):
+        spec = autoencoder.parse_model_id(model_id)
+        layers = autoencoder.dense_layers(keras.saving.load_model(path))
+        for split, mask in (("train", data.train), ("test", ~data.train)):
+            x = np.asarray(data.values[mask])
+            xhat = autoencoder.reconstruct(layers, x)
+            r2_genes = r2_per_gene(x, xhat)
+            rows.append(
+                {
+                    "model": model_id,
+                    "depth": spec.depth,
+                    "width": spec.width,
+                    "variant": spec.variant,
+                    "split": split,
+                    "r2_global": r2_global(x, xhat),
+                    "r2_gene_median": float(np.nanmedian(r2_genes)),
+                }
+            )
+            genes.append(pd.DataFrame({"model": model_id, "split": split, "gene": data.genes, "r2": r2_genes}))
+    table = pd.DataFrame(rows)
+    table["error"] = 1.0 - table["r2_global"]
+    table.to_csv(smk.output.table, sep="\t", index=False, float_format="%.6g")
+    pd.concat(genes).to_csv(smk.output.genes, sep="\t", index=False, float_format="%.6g")
+
+
+run(main, snakemake)  # noqa: F821
