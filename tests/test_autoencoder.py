@@ -1,8 +1,9 @@
 import numpy as np
 import pytest
 
-from deepmodules.autoencoder import build_autoencoder, dense_layers, parse_model_id, reconstruct
+from deepmodules.autoencoder import build_autoencoder, dense_layers, reconstruct
 from deepmodules.errors import InputError
+from deepmodules.models import parse_model_id
 
 
 @pytest.mark.parametrize(

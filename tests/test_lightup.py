@@ -2,8 +2,9 @@ import keras
 import numpy as np
 import pytest
 
-from deepmodules.autoencoder import DenseLayer, build_autoencoder, dense_layers, parse_model_id
+from deepmodules.autoencoder import DenseLayer, build_autoencoder, dense_layers
 from deepmodules.lightup import lightup, node_rankings
+from deepmodules.models import parse_model_id
 
 
 def sigmoid(z):

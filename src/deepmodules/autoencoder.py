@@ -14,7 +14,6 @@ Hidden layers are named ``h1``, ``h2``, ``h3`` from the input side; the last lay
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import keras
@@ -22,48 +21,7 @@ import numpy as np
 import pandas as pd
 
 from deepmodules.errors import InputError
-
-MODEL_ID = re.compile(r"^(deep|shallow)(\d+)(?:-(denoising|sparse|funnel))?$")
-
-
-@dataclass(frozen=True)
-class ModelSpec:
-    """An autoencoder architecture parsed from a model id."""
-
-    model_id: str
-    depth: str
-    width: int
-    variant: str
-
-    @property
-    def layers(self) -> list[str]:
-        return ["h1", "h2", "h3"] if self.depth == "deep" else ["h1"]
-
-    @property
-    def widths(self) -> list[int]:
-        if self.depth == "shallow":
-            return [self.width]
-        if self.variant == "funnel":
-            return [2 * self.width, self.width, 2 * self.width]
-        return [self.width] * 3
-
-
-def parse_model_id(model_id: str) -> ModelSpec:
-    """Parse ``deep512``, ``shallow1024``, ``deep512-denoising`` … into a :class:`ModelSpec`."""
-    match = MODEL_ID.match(model_id)
-    if not match or int(match.group(2)) < 1:
-        raise InputError(
-            f"model id {model_id!r}",
-            "is not a known architecture",
-            "use deep<width> or shallow<width> with a positive width, optionally followed by "
-            "-denoising, -sparse or -funnel (deep models only), e.g. deep512 or deep512-sparse",
-        )
-    depth, width, variant = match.group(1), int(match.group(2)), match.group(3) or "plain"
-    if depth == "shallow" and variant != "plain":
-        raise InputError(
-            f"model id {model_id!r}", "variants are defined for deep models only", "drop the suffix"
-        )
-    return ModelSpec(model_id, depth, width, variant)
+from deepmodules.models import ModelSpec
 
 
 @keras.saving.register_keras_serializable(package="deepmodules")

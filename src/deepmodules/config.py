@@ -9,8 +9,8 @@ import yaml
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
-from deepmodules.autoencoder import parse_model_id
 from deepmodules.errors import InputError
+from deepmodules.models import parse_model_id
 
 
 def validate_config(config: dict, schema: str | Path, where: str = "config") -> None:

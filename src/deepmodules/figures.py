@@ -81,7 +81,11 @@ def silhouette(table: pd.DataFrame, summary: pd.DataFrame) -> plt.Figure:
         rows = summary[summary["layer"] == layer].set_index("group_kind")
         heights = [-np.log10(max(rows["p_value"].get(k, np.nan), 1e-300)) for k in kinds]
         axes[0].bar(
-            np.arange(len(kinds)) + i * width, heights, width, label=layer, color=LAYER_COLORS.get(layer)
+            np.arange(len(kinds)) + i * width,
+            heights,
+            width,
+            label=layer,
+            color=LAYER_COLORS.get(layer),
         )
     axes[0].set_xticks(np.arange(len(kinds)) + 0.4 - width / 2, kinds)
     axes[0].set_ylabel("-log10 P (binomial, layer beats gene PCA)")
@@ -91,7 +95,9 @@ def silhouette(table: pd.DataFrame, summary: pd.DataFrame) -> plt.Figure:
     for layer in layers:
         rows = table[table["layer"] == layer].set_index(["group_kind", "group"])["silhouette"]
         common = rows.index.intersection(genes.index)
-        axes[1].scatter(genes[common], rows[common], s=14, label=layer, color=LAYER_COLORS.get(layer))
+        axes[1].scatter(
+            genes[common], rows[common], s=14, label=layer, color=LAYER_COLORS.get(layer)
+        )
     lims = [-1, 1]
     axes[1].plot(lims, lims, color="black", linewidth=0.8)
     axes[1].set_xlabel("silhouette, gene-space PCA")
@@ -104,7 +110,10 @@ def silhouette(table: pd.DataFrame, summary: pd.DataFrame) -> plt.Figure:
 def ppi_colocalization(table: pd.DataFrame) -> plt.Figure:
     """Fig. 5: mean betweenness and harmonic distance of top-k light-up genes per layer, with the null."""
     fig, axes = plt.subplots(1, 2, figsize=(11, 4))
-    panels = (("betweenness", "mean betweenness centrality"), ("harmonic_distance", "harmonic distance"))
+    panels = (
+        ("betweenness", "mean betweenness centrality"),
+        ("harmonic_distance", "harmonic distance"),
+    )
     for ax, (metric, label) in zip(axes, panels, strict=True):
         for layer, group in table.groupby("layer"):
             by_k = group.groupby("k")[metric]

@@ -8,13 +8,18 @@
    produces the autoencoder's own scale: W' = W diag(sigma), b' = b * sigma + mu.
 4. Score the genes for phenotype p from the input r_p = e_p:
 
-       x_1 = r_p,   x_k = f_k(W_k x_{k-1} + b_k) for 1 < k <= L - 1,   s_p = |W_L x_{L-1}|,
+       x_1 = r_p,   x_k = f_k(W_k x_{k-1} + b_k) for 1 < k <= L - 1,   z_p = W_L x_{L-1},
 
-   i.e. the absolute pre-activation of the output layer without its bias.
+   the pre-activation of the output layer without its bias. The paper's score is s_p = |z_p|
+   (``score: paper``). Without the bias, z_p is dominated by gene-specific offsets that are the same for
+   every phenotype, so the default (``score: contrast``) ranks genes by the change against the matched
+   controls, s_p = |z_p - z_ref| = |W_L (x_{L-1}(r_p) - x_{L-1}(r_ref))|, where ref is the control
+   phenotype of the cell type the disease samples come from. Control samples are therefore one-hot
+   coded per cell type ("normal (T cell)", ...), disease samples by their disease.
 
 Steps 2-4 are repeated over several seeds (three in the paper) and summarized by the mean and sd.
 The naive baseline trains the same reverse network directly on gene expression (``following`` empty), and
-its gene scores are the rescaled output weights applied to the hidden activation.
+z_p is then its rescaled output layer applied to the hidden activation, without bias.
 """
 
 from __future__ import annotations
@@ -84,24 +89,57 @@ def fit_reverse(
     )
 
 
-def gene_scores(net: ReverseNetwork, following: list[DenseLayer]) -> np.ndarray:
-    """s_p = |W_L x_{L-1}| for every phenotype p (rows) and gene (columns) of the stacked network.
+def phenotype_labels(samples: pd.DataFrame, control_label: str) -> pd.Series:
+    """One-hot phenotypes: the disease of disease samples, "<control> (<cell type>)" for controls."""
+    control = samples["disease"] == control_label
+    return pd.Series(
+        np.where(control, control_label + " (" + samples["cell_type"] + ")", samples["disease"]),
+        index=samples.index,
+    )
+
+
+def reference_phenotype(samples: pd.DataFrame, disease: str, control_label: str) -> str | None:
+    """The control phenotype matched to ``disease``: controls of the disease samples' main cell type."""
+    cell_types = samples.loc[samples["disease"] == disease, "cell_type"]
+    if cell_types.empty:
+        return None
+    matched = cell_types.mode().iloc[0]
+    has_controls = ((samples["disease"] == control_label) & (samples["cell_type"] == matched)).any()
+    return f"{control_label} ({matched})" if has_controls else None
+
+
+def output_preactivation(net: ReverseNetwork, following: list[DenseLayer]) -> np.ndarray:
+    """z_p = W_L x_{L-1} for every phenotype p (rows) and gene (columns) of the stacked network.
 
     ``following`` are the autoencoder's layers after the reverse-trained layer, output layer last; empty
     for the naive baseline, whose own output layer is then the gene layer.
     """
     x = net.hidden(np.eye(len(net.phenotypes)))
     if not following:
-        return np.abs(x @ net.output.kernel)
+        return x @ net.output.kernel
     x = net.output(x)
     for dense in following[:-1]:
         x = dense(x)
-    return np.abs(x @ following[-1].kernel)
+    return x @ following[-1].kernel
 
 
-def summarize_seeds(scores: list[np.ndarray], genes: list[str], phenotype: int) -> pd.DataFrame:
+def gene_scores(
+    z: np.ndarray, phenotypes: list[str], phenotype: str, reference: str | None, score: str
+) -> np.ndarray:
+    """Score of every gene for ``phenotype``: |z_p| (``paper``) or |z_p - z_ref| (``contrast``).
+
+    Without a matched control phenotype, ``contrast`` compares with the mean over all phenotypes.
+    """
+    z_p = z[phenotypes.index(phenotype)]
+    if score == "paper":
+        return np.abs(z_p)
+    z_ref = z[phenotypes.index(reference)] if reference is not None else z.mean(axis=0)
+    return np.abs(z_p - z_ref)
+
+
+def summarize_seeds(scores: list[np.ndarray], genes: list[str]) -> pd.DataFrame:
     """Mean and sd over seeds of one phenotype's gene scores, ranked (1 = highest mean score)."""
-    stacked = np.stack([s[phenotype] for s in scores])
+    stacked = np.stack(scores)
     table = pd.DataFrame(
         {
             "gene": genes,

@@ -3,7 +3,7 @@ import re
 import sys
 from pathlib import Path
 
-from deepmodules.autoencoder import parse_model_id
+from deepmodules.models import parse_model_id
 from deepmodules.config import check_config, validate_config
 from deepmodules.errors import InputError
 from deepmodules.simulate import OUTPUT_FILES
@@ -31,6 +31,7 @@ except InputError as error:
     sys.exit(f"Configuration error: {error}")
 
 os.environ["KERAS_BACKEND"] = config["training"]["backend"]
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 DATASETS = list(config["datasets"])
 DISEASES = list(config["diseases"])

@@ -11,7 +11,8 @@ rule reverse_training:
         ),
     params:
         diseases=config["diseases"],
-        reverse=config["reverse_training"],
+        settings=config["reverse_training"],
+        control_label=lambda wc: config["datasets"][wc.dataset]["control_label"],
     log:
         "logs/{dataset}/reverse_training/{model}/{layer}.log",
     benchmark:
@@ -36,7 +37,8 @@ rule naive_baseline:
         expand("results/{{dataset}}/modules/naive{{width}}/h1/{disease}.tsv", disease=DISEASES),
     params:
         diseases=config["diseases"],
-        reverse=config["reverse_training"],
+        settings=config["reverse_training"],
+        control_label=lambda wc: config["datasets"][wc.dataset]["control_label"],
     log:
         "logs/{dataset}/reverse_training/naive{width}.log",
     benchmark:

@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 
 from deepmodules import autoencoder, compendium
+from deepmodules.models import parse_model_id
 from deepmodules.reconstruction import r2_global, r2_per_gene
 from deepmodules.workflow import run
 
@@ -15,7 +16,7 @@ def main(smk):
     data = compendium.load(Path(smk.input.expression).parent)
     rows, genes = [], []
     for model_id, path in zip(smk.params.models, smk.input.models, strict=True):
-        spec = autoencoder.parse_model_id(model_id)
+        spec = parse_model_id(model_id)
         layers = autoencoder.dense_layers(keras.saving.load_model(path))
         for split, mask in (("train", data.train), ("test", ~data.train)):
             x = np.asarray(data.values[mask])

@@ -8,14 +8,21 @@ import numpy as np
 
 from deepmodules import compendium
 from deepmodules.autoencoder import dense_layers, encode, layers_after
-from deepmodules.reverse_training import fit_reverse, gene_scores, summarize_seeds
+from deepmodules.reverse_training import (
+    fit_reverse,
+    gene_scores,
+    output_preactivation,
+    phenotype_labels,
+    reference_phenotype,
+    summarize_seeds,
+)
 from deepmodules.workflow import run
 
 
 def main(smk):
     data = compendium.load(Path(smk.input.expression).parent)
-    labels = data.samples["disease"]
-    cfg = smk.params.reverse
+    cfg, control = smk.params.settings, smk.params.control_label
+    labels = phenotype_labels(data.samples, control)
     if "model" in smk.input.keys():
         layers = dense_layers(keras.saving.load_model(smk.input.model))
         targets = encode(layers, data.values, smk.wildcards.layer)
@@ -25,17 +32,19 @@ def main(smk):
         targets = np.asarray(data.values)
         following = []
         hidden = int(smk.wildcards.width)
-    scores = []
+    logging.info("%d samples in %d phenotypes", len(labels), labels.nunique())
+    z = []
     for seed in cfg["seeds"]:
         net = fit_reverse(
             labels, targets, hidden, cfg["epochs"], cfg["batch_size"], cfg["learning_rate"], seed
         )
-        scores.append(gene_scores(net, following))
-        logging.info("seed %d: reverse network trained on %d samples", seed, len(labels))
+        z.append(output_preactivation(net, following))
     for disease_id, path in zip(smk.params.diseases, smk.output, strict=True):
         label = smk.params.diseases[disease_id]["label"]
-        table = summarize_seeds(scores, data.genes, net.phenotypes.index(label))
-        table.to_csv(path, sep="\t", index=False, float_format="%.6g")
+        reference = reference_phenotype(data.samples, label, control)
+        logging.info("%s: scored against %s", disease_id, reference or "the mean phenotype")
+        scores = [gene_scores(zs, net.phenotypes, label, reference, cfg["score"]) for zs in z]
+        summarize_seeds(scores, data.genes).to_csv(path, sep="\t", index=False, float_format="%.6g")
 
 
 run(main, snakemake)  # noqa: F821

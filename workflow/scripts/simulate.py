@@ -2,12 +2,12 @@
 
 from pathlib import Path
 
-from deepmodules.simulate import DEFAULT_PARAMS, simulate
+from deepmodules.simulate import simulate
 from deepmodules.workflow import run
 
 
 def main(smk):
-    simulate(Path(smk.params.outdir), {**DEFAULT_PARAMS, **smk.params.params}, smk.params.seed)
+    simulate(Path(smk.params.outdir), smk.params.params, smk.params.seed)
 
 
 run(main, snakemake)  # noqa: F821

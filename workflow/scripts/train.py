@@ -6,12 +6,13 @@ from pathlib import Path
 import numpy as np
 
 from deepmodules import autoencoder, compendium
+from deepmodules.models import parse_model_id
 from deepmodules.workflow import run
 
 
 def main(smk):
     data = compendium.load(Path(smk.input.expression).parent)
-    spec = autoencoder.parse_model_id(smk.wildcards.model)
+    spec = parse_model_id(smk.wildcards.model)
     cfg = smk.params.training
     optimizer = {k: cfg[k] for k in ("learning_rate", "beta_1", "beta_2", "epsilon", "decay")}
     model = autoencoder.build_autoencoder(

@@ -1,0 +1,71 @@
+import copy
+from pathlib import Path
+
+import pytest
+import yaml
+
+from deepmodules.config import check_config, validate_config
+from deepmodules.errors import InputError
+
+ROOT = Path(__file__).resolve().parents[1]
+SCHEMA = ROOT / "config" / "schema.yaml"
+
+
+@pytest.fixture
+def demo():
+    with open(ROOT / "config" / "config.yaml") as handle:
+        return yaml.safe_load(handle)
+
+
+@pytest.mark.parametrize("name", ["config.yaml", "paper.yaml"])
+def test_shipped_configs_are_valid(name):
+    with open(ROOT / "config" / name) as handle:
+        config = yaml.safe_load(handle)
+    validate_config(config, SCHEMA)
+    assert config["training"]["batch_size"] == 256  # default filled in from the schema
+
+
+def test_schema_gives_description_and_default_for_every_optional_key():
+    schema = yaml.safe_load(SCHEMA.read_text())
+
+    def walk(node, path):
+        for key, sub in node.get("properties", {}).items():
+            if "$ref" in sub:
+                sub = {**schema["definitions"][sub["$ref"].split("/")[-1]], **sub}
+            assert "description" in sub, f"{path}{key} has no description"
+            # An optional section with required keys of its own is skipped when absent.
+            required = key in node.get("required", []) or bool(sub.get("required"))
+            assert required or "default" in sub, f"{path}{key} has no default"
+            walk(sub, f"{path}{key}.")
+
+    walk(schema, "")
+
+
+def test_schema_error_is_one_line_naming_the_key(demo):
+    bad = copy.deepcopy(demo)
+    bad["training"]["epochs"] = 0
+    with pytest.raises(InputError) as error:
+        validate_config(bad, SCHEMA)
+    message = str(error.value)
+    assert "training.epochs" in message and "\n" not in message
+
+
+def test_analysis_model_must_be_trained(demo):
+    validate_config(demo, SCHEMA)
+    demo["models"]["analysis"] = "deep512"
+    with pytest.raises(InputError, match="models.analysis"):
+        check_config(demo, produced=set())
+
+
+def test_missing_input_file_is_named(demo, tmp_path):
+    validate_config(demo, SCHEMA)
+    demo["simulate"]["enabled"] = False
+    with pytest.raises(InputError, match="does not exist"):
+        check_config(demo, produced=set())
+
+
+def test_disgenet_must_be_supplied(demo):
+    validate_config(demo, SCHEMA)
+    demo["gwas"]["source"] = "disgenet"
+    with pytest.raises(InputError, match="DisGeNET"):
+        check_config(demo, produced=set())

@@ -1,0 +1,292 @@
+"""The simulated compendium: determinism, formats the readers accept, and the planted ground truth."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+import pytest
+
+from deepmodules import simulate as sim
+from deepmodules.errors import InputError
+from deepmodules.sources import parse_characteristics, read_archs4, read_processed_matrix, read_sdrf
+
+SMALL = {
+    "n_genes": 300,
+    "n_communities": 8,
+    "community_size": 20,
+    "n_free_programs": 2,
+    "programs_per_cell_type": 3,
+    "module_size": 15,
+    "n_microarray_samples": 400,
+    "n_rnaseq_samples": 300,
+    "n_single_cell_samples": 10,
+    "n_studies_per_disease": 1,
+    "cases_per_study": 20,
+    "controls_per_study": 10,
+    "healthy_study_size": 30,
+    "n_decoy_genes": 10,
+}
+SEED = 7
+
+
+@pytest.fixture(scope="module")
+def outdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("sim")
+    sim.simulate(path, SMALL, SEED)
+    return path
+
+
+@pytest.fixture(scope="module")
+def truth(outdir: Path) -> dict:
+    return json.loads((outdir / sim.GROUND_TRUTH_FILE).read_text())
+
+
+@pytest.fixture(scope="module")
+def microarray(outdir: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Expression (samples × genes) and the SDRF, read back with the project's readers."""
+    genes, samples, values = read_processed_matrix(outdir / sim.MATRIX_FILE, sim.MATRIX_MEMBER)
+    sdrf = read_sdrf(outdir / sim.SDRF_FILE, sim.SDRF_COLUMNS)
+    return pd.DataFrame(values, index=samples, columns=genes), sdrf
+
+
+def _files(root: Path) -> dict[str, bytes]:
+    return {
+        str(f.relative_to(root)): f.read_bytes() for f in sorted(root.rglob("*")) if f.is_file()
+    }
+
+
+def test_same_seed_gives_identical_bytes_and_another_seed_differs(outdir: Path, tmp_path: Path):
+    sim.simulate(tmp_path / "again", SMALL, SEED)
+    sim.simulate(tmp_path / "other", SMALL, SEED + 1)
+    first, again, other = _files(outdir), _files(tmp_path / "again"), _files(tmp_path / "other")
+    assert len(first) == 9
+    assert first == again
+    assert all(first[name] != other[name] for name in first)
+
+
+def test_unknown_param_and_oversized_design_are_input_errors(tmp_path: Path):
+    with pytest.raises(InputError, match="n_gens"):
+        sim.simulate(tmp_path, {**SMALL, "n_gens": 10}, SEED)
+    with pytest.raises(InputError, match="disease studies need"):
+        sim.simulate(tmp_path, {**SMALL, "n_microarray_samples": 100}, SEED)
+
+
+def test_matrix_and_sdrf_round_trip(microarray, truth: dict):
+    expression, sdrf = microarray
+    assert expression.shape == (SMALL["n_microarray_samples"], SMALL["n_genes"])
+    assert list(expression.columns) == truth["genes"]
+    assert list(expression.index) == sdrf["Assay Name"].tolist()
+    assert not expression.isna().to_numpy().any()
+    assert 0 < expression.to_numpy().min() and expression.to_numpy().max() < 16
+    assert set(sdrf["Characteristics[organism]"]) == {"Homo sapiens"}
+    assert set(sdrf["Characteristics[disease]"]) == {"normal"} | {
+        disease["label"] for disease in truth["diseases"].values()
+    }
+    cases = sdrf[sdrf["Characteristics[disease]"] == "asthma"]
+    assert len(cases) == SMALL["cases_per_study"]
+    assert set(cases["Characteristics[organism part]"]) == {"airway epithelium"}
+
+
+def _effect_sizes(expression: pd.DataFrame, sdrf: pd.DataFrame, label: str) -> pd.Series:
+    """Per gene (mean cases − mean controls) / pooled sd, controls from the same studies."""
+    disease = sdrf["Characteristics[disease]"].to_numpy()
+    studies = set(sdrf.loc[disease == label, "Characteristics[study]"])
+    in_studies = sdrf["Characteristics[study]"].isin(studies).to_numpy()
+    cases = expression[disease == label]
+    controls = expression[in_studies & (disease == "normal")]
+    pooled = np.sqrt((cases.var() + controls.var()) / 2)
+    return (cases.mean() - controls.mean()) / pooled
+
+
+def test_planted_modules_stand_out_in_cases_and_the_sham_disease_has_none(microarray, truth: dict):
+    expression, sdrf = microarray
+    for disease_id, disease in truth["diseases"].items():
+        effect = _effect_sizes(expression, sdrf, disease["label"]).abs()
+        module = disease["module_genes"]
+        if disease_id == "sham_disease":
+            assert module == []
+            assert effect.max() < 2.5
+            continue
+        assert len(module) == SMALL["module_size"]
+        assert effect[module].min() > 3
+        assert set(effect.nlargest(len(module)).index) == set(module)
+
+
+def test_up_regulated_module_genes_sit_at_the_top_of_their_range(microarray, truth: dict):
+    expression, sdrf = microarray
+    disease = sdrf["Characteristics[disease]"].to_numpy()
+    for label in ("asthma", "obesity"):
+        module = next(d for d in truth["diseases"].values() if d["label"] == label)["module_genes"]
+        cases, others = (
+            expression.loc[disease == label, module],
+            expression.loc[disease != label, module],
+        )
+        up = cases.median() > others.median()
+        assert up.mean() > 0.5
+        assert (cases.median()[up] > others.quantile(0.95)[up]).all()
+
+
+def test_archs4_round_trip_drops_single_cell_samples(outdir: Path, truth: dict):
+    genes, meta, counts = read_archs4(outdir / sim.ARCHS4_FILE)
+    assert genes == truth["genes"]
+    assert counts.shape == (SMALL["n_rnaseq_samples"], SMALL["n_genes"])
+    assert counts.dtype == np.uint32
+    assert (meta["singlecellprobability"] < 0.5).all()
+    assert meta["geo_accession"].str.match(r"GSM\d+$").all()
+    assert meta["series_id"].str.match(r"GSE\d+$").all()
+    library = counts.sum(axis=1)
+    assert 5e5 < library.min() and library.max() < 3e7
+
+    annotation = pd.DataFrame([parse_characteristics(text) for text in meta["characteristics_ch1"]])
+    assert set(annotation["cell type"]) <= set(truth["cell_types"])
+    asthma = annotation["disease"].eq("asthma").to_numpy()
+    airway = annotation["cell type"].eq("airway epithelium").to_numpy()
+    controls = airway & annotation["disease"].eq("normal").to_numpy()
+    log_cpm = np.log2(1 + 1e6 * counts / library[:, None])
+    module = [truth["genes"].index(g) for g in truth["diseases"]["asthma"]["module_genes"]]
+    shift = np.abs(log_cpm[asthma][:, module].mean(0) - log_cpm[controls][:, module].mean(0))
+    assert asthma.sum() == SMALL["cases_per_study"]
+    assert np.median(shift) > 1
+
+
+def _string_graph(outdir: Path) -> tuple[nx.Graph, pd.DataFrame, pd.DataFrame]:
+    links = pd.read_csv(outdir / sim.STRING_LINKS_FILE, sep=" ")
+    info = pd.read_csv(outdir / sim.STRING_INFO_FILE, sep="\t")
+    symbol = dict(zip(info["#string_protein_id"], info["preferred_name"], strict=True))
+    graph = nx.Graph()
+    graph.add_edges_from(
+        zip(links["protein1"].map(symbol), links["protein2"].map(symbol), strict=True)
+    )
+    return graph, links, info
+
+
+def test_string_files_are_symmetric_and_every_module_is_connected(outdir: Path, truth: dict):
+    graph, links, info = _string_graph(outdir)
+    assert list(links.columns) == ["protein1", "protein2", "combined_score"]
+    assert links["protein1"].str.match(r"9606\.ENSP\d{11}$").all()
+    assert links["combined_score"].between(150, 999).all()
+    forward = set(zip(links["protein1"], links["protein2"], strict=True))
+    assert forward == {(b, a) for a, b in forward}
+    assert set(links["protein1"]) <= set(info["#string_protein_id"])
+
+    per_symbol = info["preferred_name"].value_counts()
+    assert (per_symbol == 2).any()
+    assert not set(info["preferred_name"]) <= set(truth["genes"])
+    assert set(truth["genes"]) <= set(info["preferred_name"])
+    for disease in truth["diseases"].values():
+        if disease["module_genes"]:
+            assert nx.is_connected(graph.subgraph(disease["module_genes"]))
+
+
+def _refgene(outdir: Path) -> pd.DataFrame:
+    columns = ["bin", "name", "chrom", "strand", "txStart", "txEnd", "cdsStart", "cdsEnd"]
+    columns += ["exonCount", "exonStarts", "exonEnds", "score", "name2", "s1", "s2", "exonFrames"]
+    return pd.read_csv(outdir / sim.REFGENE_FILE, sep="\t", header=None, names=columns)
+
+
+def test_refgene_is_valid_genepred(outdir: Path, truth: dict):
+    refgene = _refgene(outdir)
+    assert set(refgene["name2"]) == set(truth["genes"])
+    assert (refgene.groupby("name2").size() == 2).any()
+    assert "chrY" not in set(refgene["chrom"])
+    assert refgene["name"].is_unique
+    for row in refgene.itertuples():
+        starts = [int(x) for x in row.exonStarts.rstrip(",").split(",")]
+        ends = [int(x) for x in row.exonEnds.rstrip(",").split(",")]
+        assert row.bin == sim.ucsc_bin(row.txStart, row.txEnd)
+        assert len(starts) == row.exonCount == len(ends)
+        assert starts[0] == row.txStart and ends[-1] == row.txEnd
+        assert all(s < e for s, e in zip(starts, ends, strict=True))
+        assert row.txStart <= row.cdsStart < row.cdsEnd <= row.txEnd
+    bodies = refgene.groupby("name2").agg(chrom=("chrom", "first"), start=("txStart", "min"))
+    bodies = bodies.sort_values(["chrom", "start"])
+    assert (bodies.groupby("chrom")["start"].diff().dropna() >= 200_000).all()
+
+
+def test_ucsc_bin_matches_known_values():
+    assert sim.ucsc_bin(11_873, 14_409) == 585
+    assert sim.ucsc_bin(256_849, 319_570) == 73
+    assert sim.ucsc_bin(0, 1 << 29) == 0
+
+
+def test_gwas_snps_lie_at_their_genes_and_both_files_agree(outdir: Path, truth: dict):
+    refgene = _refgene(outdir)
+    bodies = refgene.groupby("name2").agg(
+        chrom=("chrom", "first"), start=("txStart", "min"), end=("txEnd", "max")
+    )
+    catalog = pd.read_csv(
+        outdir / sim.GWAS_CATALOG_FILE, sep="\t", dtype=str, keep_default_na=False
+    )
+    assert list(catalog.columns) == sim.GWAS_CATALOG_COLUMNS
+    placed = catalog[catalog["CHR_POS"].str.fullmatch(r"\d+")]
+    assert len(placed) < len(catalog)  # unplaced SNPs and haplotype rows
+    assert catalog["SNPS"].str.contains(" x ").any()
+    assert (placed["CHR_ID"] == "Y").any()
+
+    by_uri = {d["efo_uri"]: d for d in truth["diseases"].values()}
+    for row in placed[placed["CHR_ID"] != "Y"].itertuples():
+        disease = by_uri[row.MAPPED_TRAIT_URI]
+        gene = row.MAPPED_GENE
+        assert gene in disease["gwas_genes"] or gene in disease["decoy_genes"]
+        position, body = int(row.CHR_POS), bodies.loc[gene]
+        assert body.chrom == f"chr{row.CHR_ID}"
+        # BED interval of the SNP [position - 1, position) against the gene's [start, end)
+        distance = max(body.start - position + 1, position - body.end, 0)
+        assert distance <= 2_000
+        same_chrom = bodies[bodies["chrom"] == body.chrom]
+        distances = np.maximum.reduce(
+            [
+                same_chrom["start"] - position + 1,
+                position - same_chrom["end"],
+                np.zeros(len(same_chrom)),
+            ]
+        )
+        assert same_chrom.index[np.argmin(distances)] == gene
+    for disease_id, disease in truth["diseases"].items():
+        assert set(disease["gwas_genes"]) <= set(disease["module_genes"])
+        assert not set(disease["decoy_genes"]) & set(disease["module_genes"])
+        mapped = set(placed.loc[placed["MAPPED_TRAIT_URI"] == disease["efo_uri"], "MAPPED_GENE"])
+        assert set(disease["gwas_genes"]) | set(disease["decoy_genes"]) == mapped - {""}
+        if disease_id == "sham_disease":
+            assert disease["gwas_genes"] == []
+        else:
+            assert len(disease["gwas_genes"]) == round(0.7 * SMALL["module_size"])
+
+    with gzip.open(outdir / sim.DISGENET_FILE, "rt") as handle:
+        disgenet = pd.read_csv(handle, sep="\t", dtype=str, keep_default_na=False)
+    assert list(disgenet.columns) == sim.DISGENET_COLUMNS
+    single = catalog[~catalog["SNPS"].str.contains(" x ")]
+    snp_columns = {"snpId": "SNPS", "chromosome": "CHR_ID", "position": "CHR_POS"}
+    single = catalog[~catalog["SNPS"].str.contains(" x ")][list(snp_columns.values())]
+    assert sorted(disgenet[list(snp_columns)].itertuples(index=False, name=None)) == sorted(
+        single.itertuples(index=False, name=None)
+    )
+    assert set(disgenet["diseaseId"]) == {d["disgenet_id"] for d in truth["diseases"].values()}
+
+
+def test_ground_truth_names(truth: dict):
+    assert set(truth) == {
+        "seed",
+        "params",
+        "genes",
+        "communities",
+        "cell_types",
+        "diseases",
+        "xor_genes",
+    }
+    assert truth["seed"] == SEED and truth["params"]["n_genes"] == SMALL["n_genes"]
+    assert len(truth["communities"]) == SMALL["n_communities"]
+    assert all(len(g) == SMALL["community_size"] for g in truth["communities"].values())
+    assert set(truth["xor_genes"]) <= {g for genes in truth["communities"].values() for g in genes}
+    assert set(truth["diseases"]) == set(sim.DISEASES)
+    assert truth["diseases"]["asthma"]["disgenet_id"] == "C0004096"
+    assert truth["diseases"]["asthma"]["efo_uri"] == "http://www.ebi.ac.uk/efo/EFO_0000270"
+    assert all(
+        len(cell["programs"]) == SMALL["programs_per_cell_type"]
+        for cell in truth["cell_types"].values()
+    )

@@ -1,0 +1,183 @@
+"""Readers of the expression sources: shapes, parsing and one-line errors naming the file."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import h5py
+import numpy as np
+import pytest
+
+from deepmodules import sources
+from deepmodules.errors import InputError
+from deepmodules.sources import parse_characteristics, read_archs4, read_processed_matrix, read_sdrf
+
+MATRIX = (
+    "Hybridization REF\tS1\tS2\tS3\nGENEA\t1.5\t2.25\t3\nGENEB\t4\tnull\t6.125\nGENEC\t7\t8\tNA\n"
+)
+
+
+def _write(path: Path, text: str) -> Path:
+    path.write_text(text)
+    return path
+
+
+def _zip(path: Path, members: dict[str, str]) -> Path:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, text in members.items():
+            archive.writestr(name, text)
+    return path
+
+
+def test_processed_matrix_is_read_as_samples_by_genes_with_text_as_nan(tmp_path: Path):
+    genes, samples, values = read_processed_matrix(_write(tmp_path / "m.txt", MATRIX))
+    assert genes == ["GENEA", "GENEB", "GENEC"]
+    assert samples == ["S1", "S2", "S3"]
+    assert values.dtype == np.float32 and values.shape == (3, 3)
+    expected = np.array([[1.5, 4, 7], [2.25, np.nan, 8], [3, 6.125, np.nan]], dtype=np.float32)
+    np.testing.assert_array_equal(values, expected)
+
+
+def test_zip_member_is_streamed_in_blocks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    rng = np.random.default_rng(0)
+    data = np.round(rng.uniform(2, 14, size=(50, 7)), 4)  # genes × samples
+    lines = ["Hybridization REF\t" + "\t".join(f"S{j}" for j in range(7))]
+    lines += [f"G{i}\t" + "\t".join(f"{x:.4f}" for x in row) for i, row in enumerate(data)]
+    archive = _zip(tmp_path / "m.zip", {"readme.txt": "x", "matrix.txt": "\r\n".join(lines)})
+    monkeypatch.setattr(sources, "BLOCK_VALUES", 20)  # 2 genes per block
+    genes, samples, values = read_processed_matrix(archive, "matrix.txt")
+    assert genes == [f"G{i}" for i in range(50)] and len(samples) == 7
+    np.testing.assert_allclose(values, data.T.astype(np.float32))
+
+
+def test_single_member_zip_needs_no_member_name_and_quantitation_line_is_skipped(tmp_path: Path):
+    text = MATRIX.replace("\n", "\nCompositeElement REF\tvalue\tvalue\tvalue\n", 1)
+    genes, _, values = read_processed_matrix(_zip(tmp_path / "m.zip", {"m.txt": text}))
+    assert genes == ["GENEA", "GENEB", "GENEC"] and values.shape == (3, 3)
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        (MATRIX.replace("Hybridization REF", "Gene"), "expected 'Hybridization REF'"),
+        (MATRIX.replace("\t3\n", "\n"), "line 2 has 3 fields, the header has 4"),
+        (MATRIX.replace("\t6.125\n", "\t6.125\t9\n"), "line 3 has 5 fields"),
+        (MATRIX.replace("S3", "S1"), "duplicated sample names, e.g. S1"),
+        (MATRIX.replace("GENEC", "GENEA"), "more than one row, e.g. GENEA"),
+        ("", "expected 'Hybridization REF'"),
+    ],
+)
+def test_malformed_matrix_is_an_input_error_naming_the_file(
+    tmp_path: Path, text: str, problem: str
+):
+    path = _write(tmp_path / "bad.txt", text)
+    with pytest.raises(InputError, match=problem) as error:
+        read_processed_matrix(path)
+    assert str(path) in str(error.value)
+
+
+def test_missing_matrix_file_and_zip_member_are_input_errors(tmp_path: Path):
+    missing = tmp_path / "absent.zip"
+    with pytest.raises(InputError, match="file not found") as error:
+        read_processed_matrix(missing, "m.txt")
+    assert str(missing) in str(error.value)
+    archive = _zip(tmp_path / "m.zip", {"a.txt": MATRIX, "b.txt": MATRIX})
+    with pytest.raises(InputError, match="'m.txt' not found; members: a.txt, b.txt") as error:
+        read_processed_matrix(archive, "m.txt")
+    assert str(archive) in str(error.value)
+    with pytest.raises(InputError, match="members: a.txt, b.txt"):
+        read_processed_matrix(archive)
+
+
+def test_sdrf_reads_every_column_as_text_and_names_missing_columns(tmp_path: Path):
+    path = _write(
+        tmp_path / "e.sdrf.txt",
+        "Source Name\tCharacteristics[disease]\tAssay Name\nA\tNA\t001\nB\tnormal\t002\n",
+    )
+    sdrf = read_sdrf(path, ["Assay Name", "Characteristics[disease]"])
+    assert sdrf["Assay Name"].tolist() == ["001", "002"]
+    assert sdrf["Characteristics[disease]"].tolist() == ["NA", "normal"]
+    with pytest.raises(
+        InputError, match=r"missing columns Characteristics\[organism part\]"
+    ) as error:
+        read_sdrf(path, ["Assay Name", "Characteristics[organism part]"])
+    assert str(path) in str(error.value)
+    with pytest.raises(InputError, match="file not found"):
+        read_sdrf(tmp_path / "absent.txt", [])
+
+
+def _archs4(
+    path: Path, symbol_field: str = "symbol", chunks: tuple[int, int] = (4, 2)
+) -> np.ndarray:
+    """A small ARCHS4-style file: 4 genes × 6 samples, samples 1 and 4 single-cell."""
+    counts = np.arange(24, dtype=np.uint32).reshape(4, 6) * 10
+    with h5py.File(path, "w") as h5:
+        h5.create_dataset("data/expression", data=counts, chunks=chunks)
+        h5.create_dataset(f"meta/genes/{symbol_field}", data=[b"A", b"B", b"C", b"D"])
+        meta = {
+            "geo_accession": [f"GSM{i}".encode() for i in range(6)],
+            "series_id": [b"GSE1"] * 3 + [b"GSE2"] * 3,
+            "characteristics_ch1": [b"cell type: T cell,disease: asthma"] * 6,
+            "source_name_ch1": [b"blood"] * 6,
+            "title": [f"sample {i}".encode() for i in range(6)],
+        }
+        for field, values in meta.items():
+            h5.create_dataset(f"meta/samples/{field}", data=values)
+        probability = [0.0, 0.9, 0.1, 0.49, 0.5, 0.2]
+        h5.create_dataset("meta/samples/singlecellprobability", data=probability)
+    return counts
+
+
+@pytest.mark.parametrize("symbol_field", ["symbol", "gene_symbol"])
+def test_archs4_drops_single_cell_samples(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, symbol_field: str
+):
+    counts = _archs4(tmp_path / "a.h5", symbol_field)
+    monkeypatch.setattr(sources, "BLOCK_VALUES", 8)  # one chunk (2 columns) per block
+    genes, meta, values = read_archs4(tmp_path / "a.h5")
+    assert genes == ["A", "B", "C", "D"]
+    assert meta["geo_accession"].tolist() == ["GSM0", "GSM2", "GSM3", "GSM5"]
+    assert meta["series_id"].tolist() == ["GSE1", "GSE1", "GSE2", "GSE2"]
+    assert parse_characteristics(meta["characteristics_ch1"][0]) == {
+        "cell type": "T cell",
+        "disease": "asthma",
+    }
+    assert values.dtype == np.uint32
+    np.testing.assert_array_equal(values, counts[:, [0, 2, 3, 5]].T)
+
+
+def test_archs4_selects_requested_samples_in_order(tmp_path: Path):
+    counts = _archs4(tmp_path / "a.h5", chunks=(2, 3))
+    _, meta, values = read_archs4(tmp_path / "a.h5", samples=["GSM5", "GSM1", "GSM0"])
+    assert meta["geo_accession"].tolist() == ["GSM5", "GSM0"]
+    np.testing.assert_array_equal(values, counts[:, [5, 0]].T)
+    _, meta, _ = read_archs4(tmp_path / "a.h5", single_cell_cutoff=1.0, samples=["GSM1"])
+    assert meta["geo_accession"].tolist() == ["GSM1"]
+
+
+def test_archs4_errors_name_the_file(tmp_path: Path):
+    path = tmp_path / "a.h5"
+    _archs4(path)
+    with pytest.raises(InputError, match="requested samples not in the file, e.g. GSM9") as error:
+        read_archs4(path, samples=["GSM0", "GSM9"])
+    assert str(path) in str(error.value)
+    with h5py.File(path, "a") as h5:
+        del h5["meta/samples/series_id"]
+    with pytest.raises(InputError, match="missing datasets meta/samples/series_id"):
+        read_archs4(path)
+    with pytest.raises(InputError, match="file not found"):
+        read_archs4(tmp_path / "absent.h5")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("cell type: T-cell,disease: asthma", {"cell type": "T-cell", "disease": "asthma"}),
+        (" Cell Type : monocyte , AGE: 42", {"cell type": "monocyte", "age": "42"}),
+        ("treatment: IL-4, IL-13,time: 2h", {"treatment": "IL-4, IL-13", "time": "2h"}),
+        ("", {}),
+    ],
+)
+def test_parse_characteristics(text: str, expected: dict[str, str]):
+    assert parse_characteristics(text) == expected

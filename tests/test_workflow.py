@@ -1,0 +1,174 @@
+"""The workflow end to end on the embedded demo, its dry runs, its linter and its bad-input messages."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
+PLANTED = ["asthma", "crohns_disease", "ulcerative_colitis", "obesity", "colon_carcinoma"]
+
+pytestmark = pytest.mark.workflow
+
+
+def snakemake(workdir, *args, configfile=ROOT / "config" / "config.yaml", timeout=1800):
+    command = [SNAKEMAKE, "-s", str(ROOT / "Snakefile"), "--directory", str(workdir)]
+    command += ["--configfile", str(configfile), *args]
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
+    return subprocess.run(command, capture_output=True, text=True, timeout=timeout, env=env)
+
+
+def write_config(path, **changes):
+    with open(ROOT / "config" / "config.yaml") as handle:
+        config = yaml.safe_load(handle)
+    for dotted, value in changes.items():
+        node = config
+        *parents, leaf = dotted.split(".")
+        for key in parents:
+            node = node.setdefault(key, {})
+        node[leaf] = value
+    path.write_text(yaml.safe_dump(config))
+    return path
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    """The whole demo DAG, run once for the module."""
+    workdir = tmp_path_factory.mktemp("demo")
+    result = snakemake(workdir, "--cores", "2")
+    assert result.returncode == 0, result.stderr[-4000:]
+    return workdir
+
+
+def test_lint_is_clean():
+    result = subprocess.run(
+        [SNAKEMAKE, "--lint"], cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_paper_configuration_plans_every_stage(tmp_path):
+    result = snakemake(tmp_path, "-n", "--quiet", "rules", configfile=ROOT / "config" / "paper.yaml")
+    assert result.returncode == 0, result.stderr[-3000:]
+    plan = result.stdout + result.stderr
+    for rule in [
+        "download",
+        "normalize",
+        "train",
+        "reconstruction",
+        "lightup",
+        "ppi_colocalization",
+        "reverse_training",
+        "naive_baseline",
+        "gwas_genes",
+        "gwas_enrichment",
+        "silhouette",
+        "figure_reconstruction",
+        "figure_gwas",
+        "figure_silhouette",
+        "figure_ppi",
+    ]:
+        assert rule in plan, f"{rule} missing from the paper plan"
+    counts = dict(
+        line.split()[:2] for line in plan.splitlines() if line.strip() and line.split()[-1].isdigit()
+    )
+    assert counts["train"] == "26"  # 13 models on two datasets
+    assert counts["download"] == "7"
+
+
+def test_schema_violation_is_one_clear_line(tmp_path):
+    config = write_config(tmp_path / "bad.yaml", **{"training.epochs": 0})
+    result = snakemake(tmp_path, "-n", configfile=config)
+    assert result.returncode != 0
+    errors = [line for line in result.stderr.splitlines() if "Configuration error" in line]
+    assert len(errors) == 1 and "training.epochs" in errors[0]
+    assert "Traceback" not in result.stderr
+
+
+def test_missing_input_is_named_before_anything_runs(tmp_path):
+    config = write_config(
+        tmp_path / "bad.yaml", **{"simulate.enabled": False, "gwas.refgene": "resources/none.txt.gz"}
+    )
+    result = snakemake(tmp_path, "-n", configfile=config)
+    assert result.returncode != 0
+    assert "resources/none.txt.gz does not exist" in result.stderr
+
+
+def test_unknown_disease_stops_at_normalization_without_partial_output(tmp_path):
+    config = write_config(
+        tmp_path / "bad.yaml",
+        **{"diseases.lupus": {"label": "lupus", "gwas_terms": ["EFO_0002690"]}},
+    )
+    result = snakemake(
+        tmp_path, "--cores", "1", "results/microarray/normalized/genes.tsv", configfile=config
+    )
+    assert result.returncode != 0
+    assert "disease 'lupus' (label 'lupus') has no samples" in result.stderr
+    assert not (tmp_path / "results" / "microarray" / "normalized" / "expression.npy").exists()
+
+
+def test_demo_recovers_planted_disease_modules_at_h3(demo):
+    table = pd.read_csv(demo / "results" / "microarray" / "gwas_enrichment.tsv", sep="\t")
+    h3 = table[(table["layer"] == "h3") & table["model"].str.startswith("deep")]
+    p = h3.set_index("disease")["p_value"]
+    recovered = [d for d in PLANTED if p[d] < 0.01]
+    assert len(recovered) > len(PLANTED) / 2, p.to_dict()
+
+
+def test_demo_negative_control_is_not_significant(demo):
+    table = pd.read_csv(demo / "results" / "microarray" / "gwas_enrichment.tsv", sep="\t")
+    sham = table[table["disease"] == "sham_disease"]
+    assert len(sham) > 0 and (sham["p_value"] > 0.05).all(), sham
+
+
+def test_demo_modules_hold_planted_genes(demo):
+    truth = json.loads((demo / "resources" / "demo" / "ground_truth.json").read_text())
+    module = pd.read_csv(
+        demo / "results" / "microarray" / "modules" / "deep128" / "h3" / "asthma.tsv", sep="\t"
+    )
+    assert list(module.columns) == ["gene", "score", "score_sd", "rank"]
+    top = set(module.nsmallest(100, "rank")["gene"])
+    planted = set(truth["diseases"]["asthma"]["module_genes"])
+    assert len(top & planted) >= len(planted) / 3
+
+
+def test_demo_renders_every_figure(demo):
+    for stem in [
+        "fig2_reconstruction",
+        "fig3_gwas_enrichment",
+        "fig4_silhouette",
+        "fig5_ppi_colocalization",
+        "fig6_rnaseq_gwas",
+        "fig7_rnaseq_ppi",
+    ]:
+        pdf = (demo / "results" / "figures" / f"{stem}.pdf").read_bytes()
+        png = (demo / "results" / "figures" / f"{stem}.png").read_bytes()
+        assert pdf.startswith(b"%PDF") and len(pdf) > 5000, stem
+        assert png.startswith(b"\x89PNG") and len(png) > 10000, stem
+
+
+def test_demo_gmt_lists_every_module(demo):
+    lines = (demo / "results" / "microarray" / "modules.gmt").read_text().splitlines()
+    # (h1, h2, h3 of the deep model, the shallow model, the naive baseline) x 6 diseases
+    assert len(lines) == 5 * 6
+    assert all(len(line.split("\t")) == 2 + 100 for line in lines)
+
+
+def test_finished_workflow_rerun_does_nothing(demo):
+    result = snakemake(demo, "-n")
+    assert result.returncode == 0
+    assert "Nothing to be done" in result.stdout + result.stderr
+
+
+def test_one_figure_target_rebuilds_only_what_it_needs(demo):
+    (demo / "results" / "figures" / "fig3_gwas_enrichment.pdf").unlink()
+    result = snakemake(demo, "-n", "fig3")
+    plan = result.stdout + result.stderr
+    assert result.returncode == 0 and "figure_gwas" in plan
+    assert "rule train" not in plan and "reverse_training" not in plan
