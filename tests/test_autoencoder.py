@@ -20,7 +20,9 @@ def test_model_ids(model_id, widths, variant):
     assert spec.widths == widths and spec.variant == variant
 
 
-@pytest.mark.parametrize("model_id", ["deep0", "wide512", "shallow64-sparse", "deep-12", "deep512-x"])
+@pytest.mark.parametrize(
+    "model_id", ["deep0", "wide512", "shallow64-sparse", "deep-12", "deep512-x"]
+)
 def test_bad_model_ids(model_id):
     with pytest.raises(InputError, match="model id"):
         parse_model_id(model_id)
@@ -30,7 +32,9 @@ def test_bad_model_ids(model_id):
 def test_numpy_forward_matches_keras(model_id):
     model = build_autoencoder(12, parse_model_id(model_id), seed=1)
     x = np.random.default_rng(0).random((5, 12)).astype("float32")
-    np.testing.assert_allclose(reconstruct(dense_layers(model), x), model.predict(x, verbose=0), rtol=1e-5)
+    np.testing.assert_allclose(
+        reconstruct(dense_layers(model), x), model.predict(x, verbose=0), rtol=1e-5
+    )
 
 
 def test_same_seed_same_initial_weights():

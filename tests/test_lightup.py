@@ -16,7 +16,10 @@ def tiny_network():
     h1 = DenseLayer("h1", np.zeros((3, 2)), np.zeros(2), "sigmoid")
     h2 = DenseLayer("h2", np.array([[2.0, -1.0], [0.5, 1.0]]), np.array([0.0, 0.5]), "sigmoid")
     out = DenseLayer(
-        "output", np.array([[1.0, 0.0, -1.0], [0.0, 2.0, 1.0]]), np.array([0.1, 0.0, 0.0]), "sigmoid"
+        "output",
+        np.array([[1.0, 0.0, -1.0], [0.0, 2.0, 1.0]]),
+        np.array([0.1, 0.0, 0.0]),
+        "sigmoid",
     )
     return [h1, h2, out]
 

@@ -23,16 +23,24 @@ def planted_targets(n_per=60, width=6, seed=0):
     """Targets whose mean depends on the phenotype: 'case' raises node 0, 'other' lowers node 1."""
     rng = np.random.default_rng(seed)
     labels = pd.Series(["control"] * n_per + ["case"] * n_per + ["other"] * n_per)
-    means = {"control": np.full(width, 0.5), "case": np.full(width, 0.5), "other": np.full(width, 0.5)}
+    means = {
+        "control": np.full(width, 0.5),
+        "case": np.full(width, 0.5),
+        "other": np.full(width, 0.5),
+    }
     means["case"][0] = 0.9
     means["other"][1] = 0.1
-    targets = np.stack([means[label] for label in labels]) + rng.normal(0, 0.02, (len(labels), width))
+    targets = np.stack([means[label] for label in labels]) + rng.normal(
+        0, 0.02, (len(labels), width)
+    )
     return labels, targets
 
 
 def test_reverse_network_reproduces_phenotype_means_on_original_scale():
     labels, targets = planted_targets()
-    net = fit_reverse(labels, targets, hidden=6, epochs=60, batch_size=16, learning_rate=0.02, seed=1)
+    net = fit_reverse(
+        labels, targets, hidden=6, epochs=60, batch_size=16, learning_rate=0.02, seed=1
+    )
     predicted = net.output(net.hidden(np.eye(len(net.phenotypes))))
     case = net.phenotypes.index("case")
     other = net.phenotypes.index("other")
@@ -43,7 +51,9 @@ def test_reverse_network_reproduces_phenotype_means_on_original_scale():
 
 def test_gene_scores_follow_the_stacked_decoder():
     labels, targets = planted_targets()
-    net = fit_reverse(labels, targets, hidden=6, epochs=60, batch_size=16, learning_rate=0.02, seed=1)
+    net = fit_reverse(
+        labels, targets, hidden=6, epochs=60, batch_size=16, learning_rate=0.02, seed=1
+    )
     # A decoder whose output kernel maps node 0 to gene 0 only, other nodes to the other genes weakly.
     kernel = np.full((6, 4), 0.01)
     kernel[0, 0] = 5.0
@@ -51,7 +61,9 @@ def test_gene_scores_follow_the_stacked_decoder():
     z = output_preactivation(net, decoder)
     case = net.phenotypes.index("case")
     assert z.shape == (3, 4)
-    np.testing.assert_allclose(z[case], net.output(net.hidden(np.eye(3)))[case] @ kernel, rtol=1e-10)
+    np.testing.assert_allclose(
+        z[case], net.output(net.hidden(np.eye(3)))[case] @ kernel, rtol=1e-10
+    )
     paper = gene_scores(z, net.phenotypes, "case", "control", "paper")
     contrast = gene_scores(z, net.phenotypes, "case", "control", "contrast")
     np.testing.assert_allclose(paper, np.abs(z[case]))
@@ -67,7 +79,13 @@ def test_controls_are_coded_per_cell_type_and_matched():
         }
     )
     labels = phenotype_labels(samples, "normal")
-    assert labels.tolist() == ["asthma", "asthma", "normal (airway)", "normal (liver)", "normal (liver)"]
+    assert labels.tolist() == [
+        "asthma",
+        "asthma",
+        "normal (airway)",
+        "normal (liver)",
+        "normal (liver)",
+    ]
     assert reference_phenotype(samples, "asthma", "normal") == "normal (airway)"
     assert reference_phenotype(samples, "lupus", "normal") is None
 

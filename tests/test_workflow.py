@@ -54,7 +54,9 @@ def test_lint_is_clean():
 
 
 def test_paper_configuration_plans_every_stage(tmp_path):
-    result = snakemake(tmp_path, "-n", "--quiet", "rules", configfile=ROOT / "config" / "paper.yaml")
+    result = snakemake(
+        tmp_path, "-n", "--quiet", "rules", configfile=ROOT / "config" / "paper.yaml"
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     plan = result.stdout + result.stderr
     for rule in [
@@ -76,7 +78,9 @@ def test_paper_configuration_plans_every_stage(tmp_path):
     ]:
         assert rule in plan, f"{rule} missing from the paper plan"
     counts = dict(
-        line.split()[:2] for line in plan.splitlines() if line.strip() and line.split()[-1].isdigit()
+        line.split()[:2]
+        for line in plan.splitlines()
+        if line.strip() and line.split()[-1].isdigit()
     )
     assert counts["train"] == "26"  # 13 models on two datasets
     assert counts["download"] == "7"
@@ -93,7 +97,8 @@ def test_schema_violation_is_one_clear_line(tmp_path):
 
 def test_missing_input_is_named_before_anything_runs(tmp_path):
     config = write_config(
-        tmp_path / "bad.yaml", **{"simulate.enabled": False, "gwas.refgene": "resources/none.txt.gz"}
+        tmp_path / "bad.yaml",
+        **{"simulate.enabled": False, "gwas.refgene": "resources/none.txt.gz"},
     )
     result = snakemake(tmp_path, "-n", configfile=config)
     assert result.returncode != 0

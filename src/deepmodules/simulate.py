@@ -90,6 +90,7 @@ DISGENET_FILE = "gwas/curated_variant_disease_associations.tsv.gz"
 GWAS_CATALOG_FILE = "gwas/gwas_catalog_associations.tsv"
 REFGENE_FILE = "refgene/refGene.txt.gz"
 GROUND_TRUTH_FILE = "ground_truth.json"
+# Every file simulate() writes; the ground truth comes last and sits at the top of the folder.
 OUTPUT_FILES = (
     MATRIX_FILE,
     SDRF_FILE,

@@ -10,6 +10,17 @@ from collections.abc import Callable
 from deepmodules.errors import InputError
 
 
+def export_environment(source: str | os.PathLike, backend: str) -> None:
+    """Make jobs import this package from ``source`` and load Keras with ``backend``.
+
+    Jobs inherit the environment, also inside conda environments and on cluster nodes.
+    """
+    path = [str(source), *filter(None, [os.environ.get("PYTHONPATH")])]
+    os.environ["PYTHONPATH"] = os.pathsep.join(path)
+    os.environ["KERAS_BACKEND"] = backend
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
 def run(main: Callable[[object], None], smk: object) -> None:
     """Run a rule's ``main(snakemake)`` with its log file, its thread count and clear errors.
 

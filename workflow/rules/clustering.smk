@@ -7,19 +7,19 @@ rule silhouette:
     output:
         table="results/{dataset}/silhouette.tsv",
         summary="results/{dataset}/silhouette_summary.tsv",
-    params:
-        layers=layers(ANALYSIS),
-        clustering=config["clustering"],
-        control_label=lambda wc: config["datasets"][wc.dataset]["control_label"],
     log:
         "logs/{dataset}/silhouette.log",
     benchmark:
         "benchmarks/out/{dataset}/silhouette.tsv"
+    conda:
+        "../../envs/tensorflow.yaml"
     threads: 2
     resources:
         mem_mb=lambda wc, input: max(3000, int(3 * input.size_mb)),
         runtime=60,
-    conda:
-        "../../envs/tensorflow.yaml"
+    params:
+        layers=layers(ANALYSIS),
+        clustering=config["clustering"],
+        control_label=lambda wc: config["datasets"][wc.dataset]["control_label"],
     script:
         "../scripts/silhouette.py"

@@ -7,13 +7,9 @@ from deepmodules.models import parse_model_id
 from deepmodules.config import check_config, validate_config
 from deepmodules.errors import InputError
 from deepmodules.simulate import OUTPUT_FILES
-
+from deepmodules.workflow import export_environment
 
 ROOT = Path(workflow.basedir)
-# Rule scripts import the package from this checkout, also inside conda envs and on cluster nodes.
-os.environ["PYTHONPATH"] = os.pathsep.join(
-    [str(ROOT / "src"), os.environ.get("PYTHONPATH", "")]
-)
 
 
 def simulated_paths():
@@ -30,8 +26,9 @@ try:
 except InputError as error:
     sys.exit(f"Configuration error: {error}")
 
-os.environ["KERAS_BACKEND"] = config["training"]["backend"]
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# Rule scripts import the package from this checkout (also inside conda envs and on cluster nodes)
+# and load the configured Keras backend.
+export_environment(ROOT / "src", config["training"]["backend"])
 
 DATASETS = list(config["datasets"])
 DISEASES = list(config["diseases"])
@@ -100,3 +97,25 @@ wildcard_constraints:
     model=r"(deep|shallow)\d+(-(denoising|sparse|funnel))?",
     layer=r"h[123]",
     disease="|".join(DISEASES),
+
+
+def figure_dataset(wc):
+    """The dataset a figure is drawn from."""
+    return next(dataset for stem, dataset in FIGURES.values() if stem == wc.figure)
+
+
+def figure_outputs(kind):
+    """A figure's PDF, in the report, and its PNG."""
+    return {
+        "pdf": report(
+            "results/figures/{figure}.pdf",
+            caption=f"../report/{kind}.rst",
+            category="Figures",
+        ),
+        "png": "results/figures/{figure}.png",
+    }
+
+
+def figure_stems(kind):
+    """Wildcard pattern of the figures drawn by one figure rule."""
+    return "|".join(stem for stem, _ in FIGURES.values() if kind in stem)

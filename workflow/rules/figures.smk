@@ -1,23 +1,3 @@
-def figure_dataset(wc):
-    """The dataset a figure is drawn from (see FIGURES in common.smk)."""
-    return next(dataset for stem, dataset in FIGURES.values() if stem == wc.figure)
-
-
-def figure_outputs(kind):
-    return {
-        "pdf": report(
-            "results/figures/{figure}.pdf",
-            caption=f"../report/{kind}.rst",
-            category="Figures",
-        ),
-        "png": "results/figures/{figure}.png",
-    }
-
-
-def figure_stems(kind):
-    return "|".join(stem for stem, _ in FIGURES.values() if kind in stem)
-
-
 rule figure_reconstruction:
     """Fig. 2: reconstruction error against width for shallow and deep models."""
     input:
@@ -25,18 +5,18 @@ rule figure_reconstruction:
         genes=lambda wc: f"results/{figure_dataset(wc)}/reconstruction_genes.tsv.gz",
     output:
         **figure_outputs("reconstruction"),
-    wildcard_constraints:
-        figure=figure_stems("reconstruction"),
     log:
         "logs/figures/{figure}.log",
     benchmark:
         "benchmarks/out/figures/{figure}.tsv"
+    wildcard_constraints:
+        figure=figure_stems("reconstruction"),
+    conda:
+        "../../envs/analysis.yaml"
     threads: 1
     resources:
         mem_mb=1000,
         runtime=10,
-    conda:
-        "../../envs/analysis.yaml"
     script:
         "../scripts/figure_reconstruction.py"
 
@@ -47,18 +27,18 @@ rule figure_gwas:
         table=lambda wc: f"results/{figure_dataset(wc)}/gwas_enrichment.tsv",
     output:
         **figure_outputs("gwas"),
-    wildcard_constraints:
-        figure=figure_stems("gwas"),
     log:
         "logs/figures/{figure}.log",
     benchmark:
         "benchmarks/out/figures/{figure}.tsv"
+    wildcard_constraints:
+        figure=figure_stems("gwas"),
+    conda:
+        "../../envs/analysis.yaml"
     threads: 1
     resources:
         mem_mb=1000,
         runtime=10,
-    conda:
-        "../../envs/analysis.yaml"
     script:
         "../scripts/figure_gwas.py"
 
@@ -70,18 +50,18 @@ rule figure_silhouette:
         summary=lambda wc: f"results/{figure_dataset(wc)}/silhouette_summary.tsv",
     output:
         **figure_outputs("silhouette"),
-    wildcard_constraints:
-        figure=figure_stems("silhouette"),
     log:
         "logs/figures/{figure}.log",
     benchmark:
         "benchmarks/out/figures/{figure}.tsv"
+    wildcard_constraints:
+        figure=figure_stems("silhouette"),
+    conda:
+        "../../envs/analysis.yaml"
     threads: 1
     resources:
         mem_mb=1000,
         runtime=10,
-    conda:
-        "../../envs/analysis.yaml"
     script:
         "../scripts/figure_silhouette.py"
 
@@ -92,18 +72,18 @@ rule figure_ppi:
         table=lambda wc: f"results/{figure_dataset(wc)}/ppi_colocalization.tsv",
     output:
         **figure_outputs("ppi"),
-    wildcard_constraints:
-        figure=figure_stems("ppi"),
     log:
         "logs/figures/{figure}.log",
     benchmark:
         "benchmarks/out/figures/{figure}.tsv"
+    wildcard_constraints:
+        figure=figure_stems("ppi"),
+    conda:
+        "../../envs/analysis.yaml"
     threads: 1
     resources:
         mem_mb=1000,
         runtime=10,
-    conda:
-        "../../envs/analysis.yaml"
     script:
         "../scripts/figure_ppi.py"
 

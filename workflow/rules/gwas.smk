@@ -5,19 +5,19 @@ rule gwas_genes:
         refgene=config["gwas"]["refgene"],
     output:
         "results/gwas/gwas_genes.tsv",
-    params:
-        gwas=config["gwas"],
-        diseases=config["diseases"],
     log:
         "logs/gwas/gwas_genes.log",
     benchmark:
         "benchmarks/out/gwas/gwas_genes.tsv"
+    conda:
+        "../../envs/analysis.yaml"
     threads: 1
     resources:
         mem_mb=4000,
         runtime=30,
-    conda:
-        "../../envs/analysis.yaml"
+    params:
+        gwas=config["gwas"],
+        diseases=config["diseases"],
     script:
         "../scripts/gwas_genes.py"
 
@@ -31,20 +31,20 @@ rule gwas_enrichment:
     output:
         table="results/{dataset}/gwas_enrichment.tsv",
         combined="results/{dataset}/gwas_combined.tsv",
+    log:
+        "logs/{dataset}/gwas_enrichment.log",
+    benchmark:
+        "benchmarks/out/{dataset}/gwas_enrichment.tsv"
+    conda:
+        "../../envs/analysis.yaml"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=30,
     params:
         pairs=module_models(),
         diseases=DISEASES,
         size=config["modules"]["size"],
         min_gwas_genes=config["gwas"]["min_gwas_genes"],
-    log:
-        "logs/{dataset}/gwas_enrichment.log",
-    benchmark:
-        "benchmarks/out/{dataset}/gwas_enrichment.tsv"
-    threads: 1
-    resources:
-        mem_mb=2000,
-        runtime=30,
-    conda:
-        "../../envs/analysis.yaml"
     script:
         "../scripts/gwas_enrichment.py"

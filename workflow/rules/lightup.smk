@@ -5,17 +5,17 @@ rule lightup:
         genes=rules.normalize.output.genes,
     output:
         "results/{dataset}/lightup/{model}/{layer}.tsv.gz",
-    params:
-        max_activation=config["lightup"]["max_activation"],
     log:
         "logs/{dataset}/lightup/{model}/{layer}.log",
     benchmark:
         "benchmarks/out/{dataset}/lightup/{model}/{layer}.tsv"
+    conda:
+        "../../envs/tensorflow.yaml"
     threads: 1
     resources:
         mem_mb=3000,
         runtime=30,
-    conda:
-        "../../envs/tensorflow.yaml"
+    params:
+        max_activation=config["lightup"]["max_activation"],
     script:
         "../scripts/lightup.py"

@@ -7,19 +7,19 @@ rule normalize:
         expression="results/{dataset}/normalized/expression.npy",
         genes="results/{dataset}/normalized/genes.tsv",
         samples="results/{dataset}/normalized/samples.tsv",
-    params:
-        spec=lambda wc: config["datasets"][wc.dataset],
-        diseases=config["diseases"],
-        seed=config["seed"],
     log:
         "logs/{dataset}/normalize.log",
     benchmark:
         "benchmarks/out/{dataset}/normalize.tsv"
+    conda:
+        "../../envs/analysis.yaml"
     threads: 1
     resources:
         mem_mb=lambda wc, input: max(2000, int(6 * input.size_mb)),
         runtime=120,
-    conda:
-        "../../envs/analysis.yaml"
+    params:
+        spec=lambda wc: config["datasets"][wc.dataset],
+        diseases=config["diseases"],
+        seed=config["seed"],
     script:
         "../scripts/normalize.py"

@@ -11,21 +11,21 @@ rule ppi_colocalization:
     output:
         table="results/{dataset}/ppi_colocalization.tsv",
         summary="results/{dataset}/ppi_summary.tsv",
+    log:
+        "logs/{dataset}/ppi_colocalization.log",
+    benchmark:
+        "benchmarks/out/{dataset}/ppi_colocalization.tsv"
+    conda:
+        "../../envs/analysis.yaml"
+    threads: 1
+    resources:
+        mem_mb=4000,
+        runtime=120,
     params:
         model=ANALYSIS,
         layers=layers(ANALYSIS),
         network=config["network"],
         ppi=config["ppi"],
         seed=config["seed"],
-    log:
-        "logs/{dataset}/ppi_colocalization.log",
-    benchmark:
-        "benchmarks/out/{dataset}/ppi_colocalization.tsv"
-    threads: 1
-    resources:
-        mem_mb=4000,
-        runtime=120,
-    conda:
-        "../../envs/analysis.yaml"
     script:
         "../scripts/ppi_colocalization.py"

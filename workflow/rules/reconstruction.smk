@@ -9,17 +9,17 @@ rule reconstruction:
     output:
         table="results/{dataset}/reconstruction.tsv",
         genes="results/{dataset}/reconstruction_genes.tsv.gz",
-    params:
-        models=MODELS["sweep"],
     log:
         "logs/{dataset}/reconstruction.log",
     benchmark:
         "benchmarks/out/{dataset}/reconstruction.tsv"
+    conda:
+        "../../envs/tensorflow.yaml"
     threads: 2
     resources:
         mem_mb=lambda wc, input: max(3000, int(2 * input.size_mb)),
         runtime=120,
-    conda:
-        "../../envs/tensorflow.yaml"
+    params:
+        models=MODELS["sweep"],
     script:
         "../scripts/reconstruction.py"

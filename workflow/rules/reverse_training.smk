@@ -7,22 +7,23 @@ rule reverse_training:
         model="results/{dataset}/models/{model}/model.keras",
     output:
         expand(
-            "results/{{dataset}}/modules/{{model}}/{{layer}}/{disease}.tsv", disease=DISEASES
+            "results/{{dataset}}/modules/{{model}}/{{layer}}/{disease}.tsv",
+            disease=DISEASES,
         ),
-    params:
-        diseases=config["diseases"],
-        settings=config["reverse_training"],
-        control_label=lambda wc: config["datasets"][wc.dataset]["control_label"],
     log:
         "logs/{dataset}/reverse_training/{model}/{layer}.log",
     benchmark:
         "benchmarks/out/{dataset}/reverse_training/{model}/{layer}.tsv"
+    conda:
+        "../../envs/tensorflow.yaml"
     threads: 2
     resources:
         mem_mb=lambda wc, input: max(3000, int(2 * input.size_mb)),
         runtime=240,
-    conda:
-        "../../envs/tensorflow.yaml"
+    params:
+        diseases=config["diseases"],
+        settings=config["reverse_training"],
+        control_label=lambda wc: config["datasets"][wc.dataset]["control_label"],
     script:
         "../scripts/reverse_training.py"
 
@@ -34,23 +35,26 @@ rule naive_baseline:
         samples=rules.normalize.output.samples,
         genes=rules.normalize.output.genes,
     output:
-        expand("results/{{dataset}}/modules/naive{{width}}/h1/{disease}.tsv", disease=DISEASES),
-    params:
-        diseases=config["diseases"],
-        settings=config["reverse_training"],
-        control_label=lambda wc: config["datasets"][wc.dataset]["control_label"],
+        expand(
+            "results/{{dataset}}/modules/naive{{width}}/h1/{disease}.tsv",
+            disease=DISEASES,
+        ),
     log:
         "logs/{dataset}/reverse_training/naive{width}.log",
     benchmark:
         "benchmarks/out/{dataset}/reverse_training/naive{width}.tsv"
     wildcard_constraints:
         width=r"\d+",
+    conda:
+        "../../envs/tensorflow.yaml"
     threads: 2
     resources:
         mem_mb=lambda wc, input: max(3000, int(3 * input.size_mb)),
         runtime=240,
-    conda:
-        "../../envs/tensorflow.yaml"
+    params:
+        diseases=config["diseases"],
+        settings=config["reverse_training"],
+        control_label=lambda wc: config["datasets"][wc.dataset]["control_label"],
     script:
         "../scripts/reverse_training.py"
 
@@ -61,17 +65,17 @@ rule modules_gmt:
         lambda wc: module_files(wc.dataset),
     output:
         "results/{dataset}/modules.gmt",
-    params:
-        size=config["modules"]["size"],
     log:
         "logs/{dataset}/modules_gmt.log",
     benchmark:
         "benchmarks/out/{dataset}/modules_gmt.tsv"
+    conda:
+        "../../envs/analysis.yaml"
     threads: 1
     resources:
         mem_mb=1000,
         runtime=10,
-    conda:
-        "../../envs/analysis.yaml"
+    params:
+        size=config["modules"]["size"],
     script:
         "../scripts/modules_gmt.py"

@@ -1,20 +1,20 @@
 rule simulate:
     """The embedded demo: a simulated compendium with planted ground truth in the sources' formats."""
     output:
-        [f"{config['simulate']['outdir']}/{name}" for name in OUTPUT_FILES],
-    params:
-        outdir=config["simulate"]["outdir"],
-        params=config["simulate"]["params"],
-        seed=config["seed"],
+        simulated_paths(),
     log:
         "logs/simulate.log",
     benchmark:
         "benchmarks/out/simulate.tsv"
+    conda:
+        "../../envs/analysis.yaml"
     threads: 1
     resources:
         mem_mb=4000,
         runtime=60,
-    conda:
-        "../../envs/analysis.yaml"
+    params:
+        outdir=lambda wc, output: os.path.dirname(output[-1]),
+        params=config["simulate"]["params"],
+        seed=config["seed"],
     script:
         "../scripts/simulate.py"

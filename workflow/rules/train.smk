@@ -6,19 +6,19 @@ rule train:
     output:
         model="results/{dataset}/models/{model}/model.keras",
         history="results/{dataset}/models/{model}/history.tsv",
-    params:
-        training=config["training"],
-        seed=config["seed"],
     log:
         "logs/{dataset}/train/{model}.log",
     benchmark:
         "benchmarks/out/{dataset}/train/{model}.tsv"
+    conda:
+        "../../envs/tensorflow.yaml"
     threads: 2
     resources:
         mem_mb=lambda wc, input: max(3000, int(2.5 * input.size_mb)),
         runtime=1440,
         gpu=config["training"]["gpus"],
-    conda:
-        "../../envs/tensorflow.yaml"
+    params:
+        training=config["training"],
+        seed=config["seed"],
     script:
         "../scripts/train.py"

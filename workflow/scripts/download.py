@@ -10,7 +10,9 @@ def main(smk):
     digest = fetch(smk.params.url, smk.output[0], sha256=smk.params.sha256)
     if smk.params.sha256 is None:
         logging.warning(
-            "%s has no pinned checksum; pin it in config downloads: sha256: %s", smk.output[0], digest
+            "%s has no pinned checksum; pin it in config downloads: sha256: %s",
+            smk.output[0],
+            digest,
         )
 
 

@@ -12,7 +12,9 @@ def main(smk):
         for path in smk.input:
             path = Path(path)
             disease, layer, model = path.stem, path.parent.name, path.parent.parent.name
-            genes = pd.read_csv(path, sep="\t", keep_default_na=False).nsmallest(smk.params.size, "rank")
+            genes = pd.read_csv(path, sep="\t", keep_default_na=False).nsmallest(
+                smk.params.size, "rank"
+            )
             name = f"{disease}__{model}__{layer}"
             gmt.write("\t".join([name, f"top {len(genes)} genes", *genes["gene"]]) + "\n")
 

@@ -7,7 +7,9 @@ from deepmodules.workflow import run
 
 
 def main(smk):
-    prepare(smk.params.spec, smk.params.diseases, smk.params.seed, Path(smk.output.expression).parent)
+    prepare(
+        smk.params.spec, smk.params.diseases, smk.params.seed, Path(smk.output.expression).parent
+    )
 
 
 run(main, snakemake)  # noqa: F821

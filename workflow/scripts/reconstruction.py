@@ -33,7 +33,11 @@ def main(smk):
                     "r2_gene_median": float(np.nanmedian(r2_genes)),
                 }
             )
-            genes.append(pd.DataFrame({"model": model_id, "split": split, "gene": data.genes, "r2": r2_genes}))
+            genes.append(
+                pd.DataFrame(
+                    {"model": model_id, "split": split, "gene": data.genes, "r2": r2_genes}
+                )
+            )
     table = pd.DataFrame(rows)
     table["error"] = 1.0 - table["r2_global"]
     table.to_csv(smk.output.table, sep="\t", index=False, float_format="%.6g")

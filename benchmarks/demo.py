@@ -1,0 +1,118 @@
+"""Wall time and peak memory of the embedded demo, end to end, against its 10-minute target.
+
+    python benchmarks/demo.py            # the demo exactly as `snakemake --cores 2` runs it
+    python benchmarks/demo.py --quick    # a reduced compendium, Fig. 3 only (under a minute)
+
+Runs Snakemake in a fresh folder, samples the summed resident memory of the whole process tree every
+0.2 s, and prints the figures as one JSON line last.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import psutil
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+TARGET_S = 600.0
+QUICK = {
+    "simulate": {
+        "params": {
+            "n_genes": 400,
+            "n_communities": 10,
+            "n_microarray_samples": 900,
+            "n_rnaseq_samples": 400,
+            "healthy_study_size": 30,
+            "cases_per_study": 20,
+            "controls_per_study": 10,
+        }
+    },
+    "training": {"epochs": 5},
+    "reverse_training": {"seeds": [1], "epochs": 10},
+    "modules": {"size": 40},
+    "gwas": {"min_gwas_genes": 5},
+}
+
+
+def merge(base: dict, changes: dict) -> dict:
+    for key, value in changes.items():
+        if isinstance(value, dict) and isinstance(base.get(key), dict):
+            merge(base[key], value)
+        else:
+            base[key] = value
+    return base
+
+
+def tree_rss(process: psutil.Process) -> int:
+    total = 0
+    for p in [process, *process.children(recursive=True)]:
+        try:
+            total += p.memory_info().rss
+        except psutil.NoSuchProcess:
+            pass
+    return total
+
+
+def run(workdir: Path, configfile: Path, targets: list[str], cores: int) -> tuple[float, int, int]:
+    command = [str(Path(sys.executable).with_name("snakemake")), "-s", str(ROOT / "Snakefile")]
+    command += ["--directory", str(workdir), "--configfile", str(configfile), "--cores", str(cores)]
+    start = time.perf_counter()
+    process = subprocess.Popen(
+        [*command, *targets], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )
+    watched = psutil.Process(process.pid)
+    peak = 0
+    while process.poll() is None:
+        peak = max(peak, tree_rss(watched))
+        time.sleep(0.2)
+    elapsed = time.perf_counter() - start
+    if process.returncode != 0:
+        sys.exit(f"the demo failed:\n{process.stderr.read()[-3000:]}")
+    return elapsed, peak, process.returncode
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="reduced compendium, Fig. 3 only")
+    parser.add_argument("--cores", type=int, default=2)
+    args = parser.parse_args()
+
+    with open(ROOT / "config" / "config.yaml") as handle:
+        config = yaml.safe_load(handle)
+    targets: list[str] = []
+    if args.quick:
+        merge(config, QUICK)
+        del config["datasets"]["rnaseq"]
+        targets = ["fig3"]
+    with tempfile.TemporaryDirectory() as tmp:
+        workdir = Path(tmp)
+        configfile = workdir / "benchmark.yaml"
+        configfile.write_text(yaml.safe_dump(config))
+        elapsed, peak, _ = run(workdir, configfile, targets, args.cores)
+        jobs = len(list((workdir / "benchmarks" / "out").rglob("*.tsv")))
+    result = {
+        "benchmark": "demo",
+        "mode": "quick" if args.quick else "full",
+        "cores": args.cores,
+        "jobs": jobs,
+        "wall_s": round(elapsed, 1),
+        "peak_rss_mib": round(peak / 2**20),
+        "target_s": TARGET_S,
+        "fraction_of_target": round(elapsed / TARGET_S, 3),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cpus, "
+        f"{round(psutil.virtual_memory().total / 2**30)} GiB",
+    }
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
