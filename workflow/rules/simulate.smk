@@ -14,6 +14,7 @@ rule simulate:
         runtime=60,
     params:
         outdir=lambda wc, output: os.path.dirname(output[-1]),
+        size=config["simulate"]["size"],
         params=config["simulate"]["params"],
         seed=config["seed"],
     script:

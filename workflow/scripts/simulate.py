@@ -2,12 +2,13 @@
 
 from pathlib import Path
 
-from deepmodules.simulate import simulate
+from deepmodules.simulate import PAPER_PARAMS, simulate
 from deepmodules.workflow import run
 
 
 def main(smk):
-    simulate(Path(smk.params.outdir), smk.params.params, smk.params.seed)
+    base = PAPER_PARAMS if smk.params.size == "paper" else {}
+    simulate(Path(smk.params.outdir), {**base, **smk.params.params}, smk.params.seed)
 
 
 run(main, snakemake)  # noqa: F821
