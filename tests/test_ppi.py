@@ -1,4 +1,5 @@
 import gzip
+import itertools
 
 import networkx as nx
 import numpy as np
@@ -10,8 +11,11 @@ from deepmodules.ppi import (
     Network,
     betweenness,
     colocalization,
-    harmonic_distance,
+    degree_bins,
+    harmonic_distances,
+    null_sets,
     read_string,
+    reciprocal_distances,
     summarize_layers,
 )
 
@@ -33,7 +37,7 @@ def planted():
     network = Network.from_edges(
         genes, [(genes[i], genes[j]) for i, j in zip(*np.nonzero(linked), strict=True)]
     )
-    return network, community, betweenness(network)
+    return network, community, betweenness(network), reciprocal_distances(network)
 
 
 def light_up(community, n_nodes, planted_rankings, seed):
@@ -46,30 +50,62 @@ def light_up(community, n_nodes, planted_rankings, seed):
     return pd.DataFrame(scores, index=[f"G{i}" for i in range(len(community))])
 
 
-def test_harmonic_distance_by_hand():
+def networkx_harmonic(graph, genes):
+    """H of a gene set from networkx shortest paths: C(k, 2) / sum over pairs of 1/d."""
+    inverse = 0.0
+    for a, b in itertools.combinations(genes, 2):
+        if nx.has_path(graph, a, b):
+            inverse += 1 / nx.shortest_path_length(graph, a, b)
+    return len(genes) * (len(genes) - 1) / 2 / inverse if inverse else np.inf
+
+
+@pytest.mark.parametrize("method", ["gather", "matmul"])
+def test_harmonic_distance_by_hand(method):
     # path a-b-c-d and a separate pair e-f
     network = Network.from_edges("abcdef", [("a", "b"), ("b", "c"), ("c", "d"), ("e", "f")])
+    reciprocal = reciprocal_distances(network)
     idx = network.index
-    path = [idx[g] for g in "abcd"]
+    sets = [[idx[g] for g in "abcd"]]
     # d: ab 1, ac 2, ad 3, bc 1, bd 2, cd 1
-    assert harmonic_distance(network, path) == pytest.approx(
-        6 / (1 + 1 / 2 + 1 / 3 + 1 + 1 / 2 + 1)
-    )
+    expected = 6 / (1 + 1 / 2 + 1 / 3 + 1 + 1 / 2 + 1)
+    np.testing.assert_allclose(harmonic_distances(reciprocal, sets, method), [expected])
     # a-d at 3, e infinitely far from both: 3 pairs, one finite
-    assert harmonic_distance(network, [idx["a"], idx["d"], idx["e"]]) == pytest.approx(9.0)
-    assert harmonic_distance(network, [idx["e"], idx["f"]]) == 1.0
-    assert harmonic_distance(network, [idx["a"], idx["e"]]) == np.inf
-
-
-def test_harmonic_distance_sampled_sources():
-    network = Network.from_edges(
-        [str(i) for i in range(12)], [(str(i), str(j)) for i in range(12) for j in range(i)]
-    )
-    assert harmonic_distance(network, range(12), max_sources=3) == 1.0
-    path = Network.from_edges("abcd", [("a", "b"), ("b", "c"), ("c", "d")])
-    assert harmonic_distance(path, range(4), max_sources=10) == harmonic_distance(path, range(4))
+    sets = [[idx["a"], idx["d"], idx["e"]], [idx["e"], idx["f"], idx["b"]]]
+    np.testing.assert_allclose(harmonic_distances(reciprocal, sets, method), [9.0, 3.0])
+    sets = [[idx["e"], idx["f"]], [idx["a"], idx["e"]]]
+    assert harmonic_distances(reciprocal, sets, method).tolist() == [1.0, np.inf]
     with pytest.raises(InputError):
-        harmonic_distance(path, [0, 0])
+        harmonic_distances(reciprocal, [[0, 0]])
+
+
+@pytest.mark.parametrize("batch_size", [3, 64, 512])
+def test_reciprocal_distances_match_networkx(batch_size):
+    graph = nx.disjoint_union(nx.karate_club_graph(), nx.path_graph(70))
+    graph.add_nodes_from([200, 201])  # isolated
+    network = Network.from_edges(list(graph), graph.edges)
+    lengths = dict(nx.all_pairs_shortest_path_length(graph))
+    expected = np.array(
+        [[1 / lengths[u][v] if v in lengths[u] and u != v else 0 for v in graph] for u in graph]
+    )
+    reciprocal = reciprocal_distances(network, batch_size=batch_size)
+    assert reciprocal.dtype == np.float32
+    np.testing.assert_allclose(reciprocal, expected, rtol=1e-7)
+    empty = Network.from_edges("abc", [])
+    assert not reciprocal_distances(empty).any()
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_harmonic_distances_match_networkx(seed):
+    rng = np.random.default_rng(seed)
+    graph = nx.gnp_random_graph(120, 0.025, seed=seed)  # several components
+    network = Network.from_edges(list(graph), graph.edges)
+    reciprocal = reciprocal_distances(network)
+    sets = np.stack([rng.choice(120, size=15, replace=False) for _ in range(8)])
+    expected = [networkx_harmonic(graph, s.tolist()) for s in sets]
+    for method in ("gather", "matmul", "auto"):
+        np.testing.assert_allclose(
+            harmonic_distances(reciprocal, sets, method), expected, rtol=1e-6
+        )
 
 
 def test_from_edges_is_symmetric_unweighted_without_self_loops():
@@ -81,13 +117,32 @@ def test_from_edges_is_symmetric_unweighted_without_self_loops():
 
 
 def test_betweenness_matches_networkx():
-    graph = nx.karate_club_graph()
-    genes = [str(v) for v in graph]
-    network = Network.from_edges(genes, [(str(u), str(v)) for u, v in graph.edges])
+    graph = nx.disjoint_union(nx.karate_club_graph(), nx.path_graph(5))
+    network = Network.from_edges(list(graph), graph.edges)
     expected = nx.betweenness_centrality(graph)
-    np.testing.assert_allclose(betweenness(network), [expected[v] for v in graph])
-    sampled = betweenness(network, n_sources=20, seed=3)
-    assert np.corrcoef(sampled, betweenness(network))[0, 1] > 0.9
+    exact = betweenness(network)
+    np.testing.assert_allclose(exact, [expected[v] for v in graph], atol=1e-12)
+    np.testing.assert_allclose(betweenness(network, threads=3), exact, atol=1e-12)
+    sampled = betweenness(network, n_sources=25, seed=3)
+    assert np.corrcoef(sampled, exact)[0, 1] > 0.9
+    assert betweenness(Network.from_edges("ab", [("a", "b")])).tolist() == [0, 0]
+
+
+def test_degree_null_matches_composition():
+    rng = np.random.default_rng(0)
+    degree = rng.integers(0, 50, 300)
+    bins = degree_bins(degree, 5)
+    assert bins.max() == 4
+    assert (np.diff(bins[np.argsort(degree)]) >= 0).all()  # bins follow the degree
+    universe = np.arange(1000, 1300)
+    composition = np.array([3, 0, 10, 5, 2])
+    draws = null_sets(universe, 20, 30, rng, bins, composition)
+    assert draws.shape == (30, 20)
+    for draw in draws:
+        assert len(set(draw)) == 20
+        np.testing.assert_array_equal(np.bincount(bins[draw - 1000], minlength=5), composition)
+    uniform = null_sets(universe, 20, 30, rng)
+    assert uniform.shape == (30, 20) and np.isin(uniform, universe).all()
 
 
 def write_gz(path, lines):
@@ -152,9 +207,11 @@ def test_read_string_rejects_bad_files(string_files, tmp_path):
 
 
 def test_planted_communities_are_closer_than_random(planted):
-    network, community, centrality = planted
+    network, community, centrality, reciprocal = planted
     rankings = light_up(community, N_COMMUNITIES, planted_rankings=True, seed=0)
-    table = colocalization(rankings, network, ks=(30,), n_null=20, centrality=centrality)
+    table = colocalization(
+        rankings, network, ks=(30,), n_null=20, centrality=centrality, reciprocal=reciprocal
+    )
     assert len(table) == N_COMMUNITIES
     assert (table["harmonic_distance"] < 1.8).all()
     assert (table["null_harmonic_distance_mean"] > 2.5).all()
@@ -166,24 +223,35 @@ def test_planted_communities_are_closer_than_random(planted):
 
 
 def test_random_rankings_are_not_closer_than_random(planted):
-    network, community, centrality = planted
+    network, community, centrality, reciprocal = planted
     p_values = []
     for seed in range(5):
         rankings = light_up(community, N_COMMUNITIES, planted_rankings=False, seed=seed)
         table = colocalization(
-            rankings, network, ks=(30, 100), n_null=20, seed=seed, centrality=centrality
+            rankings,
+            network,
+            ks=(30, 100),
+            n_null=20,
+            seed=seed,
+            centrality=centrality,
+            reciprocal=reciprocal,
         )
         p_values += summarize_layers(table.assign(layer="h3"))["distance_p_value"].tolist()
     assert np.mean(np.array(p_values) > 0.05) >= 0.8
 
 
 def test_colocalization_caps_k_and_ignores_genes_outside_network(planted):
-    network, community, centrality = planted
+    network, community, centrality, reciprocal = planted
     rankings = light_up(community, 2, planted_rankings=True, seed=0)
     outside = pd.DataFrame(10.0, index=["NOT_IN_STRING", "ALSO_NOT"], columns=rankings.columns)
     rankings = pd.concat([outside, rankings])
     table = colocalization(
-        rankings, network, ks=(30, 1000, 2000), n_null=3, max_sources=20, centrality=centrality
+        rankings,
+        network,
+        ks=(30, 1000, 2000),
+        n_null=3,
+        centrality=centrality,
+        reciprocal=reciprocal,
     )
     assert table["k"].tolist() == [30, 1000, 30, 1000]
     assert table["n_genes"].tolist() == [30, len(network.genes)] * 2
@@ -192,10 +260,36 @@ def test_colocalization_caps_k_and_ignores_genes_outside_network(planted):
 
 
 def test_colocalization_rejects_bad_rankings(planted):
-    network, community, centrality = planted
+    network, community, centrality, reciprocal = planted
     rankings = light_up(community, 1, planted_rankings=False, seed=0)
     with pytest.raises(InputError, match="repeat"):
         colocalization(pd.concat([rankings, rankings]), network, centrality=centrality)
+    with pytest.raises(InputError, match="null"):
+        colocalization(rankings, network, null="shuffled", centrality=centrality)
     rankings.iloc[0, 0] = np.nan
     with pytest.raises(InputError, match="missing"):
         colocalization(rankings, network, centrality=centrality)
+
+
+def test_degree_null_removes_the_hub_bias(planted):
+    """Sets of the best-connected genes look close against uniform random genes, not against
+    random genes of the same degrees."""
+    network, _, centrality, reciprocal = planted
+    degree = np.diff(network.adjacency.indptr)
+    noise = np.random.default_rng(0).random((len(degree), 10))
+    rankings = pd.DataFrame(degree[:, None] + 5 * noise, index=network.genes)
+    p_values = {}
+    for null in ("uniform", "degree"):
+        table = colocalization(
+            rankings,
+            network,
+            ks=(40,),
+            n_null=50,
+            null=null,
+            n_bins=5,
+            centrality=centrality,
+            reciprocal=reciprocal,
+        )
+        p_values[null] = summarize_layers(table.assign(layer="h1")).loc[0, "distance_p_value"]
+    assert p_values["uniform"] < 0.01
+    assert p_values["degree"] > 0.05

@@ -9,6 +9,7 @@ from deepmodules.reverse_training import (
     output_preactivation,
     phenotype_labels,
     reference_phenotype,
+    study_phenotype_labels,
     summarize_seeds,
 )
 
@@ -86,8 +87,21 @@ def test_controls_are_coded_per_cell_type_and_matched():
         "normal (liver)",
         "normal (liver)",
     ]
-    assert reference_phenotype(samples, "asthma", "normal") == "normal (airway)"
-    assert reference_phenotype(samples, "lupus", "normal") is None
+    assert reference_phenotype(samples, labels, "asthma", "normal") == "normal (airway)"
+    assert reference_phenotype(samples, labels, "lupus", "normal") is None
+
+
+def test_study_coding_separates_disease_studies_from_the_healthy_reference():
+    samples = pd.DataFrame(
+        {
+            "disease": ["asthma", "normal", "normal", "normal"],
+            "cell_type": ["airway", "airway", "airway", "liver"],
+            "study": ["S1", "S1", "S2", "S3"],
+        }
+    )
+    labels = study_phenotype_labels(samples, "normal")
+    assert labels.tolist() == ["asthma [S1]", "normal [S1]", "normal (airway)", "normal (liver)"]
+    assert reference_phenotype(samples, labels, "asthma", "normal") == "normal (airway)"
 
 
 def test_summary_over_seeds():

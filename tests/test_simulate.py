@@ -14,31 +14,12 @@ import pytest
 from deepmodules import simulate as sim
 from deepmodules.errors import InputError
 from deepmodules.sources import parse_characteristics, read_archs4, read_processed_matrix, read_sdrf
-
-SMALL = {
-    "n_genes": 300,
-    "n_communities": 8,
-    "community_size": 20,
-    "n_free_programs": 2,
-    "programs_per_cell_type": 3,
-    "module_size": 15,
-    "n_microarray_samples": 400,
-    "n_rnaseq_samples": 300,
-    "n_single_cell_samples": 10,
-    "n_studies_per_disease": 1,
-    "cases_per_study": 20,
-    "controls_per_study": 10,
-    "healthy_study_size": 30,
-    "n_decoy_genes": 10,
-}
-SEED = 7
+from tests.conftest import SEED, SMALL
 
 
 @pytest.fixture(scope="module")
-def outdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("sim")
-    sim.simulate(path, SMALL, SEED)
-    return path
+def outdir(small_sources: Path) -> Path:
+    return small_sources
 
 
 @pytest.fixture(scope="module")
@@ -64,9 +45,10 @@ def test_same_seed_gives_identical_bytes_and_another_seed_differs(outdir: Path, 
     sim.simulate(tmp_path / "again", SMALL, SEED)
     sim.simulate(tmp_path / "other", SMALL, SEED + 1)
     first, again, other = _files(outdir), _files(tmp_path / "again"), _files(tmp_path / "other")
-    assert len(first) == 9
+    assert len(first) == len(sim.OUTPUT_FILES)
     assert first == again
-    assert all(first[name] != other[name] for name in first)
+    # Everything drawn differs; the external sample sheet is a fixed design.
+    assert all(first[name] != other[name] for name in first if name != sim.EXTERNAL_SAMPLES_FILE)
 
 
 def test_unknown_param_and_oversized_design_are_input_errors(tmp_path: Path):
@@ -84,8 +66,9 @@ def test_matrix_and_sdrf_round_trip(microarray, truth: dict):
     assert not expression.isna().to_numpy().any()
     assert 0 < expression.to_numpy().min() and expression.to_numpy().max() < 16
     assert set(sdrf["Characteristics[organism]"]) == {"Homo sapiens"}
+    planted = {**truth["diseases"], **truth["external"]}
     assert set(sdrf["Characteristics[disease]"]) == {"normal"} | {
-        disease["label"] for disease in truth["diseases"].values()
+        disease["label"] for disease in planted.values()
     }
     cases = sdrf[sdrf["Characteristics[disease]"] == "asthma"]
     assert len(cases) == SMALL["cases_per_study"]
@@ -113,7 +96,7 @@ def test_planted_modules_stand_out_in_cases_and_the_sham_disease_has_none(microa
             assert effect.max() < 2.5
             continue
         assert len(module) == SMALL["module_size"]
-        assert effect[module].min() > 3
+        assert effect[module].min() > 2
         assert set(effect.nlargest(len(module)).index) == set(module)
 
 
@@ -228,7 +211,8 @@ def test_gwas_snps_lie_at_their_genes_and_both_files_agree(outdir: Path, truth: 
     assert catalog["SNPS"].str.contains(" x ").any()
     assert (placed["CHR_ID"] == "Y").any()
 
-    by_uri = {d["efo_uri"]: d for d in truth["diseases"].values()}
+    planted = {**truth["diseases"], **truth["external"]}
+    by_uri = {d["efo_uri"]: d for d in planted.values()}
     for row in placed[placed["CHR_ID"] != "Y"].itertuples():
         disease = by_uri[row.MAPPED_TRAIT_URI]
         gene = row.MAPPED_GENE
@@ -266,7 +250,7 @@ def test_gwas_snps_lie_at_their_genes_and_both_files_agree(outdir: Path, truth: 
     assert sorted(disgenet[list(snp_columns)].itertuples(index=False, name=None)) == sorted(
         single.itertuples(index=False, name=None)
     )
-    assert set(disgenet["diseaseId"]) == {d["disgenet_id"] for d in truth["diseases"].values()}
+    assert set(disgenet["diseaseId"]) == {d["disgenet_id"] for d in planted.values()}
 
 
 def test_ground_truth_names(truth: dict):
@@ -277,16 +261,36 @@ def test_ground_truth_names(truth: dict):
         "communities",
         "cell_types",
         "diseases",
+        "external",
         "xor_genes",
     }
     assert truth["seed"] == SEED and truth["params"]["n_genes"] == SMALL["n_genes"]
     assert len(truth["communities"]) == SMALL["n_communities"]
     assert all(len(g) == SMALL["community_size"] for g in truth["communities"].values())
     assert set(truth["xor_genes"]) <= {g for genes in truth["communities"].values() for g in genes}
-    assert set(truth["diseases"]) == set(sim.DISEASES)
+    assert set(truth["diseases"]) | set(truth["external"]) == set(sim.DISEASES)
     assert truth["diseases"]["asthma"]["disgenet_id"] == "C0004096"
     assert truth["diseases"]["asthma"]["efo_uri"] == "http://www.ebi.ac.uk/efo/EFO_0000270"
     assert all(
         len(cell["programs"]) == SMALL["programs_per_cell_type"]
         for cell in truth["cell_types"].values()
     )
+
+
+def test_external_dataset_plants_its_module_in_cases_more_than_in_other_disease(outdir, truth):
+    genes, samples, values = read_processed_matrix(outdir / sim.EXTERNAL_MATRIX_FILE)
+    sheet = pd.read_csv(outdir / sim.EXTERNAL_SAMPLES_FILE, sep="\t")
+    assert sheet["sample"].tolist() == samples
+    assert len(genes) == round(
+        0.97 * SMALL["n_genes"]
+    )  # a few genes missing, as on another platform
+    ms = truth["external"]["multiple_sclerosis"]
+    module = [genes.index(g) for g in ms["module_genes"] if g in genes]
+    group = sheet["group"].to_numpy()
+
+    def shift(name):
+        return np.abs(
+            values[group == name][:, module].mean(0) - values[group == "normal"][:, module].mean(0)
+        )
+
+    assert np.median(shift("multiple sclerosis")) > 2 * np.median(shift("other disease")) > 0

@@ -71,6 +71,7 @@ def test_paper_configuration_plans_every_stage(tmp_path):
         "naive_baseline",
         "gwas_genes",
         "gwas_enrichment",
+        "controls_analysis",
         "silhouette",
         "figure_reconstruction",
         "figure_gwas",
@@ -180,3 +181,22 @@ def test_one_figure_target_rebuilds_only_what_it_needs(demo):
     plan = result.stdout + result.stderr
     assert result.returncode == 0 and "figure_gwas" in plan
     assert "rule train" not in plan and "reverse_training" not in plan
+
+
+def test_demo_disease_modules_beat_control_modules_across_studies(demo):
+    summary = pd.read_csv(demo / "results" / "microarray" / "controls_summary.tsv", sep="\t")
+    table = pd.read_csv(demo / "results" / "microarray" / "controls_analysis.tsv", sep="\t")
+    planted = table[table["disease"].isin(PLANTED)]
+    assert planted["disease_better"].mean() > 0.5
+    assert summary.loc[0, "n_studies"] == len(table) and summary.loc[0, "p_value"] < 0.05
+
+
+def test_demo_external_dataset_module_is_enriched_for_its_gwas_genes(demo):
+    folder = demo / "results" / "microarray" / "external" / "multiple_sclerosis"
+    table = pd.read_csv(folder / "gwas_enrichment.tsv", sep="\t")
+    h3 = table[(table["layer"] == "h3") & (table["reference"] == "normal")]
+    assert h3["p_value"].item() < 0.01
+    truth = json.loads((demo / "resources" / "demo" / "ground_truth.json").read_text())
+    module = pd.read_csv(folder / "modules" / "h3" / "vs_normal.tsv", sep="\t")
+    planted = set(truth["external"]["multiple_sclerosis"]["module_genes"])
+    assert len(set(module.nsmallest(100, "rank")["gene"]) & planted) >= len(planted) / 3

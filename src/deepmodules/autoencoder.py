@@ -10,15 +10,19 @@ genes -> 1024 -> genes, and a suffix names a variant of a deep model: ``-denoisi
 of sd 0.5 clipped to [0, 1] during training), ``-sparse`` (L1 penalty 1e-8 on every kernel) and ``-funnel``
 (hidden widths 2H, H, 2H: the encoder narrows to the code of width H and the decoder widens back).
 Hidden layers are named ``h1``, ``h2``, ``h3`` from the input side; the last layer is ``output``.
+
+Training may compute in bfloat16 (Keras' ``mixed_bfloat16`` policy: variables and the loss stay float32)
+where the processor multiplies bfloat16 natively; :func:`float32_copy` turns the trained model back into
+a float32 one for saving.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import keras
 import numpy as np
-import pandas as pd
 
 from deepmodules.errors import InputError
 from deepmodules.models import ModelSpec
@@ -38,12 +42,44 @@ class ClippedGaussianNoise(keras.layers.Layer):
         if not training:
             return inputs
         noise = keras.random.normal(
-            keras.ops.shape(inputs), stddev=self.stddev, seed=self.seed_generator
+            keras.ops.shape(inputs),
+            stddev=self.stddev,
+            dtype=inputs.dtype,
+            seed=self.seed_generator,
         )
         return keras.ops.clip(inputs + noise, 0.0, 1.0)
 
     def get_config(self):
         return {**super().get_config(), "stddev": self.stddev, "seed": self.seed}
+
+
+@keras.saving.register_keras_serializable(package="deepmodules")
+class FusedAdam(keras.optimizers.Adam):
+    """Keras' Adam computed by TensorFlow's fused kernel (one pass over each variable per step).
+
+    The update is Keras' own (Kingma & Ba, Algorithm 1 with epsilon added to sqrt(v)):
+    m <- b1 m + (1 - b1) g, v <- b2 v + (1 - b2) g^2,
+    w <- w - lr sqrt(1 - b2^t) / (1 - b1^t) * m / (sqrt(v) + epsilon).
+    """
+
+    def update_step(self, gradient, variable, learning_rate):
+        import tensorflow as tf
+
+        dtype = variable.dtype
+        step = keras.ops.cast(self.iterations + 1, dtype)
+        index = self._get_variable_index(variable)
+        tf.raw_ops.ResourceApplyAdam(
+            var=variable.handle,
+            m=self._momentums[index].handle,
+            v=self._velocities[index].handle,
+            beta1_power=keras.ops.power(keras.ops.cast(self.beta_1, dtype), step),
+            beta2_power=keras.ops.power(keras.ops.cast(self.beta_2, dtype), step),
+            lr=keras.ops.cast(learning_rate, dtype),
+            beta1=keras.ops.cast(self.beta_1, dtype),
+            beta2=keras.ops.cast(self.beta_2, dtype),
+            epsilon=keras.ops.cast(self.epsilon, dtype),
+            grad=keras.ops.cast(gradient, dtype),
+        )
 
 
 def adam(
@@ -53,9 +89,34 @@ def adam(
     epsilon: float = 1e-8,
     decay: float = 1e-6,
 ) -> keras.optimizers.Adam:
-    """Adam with the legacy per-step inverse-time decay lr / (1 + decay * t)."""
+    """Adam with the legacy per-step inverse-time decay lr / (1 + decay * t).
+
+    With the TensorFlow backend the update runs in TensorFlow's fused Adam kernel (:class:`FusedAdam`).
+    """
     schedule = keras.optimizers.schedules.InverseTimeDecay(learning_rate, 1, decay)
-    return keras.optimizers.Adam(schedule, beta_1=beta_1, beta_2=beta_2, epsilon=epsilon)
+    optimizer = FusedAdam if keras.backend.backend() == "tensorflow" else keras.optimizers.Adam
+    return optimizer(schedule, beta_1=beta_1, beta_2=beta_2, epsilon=epsilon)
+
+
+def native_bfloat16(cpuinfo: str | Path = "/proc/cpuinfo") -> bool:
+    """Whether this processor multiplies bfloat16 natively (x86 AVX512_BF16 or AMX-BF16)."""
+    try:
+        flags = Path(cpuinfo).read_text().split()
+    except OSError:
+        return False
+    return "avx512_bf16" in flags or "amx_bf16" in flags
+
+
+def resolve_precision(precision: str) -> str:
+    """The Keras dtype policy for ``training.precision``.
+
+    ``auto`` is ``mixed_bfloat16`` on a processor with native bfloat16 and no visible GPU, else
+    ``float32``; ``float32`` and ``mixed_bfloat16`` are taken as they are.
+    """
+    if precision != "auto":
+        return precision
+    on_cpu = not keras.distribution.list_devices("gpu")
+    return "mixed_bfloat16" if on_cpu and native_bfloat16() else "float32"
 
 
 def build_autoencoder(
@@ -65,27 +126,40 @@ def build_autoencoder(
     noise_sd: float = 0.5,
     l1: float = 1e-8,
     seed: int = 0,
+    dtype: str = "float32",
 ) -> keras.Model:
     """Build and compile the autoencoder described by ``spec`` for ``n_genes`` inputs.
 
-    ``seed`` fixes the weight initialization, the corruption noise and the batch order of training.
+    ``seed`` fixes the weight initialization and the corruption noise; ``dtype`` is the Keras dtype
+    policy of the layers (``float32`` or ``mixed_bfloat16``).
     """
     keras.utils.set_random_seed(seed)
     regularizer = keras.regularizers.L1(l1) if spec.variant == "sparse" else None
     inputs = keras.Input((n_genes,), name="expression")
     x = inputs
     if spec.variant == "denoising":
-        x = ClippedGaussianNoise(noise_sd, seed=seed, name="corruption")(x)
+        x = ClippedGaussianNoise(noise_sd, seed=seed, name="corruption", dtype=dtype)(x)
     for name, width in zip(spec.layers, spec.widths, strict=True):
         x = keras.layers.Dense(
-            width, activation="sigmoid", kernel_regularizer=regularizer, name=name
+            width, activation="sigmoid", kernel_regularizer=regularizer, name=name, dtype=dtype
         )(x)
     outputs = keras.layers.Dense(
-        n_genes, activation="sigmoid", kernel_regularizer=regularizer, name="output"
+        n_genes, activation="sigmoid", kernel_regularizer=regularizer, name="output", dtype=dtype
     )(x)
     model = keras.Model(inputs, outputs, name=spec.model_id)
     model.compile(optimizer=adam(**(optimizer or {})), loss="mse")
     return model
+
+
+def float32_copy(model: keras.Model) -> keras.Model:
+    """The same network with float32 layers and the trained weights (uncompiled), for saving."""
+
+    def as_float32(layer: keras.layers.Layer) -> keras.layers.Layer:
+        return layer.__class__.from_config({**layer.get_config(), "dtype": "float32"})
+
+    copy = keras.models.clone_model(model, clone_function=as_float32)
+    copy.set_weights(model.get_weights())
+    return copy
 
 
 @dataclass
@@ -155,26 +229,3 @@ def reconstruct(layers: list[DenseLayer], x: np.ndarray, batch: int = 4096) -> n
             h = dense(h)
         out.append(h.astype(np.float32))
     return np.concatenate(out)
-
-
-def fit(
-    model: keras.Model,
-    x_train: np.ndarray,
-    x_test: np.ndarray,
-    epochs: int,
-    batch_size: int = 256,
-    verbose: int = 2,
-) -> pd.DataFrame:
-    """Train ``model`` to reconstruct ``x_train``; returns the per-epoch losses as a table."""
-    history = model.fit(
-        x_train,
-        x_train,
-        validation_data=(x_test, x_test),
-        epochs=epochs,
-        batch_size=batch_size,
-        shuffle=True,
-        verbose=verbose,
-    )
-    table = pd.DataFrame(history.history)
-    table.insert(0, "epoch", np.arange(1, len(table) + 1))
-    return table.rename(columns={"loss": "train_loss", "val_loss": "test_loss"})

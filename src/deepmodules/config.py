@@ -64,6 +64,15 @@ def check_config(config: dict, produced: set[str], where: str = "config") -> Non
         paths[f"datasets.{name}.matrix"] = dataset["matrix"]
         if dataset.get("annotation"):
             paths[f"datasets.{name}.annotation"] = dataset["annotation"]
+    for name, spec in config.get("external", {}).items():
+        paths[f"external.{name}.matrix"] = spec["matrix"]
+        paths[f"external.{name}.samples"] = spec["samples"]
+        if spec["compendium"] not in config["datasets"]:
+            raise InputError(
+                f"{where}: external.{name}.compendium",
+                f"dataset {spec['compendium']!r} is not configured",
+                f"use one of {sorted(config['datasets'])}",
+            )
     for key, path in paths.items():
         if path not in produced and not Path(path).exists():
             raise InputError(

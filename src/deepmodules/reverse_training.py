@@ -98,14 +98,29 @@ def phenotype_labels(samples: pd.DataFrame, control_label: str) -> pd.Series:
     )
 
 
-def reference_phenotype(samples: pd.DataFrame, disease: str, control_label: str) -> str | None:
-    """The control phenotype matched to ``disease``: controls of the disease samples' main cell type."""
+def study_phenotype_labels(samples: pd.DataFrame, control_label: str) -> pd.Series:
+    """Phenotypes of the controls analysis: cases and controls of every disease study apart.
+
+    Samples of studies that hold a disease are coded "<disease> [<study>]" and "<control> [<study>]";
+    controls of healthy studies keep the per-cell-type coding of :func:`phenotype_labels`, so they form
+    the reference that both are compared with.
+    """
+    labels = phenotype_labels(samples, control_label)
+    disease_studies = samples.loc[samples["disease"] != control_label, "study"].unique()
+    in_disease_study = samples["study"].isin(disease_studies)
+    labels[in_disease_study] = samples["disease"] + " [" + samples["study"] + "]"
+    return labels
+
+
+def reference_phenotype(
+    samples: pd.DataFrame, labels: pd.Series, disease: str, control_label: str
+) -> str | None:
+    """The control phenotype among ``labels`` matched to ``disease``: controls of its main cell type."""
     cell_types = samples.loc[samples["disease"] == disease, "cell_type"]
     if cell_types.empty:
         return None
-    matched = cell_types.mode().iloc[0]
-    has_controls = ((samples["disease"] == control_label) & (samples["cell_type"] == matched)).any()
-    return f"{control_label} ({matched})" if has_controls else None
+    reference = f"{control_label} ({cell_types.mode().iloc[0]})"
+    return reference if (labels == reference).any() else None
 
 
 def output_preactivation(net: ReverseNetwork, following: list[DenseLayer]) -> np.ndarray:
@@ -121,6 +136,29 @@ def output_preactivation(net: ReverseNetwork, following: list[DenseLayer]) -> np
     for dense in following[:-1]:
         x = dense(x)
     return x @ following[-1].kernel
+
+
+def preactivations_over_seeds(
+    labels: pd.Series,
+    targets: np.ndarray,
+    following: list[DenseLayer],
+    hidden: int,
+    settings: dict,
+) -> tuple[list[np.ndarray], list[str]]:
+    """Steps 2-4 once per seed in ``settings["seeds"]``: z for every phenotype, and the phenotypes."""
+    z = []
+    for seed in settings["seeds"]:
+        net = fit_reverse(
+            labels,
+            targets,
+            hidden,
+            settings["epochs"],
+            settings["batch_size"],
+            settings["learning_rate"],
+            seed,
+        )
+        z.append(output_preactivation(net, following))
+    return z, net.phenotypes
 
 
 def gene_scores(

@@ -90,6 +90,8 @@ DISGENET_FILE = "gwas/curated_variant_disease_associations.tsv.gz"
 GWAS_CATALOG_FILE = "gwas/gwas_catalog_associations.tsv"
 REFGENE_FILE = "refgene/refGene.txt.gz"
 GROUND_TRUTH_FILE = "ground_truth.json"
+EXTERNAL_MATRIX_FILE = "external/multiple_sclerosis_expression.tsv"
+EXTERNAL_SAMPLES_FILE = "external/multiple_sclerosis_samples.tsv"
 # Every file simulate() writes; the ground truth comes last and sits at the top of the folder.
 OUTPUT_FILES = (
     MATRIX_FILE,
@@ -100,6 +102,8 @@ OUTPUT_FILES = (
     DISGENET_FILE,
     GWAS_CATALOG_FILE,
     REFGENE_FILE,
+    EXTERNAL_MATRIX_FILE,
+    EXTERNAL_SAMPLES_FILE,
     GROUND_TRUTH_FILE,
 )
 
@@ -161,6 +165,17 @@ DISEASES: dict[str, dict[str, str]] = {
         "efo_id": "EFO_1001950",
         "trait": "colon carcinoma",
         "catalog_trait": "Colon cancer",
+    },
+    "multiple_sclerosis": {
+        "label": "multiple sclerosis",
+        "cell_type": "T cell",
+        "disgenet_id": "C0026769",
+        "disgenet_name": "Multiple Sclerosis",
+        "disgenet_class": "C10;C20",
+        "semantic_type": "Disease or Syndrome",
+        "efo_id": "EFO_0003885",
+        "trait": "multiple sclerosis",
+        "catalog_trait": "Multiple sclerosis",
     },
     "sham_disease": {
         "label": "sham disease",
@@ -240,7 +255,13 @@ DEFAULT_PARAMS: dict = {
     "batch_sd": 0.15,
     "log2_range": [2.0, 14.0],
     # study design
-    "diseases": list(DISEASES),
+    "diseases": [d for d in DISEASES if d != "multiple_sclerosis"],
+    "external_diseases": ["multiple_sclerosis"],
+    "external_cases": 30,
+    "external_other_disease": 22,
+    "external_controls": 20,
+    "external_other_severity": [0.2, 0.4],
+    "external_missing_fraction": 0.03,
     "n_studies_per_disease": 2,
     "cases_per_study": 40,
     "controls_per_study": 20,
@@ -401,7 +422,7 @@ def simulate(outdir: Path, params: dict, seed: int) -> dict:
     """
     outdir = Path(outdir)
     p = _params(params)
-    streams = ["network", "programs", "genes", "microarray", "rnaseq", "genome", "gwas"]
+    streams = ["network", "programs", "genes", "microarray", "rnaseq", "genome", "gwas", "external"]
     rng = dict(zip(streams, np.random.default_rng(seed).spawn(len(streams)), strict=True))
     n_genes, n_programs = p["n_genes"], p["n_communities"]
     width = max(5, len(str(n_genes)))
@@ -410,11 +431,14 @@ def simulate(outdir: Path, params: dict, seed: int) -> dict:
     community = _communities(rng["network"], p)
     edges = _network(rng["network"], p, community)
     programs_on = _cell_type_programs(rng["programs"], p)
-    modules, module_edges = _plant_modules(rng["network"], p, community, edges, programs_on)
+    # Diseases of the external dataset get modules, effects, GWAS SNPs and compendium studies, so that
+    # the compendium spans their signal; the ground truth lists them under "external".
+    planted = {**p, "diseases": p["diseases"] + p["external_diseases"]}
+    modules, module_edges = _plant_modules(rng["network"], planted, community, edges, programs_on)
     edges = _merge_edges([edges, module_edges], n_genes)
-    genes = _gene_model(rng["genes"], p, symbols, community, modules)
+    genes = _gene_model(rng["genes"], planted, symbols, community, modules)
 
-    microarray = _arm(rng["microarray"], p, p["n_microarray_samples"], 0, programs_on)
+    microarray = _arm(rng["microarray"], planted, p["n_microarray_samples"], 0, programs_on)
     microarray.design["name"] = [f"GSM{1_000_001 + i}" for i in range(len(microarray.design))]
     study_width = max(3, len(str(microarray.batch.shape[0])))
     microarray.design["study_id"] = [
@@ -423,14 +447,18 @@ def simulate(outdir: Path, params: dict, seed: int) -> dict:
     _write_matrix(outdir / MATRIX_FILE, genes, microarray, rng["microarray"])
     _write_sdrf(outdir / SDRF_FILE, microarray.design)
 
-    rnaseq = _arm(rng["rnaseq"], p, p["n_rnaseq_samples"], p["n_single_cell_samples"], programs_on)
+    rnaseq = _arm(
+        rng["rnaseq"], planted, p["n_rnaseq_samples"], p["n_single_cell_samples"], programs_on
+    )
     rnaseq.design["name"] = [f"GSM{5_000_001 + i}" for i in range(len(rnaseq.design))]
     rnaseq.design["study_id"] = [f"GSE{100_001 + t}" for t in rnaseq.design["study"]]
     _write_archs4(outdir / ARCHS4_FILE, genes, rnaseq, p, rng["rnaseq"])
 
     _write_string(outdir, p, symbols, edges, rng["network"])
     body = _write_refgene(outdir / REFGENE_FILE, p, symbols, rng["genome"])
-    gwas_genes, decoy_genes = _write_gwas(outdir, p, symbols, modules, body, rng["gwas"])
+    gwas_genes, decoy_genes = _write_gwas(outdir, planted, symbols, modules, body, rng["gwas"])
+    external = _external_arm(rng["external"], planted, programs_on)
+    _write_external(outdir, genes, external, p, rng["external"])
 
     truth = {
         "seed": seed,
@@ -457,6 +485,18 @@ def simulate(outdir: Path, params: dict, seed: int) -> dict:
             }
             for disease_id in p["diseases"]
         },
+        "external": {
+            disease_id: {
+                "label": DISEASES[disease_id]["label"],
+                "groups": external.design["disease"].value_counts().to_dict(),
+                "module_genes": [symbols[g] for g in modules[disease_id]],
+                "gwas_genes": [symbols[g] for g in gwas_genes[disease_id]],
+                "decoy_genes": [symbols[g] for g in decoy_genes[disease_id]],
+                "disgenet_id": DISEASES[disease_id]["disgenet_id"],
+                "efo_uri": EFO_PREFIX + DISEASES[disease_id]["efo_id"],
+            }
+            for disease_id in p["external_diseases"]
+        },
         "xor_genes": [symbols[g] for g in np.flatnonzero(genes.partner >= 0)],
     }
     (outdir / GROUND_TRUTH_FILE).write_text(json.dumps(truth, indent=1) + "\n")
@@ -481,7 +521,7 @@ def _params(params: dict) -> dict:
             "n_free_programs + programs_per_cell_type exceeds n_communities",
             "lower them or add communities",
         )
-    for disease_id in p["diseases"]:
+    for disease_id in p["diseases"] + p["external_diseases"]:
         if disease_id not in DISEASES:
             raise InputError("params", f"unknown disease {disease_id!r}", f"use {list(DISEASES)}")
         if DISEASES[disease_id]["cell_type"] not in p["cell_types"]:
@@ -490,7 +530,7 @@ def _params(params: dict) -> dict:
                 f"{disease_id} needs cell type {DISEASES[disease_id]['cell_type']!r}",
                 "add it to cell_types",
             )
-    per_arm = len(p["diseases"]) * p["n_studies_per_disease"]
+    per_arm = len(p["diseases"] + p["external_diseases"]) * p["n_studies_per_disease"]
     per_arm *= p["cases_per_study"] + p["controls_per_study"]
     if per_arm > min(p["n_microarray_samples"], p["n_rnaseq_samples"]):
         raise InputError(
@@ -739,6 +779,67 @@ def _arm(
         severity[cases, d] = rng.uniform(*p["severity_range"], size=len(cases))
     batch = rng.normal(0, p["batch_sd"], size=(len(studies), p["n_genes"])).astype(np.float32)
     return Arm(design=design, activity=activity.astype(np.float32), severity=severity, batch=batch)
+
+
+def _external_arm(rng: np.random.Generator, p: dict, programs_on: np.ndarray) -> Arm:
+    """One external study per external disease: cases, another disease group, healthy controls.
+
+    The other disease group carries a weak share of the disease's effect (severity
+    ``external_other_severity``), like other neurological diseases against multiple sclerosis.
+    """
+    rows = []
+    for study, disease_id in enumerate(p["external_diseases"]):
+        cell_type, label = DISEASES[disease_id]["cell_type"], DISEASES[disease_id]["label"]
+        rows += [(study, cell_type, disease_id, True, label)] * p["external_cases"]
+        rows += [(study, cell_type, disease_id, False, "other disease")] * p[
+            "external_other_disease"
+        ]
+        rows += [(study, cell_type, disease_id, False, "normal")] * p["external_controls"]
+    design = pd.DataFrame(rows, columns=["study", "cell_type", "disease_id", "case", "disease"])
+    design["name"] = [f"EXT{i + 1:04d}" for i in range(len(design))]
+    n, n_programs = len(design), p["n_communities"]
+    on = programs_on[design["cell_type"].map(p["cell_types"].index).to_numpy()]
+    activity = np.where(
+        on,
+        rng.beta(*p["on_beta"], size=(n, n_programs)),
+        rng.beta(*p["off_beta"], size=(n, n_programs)),
+    )
+    severity = np.zeros((n, len(p["diseases"])), dtype=np.float32)
+    for disease_id in p["external_diseases"]:
+        column = p["diseases"].index(disease_id)
+        mine = (design["disease_id"] == disease_id).to_numpy()
+        cases, other = (
+            mine & design["case"].to_numpy(),
+            mine & (design["disease"] == "other disease"),
+        )
+        severity[cases, column] = rng.uniform(*p["severity_range"], size=int(cases.sum()))
+        severity[other, column] = rng.uniform(*p["external_other_severity"], size=int(other.sum()))
+    batch = rng.normal(0, p["batch_sd"], size=(len(p["external_diseases"]), p["n_genes"]))
+    return Arm(design, activity.astype(np.float32), severity, batch.astype(np.float32))
+
+
+def _write_external(
+    outdir: Path, genes: GeneModel, arm: Arm, p: dict, rng: np.random.Generator
+) -> None:
+    """The external dataset: a processed-matrix-style text file and a sample sheet (sample, group).
+
+    A fraction ``external_missing_fraction`` of the genes is left out, as on another platform.
+    """
+    values = _log_expression(genes, arm, slice(None), slice(None), rng)
+    keep = np.sort(
+        rng.permutation(len(genes.symbols))[
+            round(p["external_missing_fraction"] * len(genes.symbols)) :
+        ]
+    )
+    table = pd.DataFrame(
+        values[:, keep].T,
+        index=pd.Index(np.asarray(genes.symbols)[keep], name="Hybridization REF"),
+        columns=arm.design["name"],
+    )
+    (outdir / EXTERNAL_MATRIX_FILE).parent.mkdir(parents=True, exist_ok=True)
+    table.to_csv(outdir / EXTERNAL_MATRIX_FILE, sep="\t", float_format="%.4f")
+    sheet = pd.DataFrame({"sample": arm.design["name"], "group": arm.design["disease"]})
+    sheet.to_csv(outdir / EXTERNAL_SAMPLES_FILE, sep="\t", index=False)
 
 
 def _log_expression(

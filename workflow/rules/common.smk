@@ -88,7 +88,12 @@ def all_targets():
             f"results/{dataset}/gwas_enrichment.tsv",
             f"results/{dataset}/modules.gmt",
             f"results/{dataset}/silhouette.tsv",
+            f"results/{dataset}/controls_analysis.tsv",
         ]
+    targets += [
+        f"results/{spec['compendium']}/external/{external}/gwas_enrichment.tsv"
+        for external, spec in config["external"].items()
+    ]
     return targets
 
 
@@ -97,6 +102,7 @@ wildcard_constraints:
     model=r"(deep|shallow)\d+(-(denoising|sparse|funnel))?",
     layer=r"h[123]",
     disease="|".join(DISEASES),
+    external="|".join(config["external"]) or "(?!)",
 
 
 def figure_dataset(wc):

@@ -18,6 +18,7 @@ rule gwas_genes:
     params:
         gwas=config["gwas"],
         diseases=config["diseases"],
+        external=config["external"],
     script:
         "../scripts/gwas_genes.py"
 

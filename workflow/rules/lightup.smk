@@ -1,10 +1,12 @@
 rule lightup:
-    """Light-up of every node of one hidden layer: the output response of every gene (Eq. 1)."""
+    """Light-up of every node of one hidden layer: the output response of every gene (Eq. 1),
+    and each node's gene ranking down to the largest PPI cutoff."""
     input:
         model="results/{dataset}/models/{model}/model.keras",
         genes=rules.normalize.output.genes,
     output:
-        "results/{dataset}/lightup/{model}/{layer}.tsv.gz",
+        activations="results/{dataset}/lightup/{model}/{layer}.tsv.gz",
+        rankings="results/{dataset}/lightup/{model}/{layer}.rankings.tsv.gz",
     log:
         "logs/{dataset}/lightup/{model}/{layer}.log",
     benchmark:
@@ -17,5 +19,6 @@ rule lightup:
         runtime=30,
     params:
         max_activation=config["lightup"]["max_activation"],
+        top=max(config["ppi"]["ks"]),
     script:
         "../scripts/lightup.py"

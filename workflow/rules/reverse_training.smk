@@ -79,3 +79,64 @@ rule modules_gmt:
         size=config["modules"]["size"],
     script:
         "../scripts/modules_gmt.py"
+
+
+rule controls_analysis:
+    """Disease modules of each study against modules from the same study's control samples."""
+    input:
+        expression=rules.normalize.output.expression,
+        samples=rules.normalize.output.samples,
+        model=f"results/{{dataset}}/models/{ANALYSIS}/model.keras",
+        gwas="results/gwas/gwas_genes.tsv",
+    output:
+        table="results/{dataset}/controls_analysis.tsv",
+        summary="results/{dataset}/controls_summary.tsv",
+    log:
+        "logs/{dataset}/controls_analysis.log",
+    benchmark:
+        "benchmarks/out/{dataset}/controls_analysis.tsv"
+    conda:
+        "../../envs/tensorflow.yaml"
+    threads: 2
+    resources:
+        mem_mb=lambda wc, input: max(3000, int(2 * input.size_mb)),
+        runtime=240,
+    params:
+        layer=config["controls"]["layer"],
+        diseases=config["diseases"],
+        settings=config["reverse_training"],
+        control_label=lambda wc: config["datasets"][wc.dataset]["control_label"],
+        size=config["modules"]["size"],
+        min_gwas_genes=config["gwas"]["min_gwas_genes"],
+    script:
+        "../scripts/controls_analysis.py"
+
+
+rule external_dataset:
+    """Your own disease data: encode with the compendium's autoencoder, reverse-train, test modules."""
+    input:
+        matrix=lambda wc: config["external"][wc.external]["matrix"],
+        samples=lambda wc: config["external"][wc.external]["samples"],
+        genes=rules.normalize.output.genes,
+        model=f"results/{{dataset}}/models/{ANALYSIS}/model.keras",
+        gwas="results/gwas/gwas_genes.tsv",
+    output:
+        table="results/{dataset}/external/{external}/gwas_enrichment.tsv",
+        modules=directory("results/{dataset}/external/{external}/modules"),
+    log:
+        "logs/{dataset}/external/{external}.log",
+    benchmark:
+        "benchmarks/out/{dataset}/external/{external}.tsv"
+    conda:
+        "../../envs/tensorflow.yaml"
+    threads: 2
+    resources:
+        mem_mb=3000,
+        runtime=120,
+    params:
+        spec=lambda wc: config["external"][wc.external],
+        layers=layers(ANALYSIS),
+        settings=config["reverse_training"],
+        size=config["modules"]["size"],
+    script:
+        "../scripts/external_dataset.py"

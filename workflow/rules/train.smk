@@ -1,5 +1,9 @@
 rule train:
-    """Train one autoencoder of the sweep on the training split."""
+    """Train one autoencoder of the sweep on the training split.
+
+    The job checkpoints after every epoch in results/{dataset}/models/{model}/checkpoint/ (not an output,
+    so Snakemake keeps it when the job fails) and a rerun resumes from it; it is removed on success.
+    """
     input:
         expression=rules.normalize.output.expression,
         samples=rules.normalize.output.samples,

@@ -7,10 +7,11 @@ from deepmodules.workflow import run
 
 
 def main(smk):
-    cfg, diseases = smk.params.gwas, smk.params.diseases
+    cfg = smk.params.gwas
+    diseases = {**smk.params.diseases, **smk.params.external}
     gwas.check_build(cfg["snp_build"], cfg["refgene_build"], "config: gwas.snp_build")
     if cfg["source"] == "disgenet":
-        terms = {d: spec["disgenet_terms"] for d, spec in diseases.items()}
+        terms = {d: spec.get("disgenet_terms", []) for d, spec in diseases.items()}
         snps = gwas.read_disgenet(smk.input.associations, terms)
     else:
         snps = gwas.read_gwas_catalog(

@@ -1,10 +1,17 @@
 """Rule ppi_colocalization: STRING closeness and centrality of every node's top light-up genes."""
 
 import logging
+import time
 
 import pandas as pd
 
-from deepmodules.ppi import betweenness, colocalization, read_string, summarize_layers
+from deepmodules.ppi import (
+    betweenness,
+    colocalization,
+    read_string,
+    reciprocal_distances,
+    summarize_layers,
+)
 from deepmodules.workflow import run
 
 
@@ -24,18 +31,29 @@ def main(smk):
         len(lightups[0]),
         network.n_edges,
     )
-    centrality = betweenness(network, cfg["betweenness_sources"], seed=smk.params.seed)
+    start = time.perf_counter()
+    reciprocal = reciprocal_distances(network)
+    logging.info("all-pairs distances in %.1f s", time.perf_counter() - start)
+    start = time.perf_counter()
+    centrality = betweenness(
+        network, cfg["betweenness_sources"], seed=smk.params.seed, threads=smk.threads
+    )
+    logging.info("betweenness in %.1f s", time.perf_counter() - start)
     tables = []
     for layer, rankings in zip(smk.params.layers, lightups, strict=True):
+        start = time.perf_counter()
         table = colocalization(
             rankings,
             network,
             ks=cfg["ks"],
             n_null=cfg["n_null"],
-            max_sources=cfg["max_sources"],
+            null=cfg["null"],
+            n_bins=cfg["degree_bins"],
             seed=smk.params.seed,
             centrality=centrality,
+            reciprocal=reciprocal,
         )
+        logging.info("%s: %d gene sets in %.1f s", layer, len(table), time.perf_counter() - start)
         tables.append(table.assign(model=smk.params.model, layer=layer))
     table = pd.concat(tables)
     table = table[["model", "layer", *[c for c in table.columns if c not in ("model", "layer")]]]

@@ -9,10 +9,9 @@ import numpy as np
 from deepmodules import compendium
 from deepmodules.autoencoder import dense_layers, encode, layers_after
 from deepmodules.reverse_training import (
-    fit_reverse,
     gene_scores,
-    output_preactivation,
     phenotype_labels,
+    preactivations_over_seeds,
     reference_phenotype,
     summarize_seeds,
 )
@@ -21,7 +20,7 @@ from deepmodules.workflow import run
 
 def main(smk):
     data = compendium.load(Path(smk.input.expression).parent)
-    cfg, control = smk.params.settings, smk.params.control_label
+    settings, control = smk.params.settings, smk.params.control_label
     labels = phenotype_labels(data.samples, control)
     if "model" in smk.input.keys():
         layers = dense_layers(keras.saving.load_model(smk.input.model))
@@ -33,17 +32,12 @@ def main(smk):
         following = []
         hidden = int(smk.wildcards.width)
     logging.info("%d samples in %d phenotypes", len(labels), labels.nunique())
-    z = []
-    for seed in cfg["seeds"]:
-        net = fit_reverse(
-            labels, targets, hidden, cfg["epochs"], cfg["batch_size"], cfg["learning_rate"], seed
-        )
-        z.append(output_preactivation(net, following))
+    z, phenotypes = preactivations_over_seeds(labels, targets, following, hidden, settings)
     for disease_id, path in zip(smk.params.diseases, smk.output, strict=True):
         label = smk.params.diseases[disease_id]["label"]
-        reference = reference_phenotype(data.samples, label, control)
+        reference = reference_phenotype(data.samples, labels, label, control)
         logging.info("%s: scored against %s", disease_id, reference or "the mean phenotype")
-        scores = [gene_scores(zs, net.phenotypes, label, reference, cfg["score"]) for zs in z]
+        scores = [gene_scores(zs, phenotypes, label, reference, settings["score"]) for zs in z]
         summarize_seeds(scores, data.genes).to_csv(path, sep="\t", index=False, float_format="%.6g")
 
 

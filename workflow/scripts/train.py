@@ -1,34 +1,71 @@
-"""Rule train: fit one autoencoder of the sweep on the training split."""
+"""Rule train: fit one autoencoder of the sweep on the training split, resuming from a checkpoint."""
 
 import logging
+import shutil
 from pathlib import Path
 
 import numpy as np
 
-from deepmodules import autoencoder, compendium
+from deepmodules import compendium, training
 from deepmodules.models import parse_model_id
 from deepmodules.workflow import run
 
+OPTIMIZER = ("learning_rate", "beta_1", "beta_2", "epsilon", "decay")
+
 
 def main(smk):
-    data = compendium.load(Path(smk.input.expression).parent)
-    spec = parse_model_id(smk.wildcards.model)
     cfg = smk.params.training
-    optimizer = {k: cfg[k] for k in ("learning_rate", "beta_1", "beta_2", "epsilon", "decay")}
+    spec = parse_model_id(smk.wildcards.model)
+    training.check_backend(cfg["backend"])
+    import keras  # loads the backend checked above
+
+    from deepmodules import autoencoder
+
+    data = compendium.load(Path(smk.input.expression).parent)
+    dtype = autoencoder.resolve_precision(cfg["precision"])
+    logging.info(
+        "Keras %s backend on %s, dtype policy %s",
+        keras.backend.backend(),
+        ", ".join(keras.distribution.list_devices()),
+        dtype,
+    )
     model = autoencoder.build_autoencoder(
         len(data.genes),
         spec,
-        optimizer=optimizer,
+        optimizer={k: cfg[k] for k in OPTIMIZER},
         noise_sd=cfg["noise_sd"],
         l1=cfg["l1"],
         seed=smk.params.seed,
+        dtype=dtype,
     )
-    x_train = np.asarray(data.values[data.train])
-    x_test = np.asarray(data.values[~data.train])
-    logging.info("training %s on %d samples × %d genes", spec.model_id, *x_train.shape)
-    history = autoencoder.fit(model, x_train, x_test, cfg["epochs"], cfg["batch_size"])
-    model.save(smk.output.model)
+    train_rows = np.flatnonzero(data.train)
+    test_rows = np.flatnonzero(~data.train)
+    logging.info(
+        "training %s on %d samples × %d genes", spec.model_id, len(train_rows), len(data.genes)
+    )
+    settings = training.fingerprint(
+        model=spec.model_id,
+        shape=data.values.shape,
+        train_rows=int(train_rows.sum()),
+        seed=smk.params.seed,
+        dtype=dtype,
+        **{k: cfg[k] for k in (*OPTIMIZER, "batch_size", "noise_sd", "l1")},
+    )
+    checkpoint = Path(smk.output.model).parent / "checkpoint"
+    history = training.train(
+        model,
+        data.values,
+        train_rows,
+        test_rows,
+        cfg["epochs"],
+        cfg["batch_size"],
+        smk.params.seed,
+        checkpoint / "state.npz",
+        settings,
+    )
+    autoencoder.float32_copy(model).save(smk.output.model)
     history.to_csv(smk.output.history, sep="\t", index=False)
+    shutil.rmtree(checkpoint)
 
 
 run(main, snakemake)  # noqa: F821

@@ -1,0 +1,201 @@
+"""Training throughput of the deep512 autoencoder on a paper-sized matrix, against plain Keras.
+
+    python benchmarks/training.py            # 27,887 samples × 20,000 genes (7,887 test), 3 epochs
+    python benchmarks/training.py --quick    # 3,000 × 4,000, 3 epochs (under a minute)
+
+A synthetic low-rank-plus-noise matrix in [0, 1] is written to a temporary .npy. Two runs train the same
+model (batch 256, Adam with lr 1e-3, the demo's rate, so that a few epochs get past the per-gene means)
+from the same initial weights for the same epochs, each in its own process (so that its peak memory is
+its own):
+
+- ``baseline``: the matrix loaded into memory, ``model.fit`` on the numpy train and test arrays with
+  Keras' defaults (TensorFlow backend, float32, Keras' Adam);
+- ``project``: what the workflow's train rule runs (``training.train`` on the memory-mapped matrix with
+  checkpoints after every epoch, ``training.precision: auto``, the fused Adam kernel).
+
+Throughput is training samples per second of training wall time (the test loss after every epoch
+included); the arithmetic rate is 6 × parameters FLOP per sample (forward 2, backward 4). The float32
+matrix-product peak of the machine is measured with numpy and TensorFlow on 4096 × 4096 matrices. The
+test R^2 (global, see :mod:`deepmodules.reconstruction`) is computed in float64 after training. Prints
+one JSON line last.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+PAPER = {"samples": 27887, "genes": 20000, "test": 7887, "epochs": 3}
+QUICK = {"samples": 3000, "genes": 4000, "test": 750, "epochs": 3}
+MODEL, BATCH, LEARNING_RATE, SEED = "deep512", 256, 1e-3, 1
+
+
+def write_matrix(path: Path, samples: int, genes: int, rank: int = 32, seed: int = 0) -> None:
+    """sigmoid(U V / sqrt(rank)) + N(0, 0.05^2), clipped to [0, 1], written in blocks of rows."""
+    rng = np.random.default_rng(seed)
+    loadings = rng.normal(size=(rank, genes)) / np.sqrt(rank)
+    out = np.lib.format.open_memmap(path, mode="w+", dtype=np.float32, shape=(samples, genes))
+    for start in range(0, samples, 2048):
+        n = min(2048, samples - start)
+        signal = 1 / (1 + np.exp(-(rng.normal(size=(n, rank)) @ loadings)))
+        out[start : start + n] = np.clip(signal + rng.normal(0, 0.05, signal.shape), 0, 1)
+    out.flush()
+
+
+def matmul_peak(n: int = 4096, repeats: int = 5) -> dict:
+    """Best float32 (and TensorFlow bfloat16) GFLOP/s of an n × n matrix product."""
+    import tensorflow as tf
+
+    a, b = np.random.default_rng(0).random((2, n, n), dtype=np.float32)
+    ta, tb = tf.constant(a), tf.constant(b)
+    ha, hb = tf.cast(ta, tf.bfloat16), tf.cast(tb, tf.bfloat16)
+    products = {
+        "numpy_float32": lambda: a @ b,
+        "tensorflow_float32": lambda: tf.matmul(ta, tb).numpy(),
+        "tensorflow_bfloat16": lambda: tf.matmul(ha, hb).numpy(),
+    }
+    peak = {}
+    for name, product in products.items():
+        product()
+        best = min(timed(product) for _ in range(repeats))
+        peak[name] = 2 * n**3 / best / 1e9
+    return peak
+
+
+def timed(function) -> float:
+    start = time.perf_counter()
+    function()
+    return time.perf_counter() - start
+
+
+def run_variant(variant: str, matrix: Path, test: int, epochs: int) -> dict:
+    """Train in this process; returns throughput, peak memory (after training) and test R^2."""
+    import keras
+
+    from deepmodules import autoencoder, reconstruction, training
+    from deepmodules.models import parse_model_id
+
+    values = np.load(matrix, mmap_mode="r")
+    rows = np.random.default_rng(SEED).permutation(len(values))
+    test_rows, train_rows = np.sort(rows[:test]), np.sort(rows[test:])
+    dtype = autoencoder.resolve_precision("auto") if variant == "project" else "float32"
+    model = autoencoder.build_autoencoder(
+        values.shape[1],
+        parse_model_id(MODEL),
+        optimizer={"learning_rate": LEARNING_RATE},
+        seed=SEED,
+        dtype=dtype,
+    )
+    if variant == "baseline":
+        schedule = keras.optimizers.schedules.InverseTimeDecay(LEARNING_RATE, 1, 1e-6)
+        model.compile(keras.optimizers.Adam(schedule, epsilon=1e-8), loss="mse")
+        in_memory = np.load(matrix)
+        x_train, x_test = in_memory[train_rows], in_memory[test_rows]
+        del in_memory
+        seconds = timed(
+            lambda: model.fit(
+                x_train, x_train, validation_data=(x_test, x_test), epochs=epochs,
+                batch_size=BATCH, shuffle=True, verbose=0,
+            )
+        )  # fmt: skip
+    else:
+        with tempfile.TemporaryDirectory() as folder:
+            checkpoint = Path(folder) / "state.npz"
+            seconds = timed(
+                lambda: training.train(
+                    model, values, train_rows, test_rows, epochs, BATCH, SEED, checkpoint
+                )
+            )
+    peak_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    layers = autoencoder.dense_layers(model)
+    x = values[test_rows]
+    samples_per_s = epochs * len(train_rows) / seconds
+    return {
+        "variant": variant,
+        "dtype": dtype,
+        "seconds": seconds,
+        "samples_per_s": samples_per_s,
+        "gflop_per_s": 6 * model.count_params() * samples_per_s / 1e9,
+        "parameters": model.count_params(),
+        "peak_rss_bytes": peak_rss,
+        "test_r2": reconstruction.r2_global(x, autoencoder.reconstruct(layers, x)),
+    }
+
+
+def child(variant: str, matrix: Path, size: dict) -> dict:
+    command = [sys.executable, __file__, "--variant", variant, "--matrix", str(matrix)]
+    command += ["--test", str(size["test"]), "--epochs", str(size["epochs"])]
+    result = subprocess.run(command, capture_output=True, text=True)
+    if result.returncode != 0:
+        sys.exit(f"the {variant} run failed:\n{result.stderr[-3000:]}")
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def cpu_model() -> str:
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            return line.split(":", 1)[1].strip()
+    return platform.processor()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="a small matrix (under a minute)")
+    parser.add_argument("--variant", choices=["baseline", "project"], help=argparse.SUPPRESS)
+    parser.add_argument("--matrix", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--test", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--epochs", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.variant:
+        print(json.dumps(run_variant(args.variant, args.matrix, args.test, args.epochs)))
+        return
+
+    size = QUICK if args.quick else PAPER
+    with tempfile.TemporaryDirectory() as folder:
+        matrix = Path(folder) / "expression.npy"
+        write_matrix(matrix, size["samples"], size["genes"])
+        runs = {variant: child(variant, matrix, size) for variant in ("baseline", "project")}
+    peak = matmul_peak()
+    baseline, project = runs["baseline"], runs["project"]
+    matrix_bytes = 4 * size["samples"] * size["genes"]
+    float32_peak = max(peak["numpy_float32"], peak["tensorflow_float32"])
+    for run in runs.values():
+        run["peak_rss_over_matrix"] = run["peak_rss_bytes"] / matrix_bytes
+        run["fraction_of_float32_peak"] = run["gflop_per_s"] / float32_peak
+        print(
+            f"{run['variant']:>8} ({run['dtype']}): {run['samples_per_s']:.0f} samples/s, "
+            f"{run['gflop_per_s']:.1f} GFLOP/s ({run['fraction_of_float32_peak']:.0%} of the float32 "
+            f"matmul peak), test R^2 {run['test_r2']:.4f}, peak memory "
+            f"{run['peak_rss_over_matrix']:.2f} × the matrix"
+        )
+    summary = {
+        "benchmark": "training",
+        "quick": args.quick,
+        "model": MODEL,
+        "shape": [size["samples"], size["genes"]],
+        "test_samples": size["test"],
+        "epochs": size["epochs"],
+        "batch_size": BATCH,
+        "cpu": cpu_model(),
+        "cores": len(os.sched_getaffinity(0)),
+        "matmul_peak_gflop_per_s": peak,
+        "speedup": project["samples_per_s"] / baseline["samples_per_s"],
+        "r2_difference": project["test_r2"] - baseline["test_r2"],
+        "baseline": baseline,
+        "project": project,
+    }
+    print(json.dumps(summary))
+
+
+if __name__ == "__main__":
+    main()

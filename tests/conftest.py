@@ -1,0 +1,33 @@
+"""Shared fixtures: a small simulated compendium in the real sources' formats."""
+
+from pathlib import Path
+
+import pytest
+
+from deepmodules import simulate as sim
+
+SMALL = {
+    "n_genes": 300,
+    "n_communities": 8,
+    "community_size": 20,
+    "n_free_programs": 2,
+    "programs_per_cell_type": 3,
+    "module_size": 15,
+    "n_microarray_samples": 400,
+    "n_rnaseq_samples": 300,
+    "n_single_cell_samples": 10,
+    "n_studies_per_disease": 1,
+    "cases_per_study": 20,
+    "controls_per_study": 10,
+    "healthy_study_size": 30,
+    "n_decoy_genes": 10,
+}
+SEED = 7
+
+
+@pytest.fixture(scope="session")
+def small_sources(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The simulated sources (SMALL parameters), written once per test session."""
+    path = tmp_path_factory.mktemp("sim")
+    sim.simulate(path, SMALL, SEED)
+    return path

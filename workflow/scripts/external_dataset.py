@@ -1,0 +1,68 @@
+"""Rule external_dataset: modules of an external disease dataset and their GWAS enrichment."""
+
+import logging
+import re
+from pathlib import Path
+
+import keras
+import pandas as pd
+
+from deepmodules import compendium, sources
+from deepmodules.autoencoder import dense_layers, encode, layers_after
+from deepmodules.enrichment import fisher_enrichment
+from deepmodules.errors import InputError
+from deepmodules.external import align_to_compendium, read_sample_sheet
+from deepmodules.gwas import gwas_gene_sets
+from deepmodules.reverse_training import gene_scores, preactivations_over_seeds, summarize_seeds
+from deepmodules.workflow import run
+
+
+def slug(text):
+    """A file-name-safe version of a group label."""
+    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
+
+
+def main(smk):
+    spec, settings = smk.params.spec, smk.params.settings
+    reference = compendium.load(Path(smk.input.genes).parent)
+    sheet = read_sample_sheet(
+        smk.input.samples, [spec["case"], *spec["references"]], spec["min_samples"]
+    )
+    genes, names, values = sources.read_processed_matrix(smk.input.matrix)
+    missing = sorted(set(sheet["sample"]) - set(names))
+    if missing:
+        raise InputError(
+            smk.input.samples,
+            f"{len(missing)} samples are not in the matrix (e.g. {missing[:3]})",
+            "make the sample sheet's `sample` column match the matrix header",
+        )
+    values = values[[names.index(s) for s in sheet["sample"]]]
+    x = align_to_compendium(
+        genes, values, reference.gene_range, spec["min_gene_overlap"], smk.input.matrix
+    )
+    layers = dense_layers(keras.saving.load_model(smk.input.model))
+    universe = set(reference.genes)
+    gwas = gwas_gene_sets(pd.read_csv(smk.input.gwas, sep="\t", keep_default_na=False))
+    gwas_genes = gwas.get(smk.wildcards.external, set()) & universe
+    rows = []
+    for layer in smk.params.layers:
+        targets = encode(layers, x, layer)
+        z, phenotypes = preactivations_over_seeds(
+            sheet["group"], targets, layers_after(layers, layer), targets.shape[1], settings
+        )
+        for group in spec["references"]:
+            scores = [
+                gene_scores(zs, phenotypes, spec["case"], group, settings["score"]) for zs in z
+            ]
+            module = summarize_seeds(scores, reference.genes)
+            path = Path(smk.output.modules) / layer / f"vs_{slug(group)}.tsv"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            module.to_csv(path, sep="\t", index=False, float_format="%.6g")
+            top = module.nsmallest(smk.params.size, "rank")["gene"]
+            result = fisher_enrichment(top, gwas_genes, universe)
+            rows.append({"layer": layer, "case": spec["case"], "reference": group, **result})
+            logging.info("%s vs %s at %s: p = %.3g", spec["case"], group, layer, result["p_value"])
+    pd.DataFrame(rows).to_csv(smk.output.table, sep="\t", index=False, float_format="%.6g")
+
+
+run(main, snakemake)  # noqa: F821
