@@ -5,7 +5,10 @@ from snakemake.utils import min_version
 min_version("9.0")
 
 
-configfile: "config/config.yaml"
+# The demo configuration, unless --configfile names another (which then replaces it, not merges).
+if not workflow.overwrite_configfiles:
+
+    configfile: "config/config.yaml"
 
 
 report: "workflow/report/workflow.rst"
@@ -23,6 +26,7 @@ include: "workflow/rules/reverse_training.smk"
 include: "workflow/rules/gwas.smk"
 include: "workflow/rules/clustering.smk"
 include: "workflow/rules/figures.smk"
+include: "workflow/rules/genesets.smk"
 
 
 rule all:

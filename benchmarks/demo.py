@@ -30,7 +30,7 @@ QUICK = {
             "n_genes": 400,
             "n_communities": 10,
             "n_microarray_samples": 900,
-            "n_rnaseq_samples": 400,
+            "n_rnaseq_samples": 600,
             "healthy_study_size": 30,
             "cases_per_study": 20,
             "controls_per_study": 10,

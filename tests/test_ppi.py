@@ -122,7 +122,6 @@ def test_betweenness_matches_networkx():
     expected = nx.betweenness_centrality(graph)
     exact = betweenness(network)
     np.testing.assert_allclose(exact, [expected[v] for v in graph], atol=1e-12)
-    np.testing.assert_allclose(betweenness(network, threads=3), exact, atol=1e-12)
     sampled = betweenness(network, n_sources=25, seed=3)
     assert np.corrcoef(sampled, exact)[0, 1] > 0.9
     assert betweenness(Network.from_edges("ab", [("a", "b")])).tolist() == [0, 0]
@@ -218,7 +217,7 @@ def test_planted_communities_are_closer_than_random(planted):
     assert table["null_harmonic_distance_mean"].nunique() == 1  # one null shared by all nodes
 
     summary = summarize_layers(table.assign(layer="h1"))
-    assert summary.loc[0, "n_nodes"] == N_COMMUNITIES
+    assert summary.loc[0, "n_nodes"] == summary.loc[0, "n_closer"] == N_COMMUNITIES
     assert summary.loc[0, "distance_p_value"] < 0.01
 
 
@@ -286,7 +285,7 @@ def test_degree_null_removes_the_hub_bias(planted):
             ks=(40,),
             n_null=50,
             null=null,
-            n_bins=5,
+            n_bins=10,
             centrality=centrality,
             reciprocal=reciprocal,
         )

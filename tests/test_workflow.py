@@ -86,6 +86,8 @@ def test_paper_configuration_plans_every_stage(tmp_path):
     )
     assert counts["train"] == "26"  # 13 models on two datasets
     assert counts["download"] == "7"
+    # The paper configuration replaces the demo's rather than merging with it.
+    assert "simulate" not in counts and "external_dataset" not in counts
 
 
 def test_schema_violation_is_one_clear_line(tmp_path):

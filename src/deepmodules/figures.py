@@ -141,3 +141,33 @@ def ppi_colocalization(table: pd.DataFrame) -> plt.Figure:
         ax.set_ylabel(label)
         ax.legend(fontsize=8)
     return fig
+
+
+def supp_genesets(table: pd.DataFrame) -> plt.Figure:
+    """Supplementary Figs. 4-5: fraction of nodes whose top light-up genes are enriched in a set of
+    each collection (KEGG, Reactome, GO), per layer, against random gene sets of the same size."""
+    datasets = list(dict.fromkeys(table["dataset"]))
+    fig, axes = plt.subplots(1, len(datasets), figsize=(6 * len(datasets), 4), squeeze=False)
+    for ax, dataset in zip(axes[0], datasets, strict=True):
+        rows = table[table["dataset"] == dataset]
+        collections = list(dict.fromkeys(rows["collection"]))
+        layers = list(dict.fromkeys(rows["layer"]))
+        x = np.arange(len(collections))
+        width = 0.8 / (len(layers) + 1)
+        for i, layer in enumerate(layers):
+            fraction = rows[rows["layer"] == layer].set_index("collection")["fraction"]
+            ax.bar(
+                x + i * width,
+                fraction.reindex(collections),
+                width,
+                label=layer,
+                color=LAYER_COLORS.get(layer),
+            )
+        random = rows.groupby("collection")["random_fraction"].mean().reindex(collections)
+        ax.bar(x + len(layers) * width, random, width, label="random genes", color="black")
+        ax.set_xticks(x + 0.4 - width / 2, collections, rotation=20, ha="right")
+        ax.set_ylim(0, 1)
+        ax.set_ylabel(f"nodes with an enriched set (top {rows['k'].iloc[0]} genes)")
+        ax.set_title(dataset)
+        ax.legend(fontsize=8)
+    return fig

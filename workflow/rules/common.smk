@@ -94,6 +94,9 @@ def all_targets():
         f"results/{spec['compendium']}/external/{external}/gwas_enrichment.tsv"
         for external, spec in config["external"].items()
     ]
+    if config["genesets"]["collections"]:
+        targets += [f"results/{dataset}/genesets.tsv" for dataset in DATASETS]
+        targets += ["results/figures/supp_genesets.pdf", "results/figures/supp_genesets.png"]
     return targets
 
 

@@ -17,7 +17,7 @@ rule ppi_colocalization:
         "benchmarks/out/{dataset}/ppi_colocalization.tsv"
     conda:
         "../../envs/analysis.yaml"
-    threads: 4
+    threads: 1
     resources:
         # all-pairs reciprocal distances: 4 bytes per gene pair (1.4 GB for 19,000 genes)
         mem_mb=4000,

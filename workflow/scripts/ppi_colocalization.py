@@ -35,9 +35,7 @@ def main(smk):
     reciprocal = reciprocal_distances(network)
     logging.info("all-pairs distances in %.1f s", time.perf_counter() - start)
     start = time.perf_counter()
-    centrality = betweenness(
-        network, cfg["betweenness_sources"], seed=smk.params.seed, threads=smk.threads
-    )
+    centrality = betweenness(network, cfg["betweenness_sources"], seed=smk.params.seed)
     logging.info("betweenness in %.1f s", time.perf_counter() - start)
     tables = []
     for layer, rankings in zip(smk.params.layers, lightups, strict=True):
@@ -47,7 +45,7 @@ def main(smk):
             network,
             ks=cfg["ks"],
             n_null=cfg["n_null"],
-            null=cfg["null"],
+            null=cfg["null_model"],
             n_bins=cfg["degree_bins"],
             seed=smk.params.seed,
             centrality=centrality,
