@@ -381,14 +381,6 @@ GWAS_CATALOG_COLUMNS = [
     "STUDY ACCESSION",
     "GENOTYPING TECHNOLOGY",
 ]
-ARCHS4_META = [
-    "geo_accession",
-    "series_id",
-    "singlecellprobability",
-    "characteristics_ch1",
-    "source_name_ch1",
-    "title",
-]
 
 
 @dataclass
