@@ -3,10 +3,10 @@
     python benchmarks/training.py            # 27,887 samples × 20,000 genes (7,887 test), 8 epochs
     python benchmarks/training.py --quick    # 3,000 × 4,000, 3 epochs (under a minute)
 
-A synthetic low-rank-plus-noise matrix in [0, 1] is written to a temporary .npy. Two runs train the same
-model (batch 256, Adam with lr 1e-3, the demo's rate, so that a few epochs get past the per-gene means)
-from the same initial weights for the same epochs, each in its own process (so that its peak memory is
-its own):
+A synthetic low-rank-plus-noise matrix in [0, 1], with per-gene levels and ranges like a min-max
+normalized compendium, is written to a temporary .npy. Two runs train the same model (batch 256, Adam
+with lr 1e-3, the demo's rate) from the same initial weights for the same epochs, each in its own
+process (so that its peak memory is its own):
 
 - ``baseline``: the matrix loaded into memory, ``model.fit`` on the numpy train and test arrays with
   Keras' defaults (TensorFlow backend, float32, Keras' Adam);
@@ -41,13 +41,19 @@ MODEL, BATCH, LEARNING_RATE, SEED = "deep512", 256, 1e-3, 1
 
 
 def write_matrix(path: Path, samples: int, genes: int, rank: int = 8, seed: int = 0) -> None:
-    """sigmoid(U V / sqrt(rank)) + N(0, 0.05^2), clipped to [0, 1], written in blocks of rows."""
+    """base_g + amplitude_g * sigmoid(U V / sqrt(rank)) + N(0, 0.05^2), clipped to [0, 1].
+
+    Like a min-max normalized compendium, genes differ in level (base ~ U(0.05, 0.45)) and range
+    (amplitude ~ U(0.3, 0.6)). Written in blocks of rows.
+    """
     rng = np.random.default_rng(seed)
     loadings = rng.normal(size=(rank, genes)) / np.sqrt(rank)
+    base = rng.uniform(0.05, 0.45, genes)
+    amplitude = rng.uniform(0.3, 0.6, genes)
     out = np.lib.format.open_memmap(path, mode="w+", dtype=np.float32, shape=(samples, genes))
     for start in range(0, samples, 2048):
         n = min(2048, samples - start)
-        signal = 1 / (1 + np.exp(-(rng.normal(size=(n, rank)) @ loadings)))
+        signal = base + amplitude / (1 + np.exp(-(rng.normal(size=(n, rank)) @ loadings)))
         out[start : start + n] = np.clip(signal + rng.normal(0, 0.05, signal.shape), 0, 1)
     out.flush()
 

@@ -1,17 +1,37 @@
+import json
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
+import pytest
+import yaml
+from scipy import stats
 
-from deepmodules.autoencoder import DenseLayer
+from deepmodules import compendium, training
+from deepmodules import simulate as sim
+from deepmodules.autoencoder import (
+    DenseLayer,
+    build_autoencoder,
+    dense_layers,
+    encode,
+    layers_after,
+)
+from deepmodules.config import validate_config
+from deepmodules.models import parse_model_id
 from deepmodules.reverse_training import (
     fit_reverse,
     gene_scores,
     one_hot,
     output_preactivation,
     phenotype_labels,
+    phenotype_means,
+    preactivations_over_seeds,
     reference_phenotype,
     study_phenotype_labels,
     summarize_seeds,
 )
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_one_hot_is_kronecker_delta():
@@ -48,6 +68,38 @@ def test_reverse_network_reproduces_phenotype_means_on_original_scale():
     assert abs(predicted[case, 0] - 0.9) < 0.05
     assert abs(predicted[other, 1] - 0.1) < 0.05
     assert abs(predicted[case, 3] - 0.5) < 0.05
+
+
+def test_phenotype_means_read_in_blocks_match_the_direct_statistics(tmp_path):
+    labels, targets = planted_targets()
+    path = tmp_path / "targets.npy"
+    np.save(path, targets.astype(np.float32))
+    mapped = np.load(path, mmap_mode="r")
+    mu, sigma, counts, zbar, phenotypes = phenotype_means(labels, mapped, block=7)
+    x = np.asarray(mapped, dtype=np.float64)
+    np.testing.assert_allclose(mu, x.mean(axis=0), rtol=1e-12)
+    np.testing.assert_allclose(sigma, x.std(axis=0), rtol=1e-9)
+    assert phenotypes == ["case", "control", "other"]
+    np.testing.assert_array_equal(counts, [60, 60, 60])
+    for i, phenotype in enumerate(phenotypes):
+        direct = (x[(labels == phenotype).to_numpy()].mean(axis=0) - mu) / sigma
+        np.testing.assert_allclose(zbar[i], direct, rtol=1e-9, atol=1e-12)
+
+
+def test_loss_on_phenotype_means_equals_the_loss_over_samples():
+    """sum_p n_p/N ||f(e_p) - zbar_p||^2 + within-phenotype variance = (1/N) sum_j ||f(c_j) - z_j||^2."""
+    labels, targets = planted_targets()
+    labels = pd.concat([labels, pd.Series(["case"] * 40)], ignore_index=True)  # unequal n_p
+    targets = np.vstack([targets, targets[60:100] + 0.01])
+    net = fit_reverse(labels, targets, hidden=6, epochs=3, batch_size=32, learning_rate=0.01)
+    mu, sigma, counts, zbar, phenotypes = phenotype_means(labels, targets)
+    fitted = (net.output(net.hidden(np.eye(len(phenotypes)))) - mu) / sigma  # standardized f(e_p)
+    z = (targets - mu) / sigma
+    rows = labels.map({p: i for i, p in enumerate(phenotypes)}).to_numpy()
+    per_sample = np.square(fitted[rows] - z).sum(axis=1).mean()
+    within = np.square(z - zbar[rows]).sum(axis=1).mean()
+    weighted = (counts / counts.sum() * np.square(fitted - zbar).sum(axis=1)).sum()
+    np.testing.assert_allclose(weighted + within, per_sample, rtol=1e-10)
 
 
 def test_gene_scores_follow_the_stacked_decoder():
@@ -111,3 +163,111 @@ def test_summary_over_seeds():
     assert table["rank"].tolist() == [1, 2, 3]
     np.testing.assert_allclose(table["score"], [4.0, 2.0, 1.0])
     np.testing.assert_allclose(table["score_sd"], [np.sqrt(2), 0, 0])
+
+
+@pytest.fixture(scope="module")
+def seed_scores(small_sources, tmp_path_factory):
+    """Contrast scores of the planted diseases at h2 of an autoencoder trained on the small compendium.
+
+    Returns the genes, the configured seeds, the held-out seeds and, per planted disease, its planted
+    module and its scores (seeds × genes, configured seeds first).
+    """
+    with open(ROOT / "config" / "config.yaml") as handle:
+        config = yaml.safe_load(handle)
+    spec = config["datasets"]["microarray"]
+    for key in ("matrix", "annotation"):
+        spec[key] = spec[key].replace("resources/demo", str(small_sources))
+    validate_config(config, ROOT / "config" / "schema.yaml")
+    data = compendium.prepare(spec, config["diseases"], 1, tmp_path_factory.mktemp("compendium"))
+    values = np.asarray(data.values)
+    split = data.samples["split"].to_numpy()
+    model = build_autoencoder(
+        len(data.genes), parse_model_id("deep32"), {"learning_rate": 0.01}, seed=1
+    )
+    train, test = (np.flatnonzero(split == name) for name in ("train", "test"))
+    training.train(model, values, train, test, epochs=60, batch_size=32, seed=1)
+    layers = dense_layers(model)
+
+    configured = config["reverse_training"]["seeds"]
+    held_out = [max(configured) + i for i in (1, 2, 3)]
+    # The configured seeds and score. With 400 samples, both networks need a larger learning rate than
+    # the demo's (1e-3) to learn the planted modules: at 1e-3 the top genes hold hardly any, and the
+    # scores are seed noise (sd/mean about 0.5) whose interval holds the shuffled scores too.
+    settings = {
+        **config["reverse_training"],
+        "seeds": configured + held_out,
+        "epochs": 30,
+        "batch_size": 32,
+        "learning_rate": 0.01,
+    }
+    labels = phenotype_labels(data.samples, "normal")
+    targets = encode(layers, values, "h2")
+    z, phenotypes = preactivations_over_seeds(
+        labels, targets, layers_after(layers, "h2"), targets.shape[1], settings
+    )
+    truth = json.loads((small_sources / sim.GROUND_TRUTH_FILE).read_text())
+    diseases = {}
+    for disease in truth["diseases"].values():
+        if disease["module_genes"]:
+            label = disease["label"]
+            reference = reference_phenotype(data.samples, labels, label, "normal")
+            scores = [gene_scores(zs, phenotypes, label, reference, settings["score"]) for zs in z]
+            diseases[label] = (set(disease["module_genes"]), np.stack(scores))
+    return data.genes, configured, held_out, diseases
+
+
+def test_held_out_seeds_stay_within_the_reported_sd(seed_scores):
+    """A new seed moves a gene's score only as far as the sd over the configured seeds predicts.
+
+    With n = 3 seeds of mean m and sd s, the score x of a further seed satisfies
+    (x - m) / (s sqrt(1 + 1/n)) ~ t with n - 1 = 2 degrees of freedom (for normal scores), so
+    m ± k s with k = t(0.995; 2) sqrt(4/3) = 11.5 is a 99% prediction interval, and m ± s a
+    P(|t_2| <= sqrt(3/4)) = 52% one. All genes share the three configured seeds, so the fraction of
+    genes inside varies from one draw of seeds to the next around these values (here, over 200 draws
+    of 3 + 3 among 15 seeds: 99% interval mean 0.990, 1st percentile 0.964; m ± s mean 0.53).
+    """
+    genes, configured, held_out, diseases = seed_scores
+    n = len(configured)
+    assert n == 3 and not set(held_out) & set(configured)
+    k = stats.t.ppf(0.995, n - 1) * np.sqrt(1 + 1 / n)
+    position = {gene: i for i, gene in enumerate(genes)}
+    intervals, modules = {}, {}
+    for label, (planted, scores) in diseases.items():
+        table = summarize_seeds(list(scores[:n]), genes)
+        held = summarize_seeds(list(scores[n:]), genes)
+        # The module (top genes by mean, as many as were planted) is nearly the same over the
+        # held-out seeds: at most 2 of its 15 genes change (Jaccard 13/17 = 0.76).
+        module, held_module = set(table["gene"][: len(planted)]), set(held["gene"][: len(planted)])
+        jaccard = len(module & held_module) / len(module | held_module)
+        assert jaccard >= 0.75, (label, jaccard)
+        modules[label] = [position[gene] for gene in sorted(module)]
+        table = table.set_index("gene").loc[genes]
+        intervals[label] = table["score"].to_numpy(), table["score_sd"].to_numpy()
+
+    rng = np.random.default_rng(0)
+    within_one_sd = []
+    for j, seed in enumerate(held_out, start=n):
+        inside, one_sd, shuffled, other = [], [], [], []
+        for label, (mean, sd) in intervals.items():
+            x = diseases[label][1][j]
+            inside.append(np.abs(x - mean) <= k * sd)
+            one_sd.append(np.abs(x - mean) <= sd)
+            shuffled.append(np.abs(rng.permutation(x) - mean) <= k * sd)
+            top = modules[label]
+            for other_label in [name for name in intervals if name != label]:
+                y = diseases[other_label][1][j][top]
+                other.append(np.abs(y - mean[top]) <= k * sd[top])
+        inside, one_sd, shuffled, other = (
+            float(np.concatenate(flags).mean()) for flags in (inside, one_sd, shuffled, other)
+        )
+        # At least 95% of the genes of all planted diseases inside the 99% interval.
+        assert inside >= 0.95, (seed, inside)
+        # Not vacuous: the same scores with the genes shuffled, and another disease's scores on a
+        # disease's module genes, mostly fall outside the interval (0.39 and 0.03 inside on average
+        # over the draws; with every sd three times larger 0.72 and 0.24, ten times 0.93 and 0.70).
+        assert shuffled <= 0.6, (seed, shuffled)
+        assert other <= 0.2, (seed, other)
+        within_one_sd.append(one_sd)
+    # Nor is the sd inflated: m ± s holds about half of the scores (mean over the 3 held-out seeds at
+    # most 0.79 over the draws), not nearly all (0.88 with every sd three times larger).
+    assert np.mean(within_one_sd) <= 0.8, within_one_sd

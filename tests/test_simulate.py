@@ -294,3 +294,58 @@ def test_external_dataset_plants_its_module_in_cases_more_than_in_other_disease(
         )
 
     assert np.median(shift("multiple sclerosis")) > 2 * np.median(shift("other disease")) > 0
+
+
+PROGRAMS = {**SMALL, "n_communities": 12, "disease_effect": "programs"}
+
+
+def test_program_shift_does_nothing_in_genes_mode(outdir: Path, tmp_path: Path):
+    sim.simulate(tmp_path, {**SMALL, "disease_effect": "genes", "program_shift": 0.9}, SEED)
+    first, shifted = _files(outdir), _files(tmp_path)
+    assert all(first[name] == shifted[name] for name in first if name != sim.GROUND_TRUTH_FILE)
+    with pytest.raises(InputError, match="disease_effect"):
+        sim.simulate(tmp_path, {**SMALL, "disease_effect": "pathways"}, SEED)
+
+
+def test_programs_mode_shifts_the_program_of_each_disease_in_its_cases(tmp_path: Path):
+    """Same seed with and without the shift: the difference is the disease effect itself."""
+    truth = sim.simulate(tmp_path / "shift", {**PROGRAMS, "program_shift": 0.3}, SEED)
+    sim.simulate(tmp_path / "none", {**PROGRAMS, "program_shift": 0.0}, SEED)
+    genes, samples, shifted = read_processed_matrix(tmp_path / "shift" / sim.MATRIX_FILE)
+    *_, unshifted = read_processed_matrix(tmp_path / "none" / sim.MATRIX_FILE)
+    diff = pd.DataFrame(shifted - unshifted, index=samples, columns=genes)
+    disease = read_sdrf(tmp_path / "shift" / sim.SDRF_FILE, sim.SDRF_COLUMNS)[
+        "Characteristics[disease]"
+    ].to_numpy()
+    tol = 2e-4  # values are written with 4 decimals
+
+    assert (diff[disease == "normal"].abs() < tol).all().all()
+    assert (diff[disease == "sham disease"].abs() < tol).all().all()
+    assert truth["diseases"]["sham_disease"]["module_genes"] == []
+    xor = set(truth["xor_genes"])
+    community_genes = {g for members in truth["communities"].values() for g in members}
+    programs = []
+    for disease_id, planted in {**truth["diseases"], **truth["external"]}.items():
+        module = planted["module_genes"]
+        if not module:
+            continue
+        # The module is one program's whole gene set, off in the disease's cell type, on in another.
+        program = next(k for k, members in truth["communities"].items() if members == module)
+        programs.append(program)
+        cell_types = truth["cell_types"]
+        assert program not in cell_types[sim.DISEASES[disease_id]["cell_type"]]["programs"]
+        assert any(program in cell["programs"] for cell in cell_types.values())
+        assert set(planted["gwas_genes"]) <= set(module)
+
+        cases = diff[disease == planted["label"]]
+        direct = [g for g in module if g not in xor]
+        assert (cases[direct] > -tol).all().all()
+        assert cases[direct].mean().min() > 0.15  # A_g v Δ ≥ 1 × 0.7 × 0.3, barely ever clipped
+        # Other programs' genes do not move unless they are XOR-partnered with the program.
+        others = sorted(community_genes - set(module) - xor)
+        assert (cases[others].abs() < tol).all().all()
+        background = [g for g in genes if g not in community_genes]
+        assert (cases[background].abs() < 0.15 * 3 * 0.3 + tol).all().all()
+    assert (
+        len(programs) == len(set(programs)) == len(truth["diseases"]) + len(truth["external"]) - 1
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import matplotlib
@@ -10,6 +11,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
+
+from deepmodules.errors import InputError  # noqa: E402
 
 LAYER_COLORS = {"h1": "#2a9d8f", "h2": "#457b9d", "h3": "#7b2cbf", "genes": "#6c757d"}
 
@@ -20,6 +23,24 @@ def save(fig: plt.Figure, pdf: str | Path, png: str | Path) -> None:
     fig.savefig(pdf)
     fig.savefig(png, dpi=150)
     plt.close(fig)
+
+
+def save_table(table: pd.DataFrame, path: str | Path) -> None:
+    """Write a table as TSV, atomically.
+
+    The table goes to ``.<name>.part`` beside ``path``, is flushed to disk and renamed over ``path``: an
+    interrupted write leaves no truncated table behind. Missing values are written as ``NaN``.
+    """
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.part")
+    try:
+        with open(tmp, "w", newline="") as handle:
+            table.to_csv(handle, sep="\t", index=False, na_rep="NaN", lineterminator="\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def reconstruction(table: pd.DataFrame, genes: pd.DataFrame) -> plt.Figure:
@@ -51,11 +72,136 @@ def reconstruction(table: pd.DataFrame, genes: pd.DataFrame) -> plt.Figure:
     return fig
 
 
+# Model kinds in the order Fig. 3 shows them; models of any other kind follow.
+GWAS_MODEL_ORDER = ("deep", "shallow", "naive")
+# Columns of the Fig. 3 supplementary table, per model and layer.
+GWAS_TABLE_FIELDS = ("overlap", "odds_ratio", "p_value", "q_value")
+GWAS_COMBINED_ROW = "Fisher combined"
+NOT_APPLICABLE = "not applicable"
+
+
+def gwas_series(table: pd.DataFrame) -> list[tuple[str, str]]:
+    """The (model, layer) pairs of a GWAS enrichment table in the order of Fig. 3.
+
+    The deep model's layers h1, h2, h3 first, then the shallow autoencoder, then the naive baseline;
+    models of the same kind keep their order in the table and their layers are sorted.
+    """
+    pairs = list(dict.fromkeys(zip(table["model"], table["layer"], strict=True)))
+    models = list(dict.fromkeys(model for model, _ in pairs))
+
+    def key(pair: tuple[str, str]) -> tuple[int, int, str]:
+        model, layer = pair
+        kind = next(
+            (i for i, prefix in enumerate(GWAS_MODEL_ORDER) if model.startswith(prefix)),
+            len(GWAS_MODEL_ORDER),
+        )
+        return kind, models.index(model), layer
+
+    return sorted(pairs, key=key)
+
+
+def gwas_table(table: pd.DataFrame, combined: pd.DataFrame) -> pd.DataFrame:
+    """Supplementary table of Fig. 3 (Fig. 6 for RNA-seq): GWAS enrichment of every disease module.
+
+    ``table`` is the long enrichment table (disease, model, layer, overlap, odds_ratio, p_value,
+    q_value, status, ...) and ``combined`` Fisher's combined p per layer (model, layer, n_diseases,
+    combined_p_value). The result has one row per disease, in the order of ``table``, and a last row
+    ``Fisher combined``. After the ``disease`` column come four columns per model and layer, in the
+    order of the figure (:func:`gwas_series`), named ``"<model> <layer> <field>"`` for the fields
+    overlap, odds_ratio, p_value (one-sided Fisher exact) and q_value (Benjamini-Hochberg). A module
+    whose status is not ``tested`` shows its status text in all four cells. The combined row holds the
+    combined p in the p_value cell and ``not applicable`` in the others, or ``no disease tested`` as
+    p where no disease of that layer was tested. No cell is left empty.
+    """
+    needed = {"disease", "model", "layer", "status", *GWAS_TABLE_FIELDS}
+    if missing := needed - set(table.columns):
+        raise InputError(
+            "GWAS enrichment table",
+            f"columns {sorted(missing)} are missing",
+            "pass the gwas_enrichment.tsv written by rule gwas_enrichment",
+        )
+    if missing := {"model", "layer", "n_diseases", "combined_p_value"} - set(combined.columns):
+        raise InputError(
+            "GWAS combined table",
+            f"columns {sorted(missing)} are missing",
+            "pass the gwas_combined.tsv written by rule gwas_enrichment",
+        )
+    keys = ["disease", "model", "layer"]
+    if table.duplicated(keys).any():
+        first = table.loc[table.duplicated(keys), keys].iloc[0].tolist()
+        raise InputError(
+            "GWAS enrichment table",
+            f"{' '.join(first)} appears more than once",
+            "pass one row per disease, model and layer",
+        )
+    series = gwas_series(table)
+    tested = table[table["status"] == "tested"]
+    if tested[["overlap", "p_value"]].isna().any(axis=None):
+        raise InputError(
+            "GWAS enrichment table",
+            "a tested module has no overlap or p-value",
+            "rerun rule gwas_enrichment",
+        )
+    if combined.duplicated(["model", "layer"]).any():
+        raise InputError(
+            "GWAS combined table",
+            "a model and layer appears more than once",
+            "pass one row per model and layer",
+        )
+    combined = combined.set_index(["model", "layer"])
+    if unknown := sorted(set(combined.index) - set(series)):
+        raise InputError(
+            "GWAS combined table",
+            f"{' '.join(unknown[0])} is not in the enrichment table",
+            "pass the gwas_combined.tsv written together with gwas_enrichment.tsv",
+        )
+    rows = table.set_index(keys)
+    diseases = list(dict.fromkeys(table["disease"]))
+    wide: dict[str, list[object]] = {"disease": [*diseases, GWAS_COMBINED_ROW]}
+    for model, layer in series:
+        cells: dict[str, list[object]] = {field: [] for field in GWAS_TABLE_FIELDS}
+        for disease in diseases:
+            row = (
+                rows.loc[(disease, model, layer)] if (disease, model, layer) in rows.index else None
+            )
+            for field in GWAS_TABLE_FIELDS:
+                if row is None:
+                    cells[field].append("missing from the enrichment table")
+                elif row["status"] != "tested":
+                    cells[field].append(row["status"])
+                elif field == "overlap":
+                    cells[field].append(int(row[field]))
+                else:
+                    cells[field].append(float(row[field]))
+        n_tested = int(((tested["model"] == model) & (tested["layer"] == layer)).sum())
+        if (model, layer) in combined.index:
+            n_diseases = int(combined.loc[(model, layer), "n_diseases"])
+            if n_diseases != n_tested:
+                raise InputError(
+                    "GWAS combined table",
+                    f"{model} {layer} combines {n_diseases} diseases but {n_tested} were tested",
+                    "pass the gwas_combined.tsv written together with gwas_enrichment.tsv",
+                )
+            p_value: object = float(combined.loc[(model, layer), "combined_p_value"])
+        elif n_tested == 0:
+            p_value = "no disease tested"
+        else:
+            raise InputError(
+                "GWAS combined table",
+                f"{model} {layer} has no combined p-value",
+                "pass the gwas_combined.tsv written together with gwas_enrichment.tsv",
+            )
+        for field in GWAS_TABLE_FIELDS:
+            cells[field].append(p_value if field == "p_value" else NOT_APPLICABLE)
+            wide[f"{model} {layer} {field}"] = cells[field]
+    return pd.DataFrame(wide, dtype=object)
+
+
 def gwas_enrichment(table: pd.DataFrame, alpha: float = 0.05) -> plt.Figure:
     """Fig. 3: -log10 P of GWAS enrichment per disease, one bar per model layer."""
     tested = table[table["status"] == "tested"].copy()
     tested["series"] = tested["model"] + " " + tested["layer"]
-    series = list(dict.fromkeys(tested["series"]))
+    series = [f"{model} {layer}" for model, layer in gwas_series(tested)]
     diseases = list(dict.fromkeys(tested["disease"]))
     fig, ax = plt.subplots(figsize=(max(6, 1.4 * len(diseases)), 4))
     width = 0.8 / max(len(series), 1)

@@ -24,13 +24,16 @@ z_p is then its rescaled output layer applied to the hidden activation, without 
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 import keras
 import numpy as np
 import pandas as pd
 
-from deepmodules.autoencoder import DenseLayer, adam
+from deepmodules.autoencoder import DenseLayer, adam, encode, layers_after
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -51,6 +54,32 @@ def one_hot(labels: pd.Series) -> tuple[np.ndarray, list[str]]:
     return c, phenotypes
 
 
+def phenotype_means(
+    labels: pd.Series, targets: np.ndarray, block: int = 4096
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, list[str]]:
+    """What the reverse network's loss depends on: node means and sds, phenotype counts and means.
+
+    Returns mu and sigma of every target node over all samples, the sample count n_p of every
+    phenotype and the phenotype means of the standardized targets, zbar_p = (mean_{j in p} s_j - mu) /
+    sigma (P × H), and the phenotypes. ``targets`` is read in blocks of rows, so a memory-mapped
+    samples × genes matrix (the naive baseline's targets) is never copied whole.
+    """
+    c, phenotypes = one_hot(labels)
+    n, width = c.shape[0], targets.shape[1]
+    total, square = np.zeros(width), np.zeros(width)
+    sums = np.zeros((c.shape[1], width))
+    for start in range(0, n, block):
+        t = np.asarray(targets[start : start + block], dtype=np.float64)
+        total += t.sum(axis=0)
+        square += np.square(t).sum(axis=0)
+        sums += c[start : start + block].T.astype(np.float64) @ t
+    mu = total / n
+    sigma = np.sqrt(np.maximum(square / n - np.square(mu), 0.0))
+    sigma[sigma == 0] = 1.0
+    counts = c.sum(axis=0).astype(np.float64)
+    return mu, sigma, counts, (sums / counts[:, None] - mu) / sigma, phenotypes
+
+
 def fit_reverse(
     labels: pd.Series,
     targets: np.ndarray,
@@ -60,24 +89,32 @@ def fit_reverse(
     learning_rate: float = 1e-3,
     seed: int = 0,
 ) -> ReverseNetwork:
-    """Train the reverse network from one-hot ``labels`` to ``targets`` (samples × H)."""
-    c, phenotypes = one_hot(labels)
-    targets = np.asarray(targets, dtype=np.float64)
-    mu = targets.mean(axis=0)
-    sigma = targets.std(axis=0)
-    sigma[sigma == 0] = 1.0
-    z = ((targets - mu) / sigma).astype(np.float32)
+    """Train the reverse network from one-hot ``labels`` to ``targets`` (samples × H).
+
+    The inputs take only P distinct values, so the mean squared error over the N samples,
+    (1/N) sum_j ||f(c_j) - z_j||^2, equals sum_p (n_p / N) ||f(e_p) - zbar_p||^2 plus the
+    within-phenotype variance, a constant (:func:`phenotype_means`). The network is therefore fitted to
+    the P phenotype means with weights n_p / N: each of the epochs × ceil(N / batch_size) Adam steps (as
+    many as mini-batch training would take) uses the exact gradient of the loss over all samples, at the
+    cost of P rows instead of a batch. Only the initial weights depend on ``seed``.
+    """
+    mu, sigma, counts, zbar, phenotypes = phenotype_means(labels, targets)
+    n, n_phenotypes = counts.sum(), len(phenotypes)
+    steps = epochs * int(np.ceil(n / batch_size))
 
     keras.utils.set_random_seed(seed)
     model = keras.Sequential(
         [
-            keras.Input((c.shape[1],)),
+            keras.Input((n_phenotypes,)),
             keras.layers.Dense(hidden, activation="sigmoid"),
-            keras.layers.Dense(z.shape[1], activation="linear"),
+            keras.layers.Dense(zbar.shape[1], activation="linear"),
         ]
     )
-    model.compile(optimizer=adam(learning_rate, decay=0.0), loss="mse")
-    model.fit(c, z, epochs=epochs, batch_size=batch_size, shuffle=True, verbose=0)
+    model.compile(optimizer=adam(learning_rate, decay=0.0), loss="mse", steps_per_execution=64)
+    # Keras averages the weighted row losses over the P rows: weights P n_p / N give sum_p n_p / N.
+    weights = (n_phenotypes * counts / n).astype(np.float32)
+    batch = (np.eye(n_phenotypes, dtype=np.float32), zbar.astype(np.float32), weights)
+    model.fit(RepeatedBatch(batch, steps), epochs=1, shuffle=False, verbose=0)
 
     (w1, b1), (w2, b2) = (
         [np.asarray(w, dtype=np.float64) for w in layer.get_weights()] for layer in model.layers
@@ -87,6 +124,20 @@ def fit_reverse(
         DenseLayer("reverse_hidden", w1, b1, "sigmoid"),
         DenseLayer("reverse_output", w2 * sigma, b2 * sigma + mu, "linear"),
     )
+
+
+class RepeatedBatch(keras.utils.PyDataset):
+    """The same (x, y, sample weight) batch ``steps`` times."""
+
+    def __init__(self, batch: tuple[np.ndarray, ...], steps: int):
+        super().__init__()
+        self.batch, self.steps = batch, steps
+
+    def __len__(self) -> int:
+        return self.steps
+
+    def __getitem__(self, index: int) -> tuple[np.ndarray, ...]:
+        return self.batch
 
 
 def phenotype_labels(samples: pd.DataFrame, control_label: str) -> pd.Series:
@@ -188,3 +239,37 @@ def summarize_seeds(scores: list[np.ndarray], genes: list[str]) -> pd.DataFrame:
     table = table.sort_values(["score", "gene"], ascending=[False, True], kind="stable")
     table["rank"] = np.arange(1, len(table) + 1)
     return table.reset_index(drop=True)
+
+
+def disease_scores(
+    values: np.ndarray,
+    samples: pd.DataFrame,
+    genes: list[str],
+    diseases: dict[str, str],
+    control_label: str,
+    settings: dict,
+    layers: list[DenseLayer] | None = None,
+    layer: str | None = None,
+    hidden: int | None = None,
+) -> dict[str, pd.DataFrame]:
+    """Steps 1-4 for one layer: the seed-summarized gene scores of every disease (id -> label).
+
+    With the autoencoder's ``layers``, the samples ``values`` are encoded to ``layer`` and the reverse
+    network has as many hidden nodes as the layer; without (the naive baseline), the targets are the
+    expression values themselves and the network has ``hidden`` hidden nodes.
+    """
+    labels = phenotype_labels(samples, control_label)
+    log.info("%d samples in %d phenotypes", len(labels), labels.nunique())
+    if layers is None:
+        targets, following = values, []
+    else:
+        targets, following = encode(layers, values, layer), layers_after(layers, layer)
+        hidden = targets.shape[1]
+    z, phenotypes = preactivations_over_seeds(labels, targets, following, hidden, settings)
+    tables = {}
+    for disease_id, label in diseases.items():
+        reference = reference_phenotype(samples, labels, label, control_label)
+        log.info("%s: scored against %s", disease_id, reference or "the mean phenotype")
+        scores = [gene_scores(zs, phenotypes, label, reference, settings["score"]) for zs in z]
+        tables[disease_id] = summarize_seeds(scores, genes)
+    return tables

@@ -42,7 +42,20 @@ with ``f_g(a) = a_{k(g)}`` for most genes and the XOR-like interaction of two pr
 
 upwards for most genes and downwards for a fraction ``down_fraction``; module genes' baselines
 ``b_g`` are moved so that the shifted values stay inside the platform's range ``log2_range``.
-The negative-control disease (``sham_disease``) has cases and controls but ``δ = 0``.
+This is ``disease_effect: genes``. With ``disease_effect: programs`` a disease acts through a gene
+program instead: its module is the community of a program ``k_d`` that its cell type switches off and
+as many other cell types as possible switch on (so that it varies across the compendium without being
+saturated in the disease's cell type), densified as above; ``δ = 0`` and the cases' activity of ``k_d`` rises,
+
+.. math::
+
+    a_{sk_d} \leftarrow \min(1, a_{sk_d} + v_{sd} \Delta), \qquad \Delta = \texttt{program\_shift},
+
+so that module gene ``g`` moves by ``A_g v_{sd} Δ`` (XOR genes by ``A_g v_{sd} Δ (1 − 2 a_l)``), a
+shift that may be small against each gene's noise and batch but is shared by the whole program.
+Background genes with ``k(g) = k_d`` and XOR genes partnered with ``k_d`` move too, as weakly or
+strongly as their loading says; they are not module genes.
+The negative-control disease (``sham_disease``) has cases and controls but ``δ = 0`` (and no shift).
 
 RNA-seq counts (ARCHS4 arm, its own samples and studies from the same model):
 
@@ -276,6 +289,8 @@ DEFAULT_PARAMS: dict = {
     "effect_amplitude_factor": 1.5,
     "effect_noise_factor": 4.0,
     "down_fraction": 0.2,
+    "disease_effect": "genes",  # genes: δ_dg on module genes; programs: shift of a program's activity
+    "program_shift": 0.3,  # Δ, the case shift of the disease program's activity (programs mode)
     # genome and GWAS
     "gene_spacing_min": 200_000,
     "gene_spacing_jitter": 300_000,
@@ -394,6 +409,7 @@ class GeneModel:
     amplitude: np.ndarray  # A_g
     sigma: np.ndarray  # σ_g
     effect: np.ndarray  # δ_dg, diseases × genes
+    shift: np.ndarray  # Δ at (d, k_d), diseases × programs (programs mode; zeros otherwise)
 
 
 @dataclass
@@ -503,6 +519,10 @@ def _params(params: dict) -> dict:
             "params", f"unknown keys {', '.join(unknown)}", "use keys of DEFAULT_PARAMS"
         )
     p = json.loads(json.dumps({**DEFAULT_PARAMS, **params}))
+    if p["disease_effect"] not in ("genes", "programs"):
+        raise InputError(
+            "params", f"unknown disease_effect {p['disease_effect']!r}", "use genes or programs"
+        )
     if p["n_communities"] * p["community_size"] > p["n_genes"]:
         raise InputError(
             "params", "communities hold more genes than n_genes", "lower n_communities × size"
@@ -603,8 +623,10 @@ def _plant_modules(
 ) -> tuple[dict[str, list[int]], np.ndarray]:
     """Grow one connected, disjoint module per planted disease and densify it.
 
+    With ``disease_effect: programs`` the module is the community of a program that the disease's
+    cell type switches off and another cell type on, a different one for each disease.
     Returns the module genes per disease (empty for negative controls) and the module edges
-    (the breadth-first tree plus the densifying edges, all high-confidence).
+    (the breadth-first tree, if any, plus the densifying edges, all high-confidence).
     """
     n_genes = p["n_genes"]
     adjacency = sparse.coo_matrix(
@@ -622,20 +644,11 @@ def _plant_modules(
             modules[disease_id] = []
             continue
         cell = p["cell_types"].index(DISEASES[disease_id]["cell_type"])
-        candidates = np.flatnonzero(np.isin(community, np.flatnonzero(programs_on[cell])))
-        for seed_gene in rng.permutation(candidates):
-            if int(seed_gene) in taken:
-                continue
-            grown = _breadth_first(rng, adjacency, int(seed_gene), p["module_size"], taken)
-            if grown is not None:
-                break
+        if p["disease_effect"] == "programs":
+            genes, tree = _program_module(rng, p, community, programs_on, cell, taken, disease_id)
         else:
-            raise InputError(
-                "params",
-                f"no connected module of {p['module_size']} genes could be grown for {disease_id}",
-                "lower module_size or raise mean_degree",
-            )
-        genes, tree = grown
+            on = programs_on[cell]
+            genes, tree = _grown_module(rng, p, community, adjacency, on, taken, disease_id)
         taken.update(genes)
         modules[disease_id] = genes
         members = np.array(genes)
@@ -646,6 +659,64 @@ def _plant_modules(
             np.column_stack([pairs, _scores(rng, len(pairs), p["high_score_range"])])
         )
     return modules, np.concatenate(module_edges)
+
+
+def _grown_module(
+    rng: np.random.Generator,
+    p: dict,
+    community: np.ndarray,
+    adjacency: sparse.csr_matrix,
+    on: np.ndarray,
+    taken: set[int],
+    disease_id: str,
+) -> tuple[list[int], np.ndarray]:
+    """A module grown breadth-first from a gene of a program that is on in the cell type."""
+    candidates = np.flatnonzero(np.isin(community, np.flatnonzero(on)))
+    for seed_gene in rng.permutation(candidates):
+        if int(seed_gene) in taken:
+            continue
+        grown = _breadth_first(rng, adjacency, int(seed_gene), p["module_size"], taken)
+        if grown is not None:
+            return grown
+    raise InputError(
+        "params",
+        f"no connected module of {p['module_size']} genes could be grown for {disease_id}",
+        "lower module_size or raise mean_degree",
+    )
+
+
+def _program_module(
+    rng: np.random.Generator,
+    p: dict,
+    community: np.ndarray,
+    programs_on: np.ndarray,
+    cell: int,
+    taken: set[int],
+    disease_id: str,
+) -> tuple[list[int], np.ndarray]:
+    """The community of a program off in the cell type, not yet taken, that varies the most.
+
+    Candidates are the fixed programs that the cell type switches off; of those, one that the most
+    other cell types switch on (at least one) is drawn.
+    """
+    n_fixed = p["n_communities"] - p["n_free_programs"]
+    n_on = programs_on.sum(axis=0)
+    candidates = [
+        k
+        for k in range(n_fixed)
+        if not programs_on[cell, k]
+        and n_on[k] > 0
+        and not taken.intersection(np.flatnonzero(community == k).tolist())
+    ]
+    candidates = [k for k in candidates if n_on[k] == max(n_on[candidates], default=0)]
+    if not candidates:
+        raise InputError(
+            "params",
+            f"no program is left to carry {disease_id}",
+            "raise n_communities or use disease_effect: genes",
+        )
+    program = int(rng.choice(candidates))
+    return np.flatnonzero(community == program).tolist(), np.zeros((0, 2), dtype=np.int64)
 
 
 def _breadth_first(
@@ -678,7 +749,7 @@ def _gene_model(
     community: np.ndarray,
     modules: dict[str, list[int]],
 ) -> GeneModel:
-    """Draw b_g, A_g, σ_g, k(g), l(g) and the disease effects δ_dg."""
+    """Draw b_g, A_g, σ_g, k(g), l(g) and the disease effects δ_dg (or program shifts)."""
     n_genes, n_programs = p["n_genes"], p["n_communities"]
     background = community < 0
     program = np.where(background, rng.integers(n_programs, size=n_genes), community)
@@ -693,8 +764,12 @@ def _gene_model(
 
     low, high = p["log2_range"]
     effect = np.zeros((len(p["diseases"]), n_genes))
+    shift = np.zeros((len(p["diseases"]), n_programs))
     for d, disease_id in enumerate(p["diseases"]):
         genes = np.array(modules[disease_id], dtype=np.int64)
+        if p["disease_effect"] == "programs":
+            shift[d, program[genes[:1]]] = p["program_shift"]
+            continue
         size = (
             p["effect_amplitude_factor"] * amplitude[genes]
             + p["effect_noise_factor"] * sigma[genes]
@@ -712,6 +787,7 @@ def _gene_model(
         amplitude=amplitude.astype(np.float32),
         sigma=sigma.astype(np.float32),
         effect=effect.astype(np.float32),
+        shift=shift.astype(np.float32),
     )
 
 
@@ -838,7 +914,7 @@ def _log_expression(
     genes: GeneModel, arm: Arm, rows: slice, cols: slice, rng: np.random.Generator
 ) -> np.ndarray:
     """E_sg for a block of samples (rows) and genes (cols), float32."""
-    activity = arm.activity[rows]
+    activity = np.minimum(arm.activity[rows] + arm.severity[rows] @ genes.shift, 1)
     f = activity[:, genes.program[cols]]
     partner = genes.partner[cols]
     xor = np.flatnonzero(partner >= 0)

@@ -73,10 +73,14 @@ FIGURES = {
 
 
 def figure_files(name):
+    """A figure's PDF and PNG, and the supplementary table of the GWAS figures."""
     stem, dataset = FIGURES[name]
     if dataset not in DATASETS:
         return []
-    return [f"results/figures/{stem}.pdf", f"results/figures/{stem}.png"]
+    files = [f"results/figures/{stem}.pdf", f"results/figures/{stem}.png"]
+    if "gwas" in stem:
+        files.append(f"results/figures/{stem}_table.tsv")
+    return files
 
 
 def all_targets():
@@ -96,7 +100,10 @@ def all_targets():
     ]
     if config["genesets"]["collections"]:
         targets += [f"results/{dataset}/genesets.tsv" for dataset in DATASETS]
-        targets += ["results/figures/supp_genesets.pdf", "results/figures/supp_genesets.png"]
+        targets += [
+            "results/figures/supp_genesets.pdf",
+            "results/figures/supp_genesets.png",
+        ]
     return targets
 
 

@@ -22,11 +22,17 @@ rule figure_reconstruction:
 
 
 rule figure_gwas:
-    """Fig. 3 and 6: -log10 P of GWAS enrichment per disease and layer."""
+    """Fig. 3 and 6: -log10 P of GWAS enrichment per disease and layer, and the supplementary table."""
     input:
         table=lambda wc: f"results/{figure_dataset(wc)}/gwas_enrichment.tsv",
+        combined=lambda wc: f"results/{figure_dataset(wc)}/gwas_combined.tsv",
     output:
         **figure_outputs("gwas"),
+        table=report(
+            "results/figures/{figure}_table.tsv",
+            caption="../report/gwas_table.rst",
+            category="Tables",
+        ),
     log:
         "logs/figures/{figure}.log",
     benchmark:

@@ -49,7 +49,7 @@ rule naive_baseline:
         "../../envs/tensorflow.yaml"
     threads: 2
     resources:
-        mem_mb=lambda wc, input: max(3000, int(3 * input.size_mb)),
+        mem_mb=lambda wc, input: max(3000, int(1.5 * input.size_mb)),
         runtime=240,
     params:
         diseases=config["diseases"],

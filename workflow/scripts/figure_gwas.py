@@ -1,4 +1,4 @@
-"""Rule figure_gwas: Fig. 3 (microarrays) and Fig. 6 (RNA-seq)."""
+"""Rule figure_gwas: Fig. 3 (microarrays) and Fig. 6 (RNA-seq), and their supplementary table."""
 
 import pandas as pd
 
@@ -8,7 +8,10 @@ from deepmodules.workflow import run
 
 def main(smk):
     table = pd.read_csv(smk.input.table, sep="\t", keep_default_na=False, na_values=[""])
+    combined = pd.read_csv(smk.input.combined, sep="\t", keep_default_na=False, na_values=[""])
+    supplementary = figures.gwas_table(table, combined)
     figures.save(figures.gwas_enrichment(table), smk.output.pdf, smk.output.png)
+    figures.save_table(supplementary, smk.output.table)
 
 
 run(main, snakemake)  # noqa: F821
