@@ -17,8 +17,10 @@ from deepmodules.autoencoder import (
     layers_after,
 )
 from deepmodules.config import validate_config
+from deepmodules.enrichment import fisher_combined, fisher_enrichment
 from deepmodules.models import parse_model_id
 from deepmodules.reverse_training import (
+    disease_scores,
     fit_reverse,
     gene_scores,
     one_hot,
@@ -166,12 +168,8 @@ def test_summary_over_seeds():
 
 
 @pytest.fixture(scope="module")
-def seed_scores(small_sources, tmp_path_factory):
-    """Contrast scores of the planted diseases at h2 of an autoencoder trained on the small compendium.
-
-    Returns the genes, the configured seeds, the held-out seeds and, per planted disease, its planted
-    module and its scores (seeds × genes, configured seeds first).
-    """
+def trained_small(small_sources, tmp_path_factory):
+    """The small compendium, an autoencoder (deep32) trained on it, the demo config and the truth."""
     with open(ROOT / "config" / "config.yaml") as handle:
         config = yaml.safe_load(handle)
     spec = config["datasets"]["microarray"]
@@ -186,7 +184,18 @@ def seed_scores(small_sources, tmp_path_factory):
     )
     train, test = (np.flatnonzero(split == name) for name in ("train", "test"))
     training.train(model, values, train, test, epochs=60, batch_size=32, seed=1)
-    layers = dense_layers(model)
+    truth = json.loads((small_sources / sim.GROUND_TRUTH_FILE).read_text())
+    return data, values, dense_layers(model), config, truth
+
+
+@pytest.fixture(scope="module")
+def seed_scores(trained_small):
+    """Contrast scores of the planted diseases at h2 of an autoencoder trained on the small compendium.
+
+    Returns the genes, the configured seeds, the held-out seeds and, per planted disease, its planted
+    module and its scores (seeds × genes, configured seeds first).
+    """
+    data, values, layers, config, truth = trained_small
 
     configured = config["reverse_training"]["seeds"]
     held_out = [max(configured) + i for i in (1, 2, 3)]
@@ -205,7 +214,6 @@ def seed_scores(small_sources, tmp_path_factory):
     z, phenotypes = preactivations_over_seeds(
         labels, targets, layers_after(layers, "h2"), targets.shape[1], settings
     )
-    truth = json.loads((small_sources / sim.GROUND_TRUTH_FILE).read_text())
     diseases = {}
     for disease in truth["diseases"].values():
         if disease["module_genes"]:
@@ -271,3 +279,28 @@ def test_held_out_seeds_stay_within_the_reported_sd(seed_scores):
     # Nor is the sd inflated: m ± s holds about half of the scores (mean over the 3 held-out seeds at
     # most 0.79 over the draws), not nearly all (0.88 with every sd three times larger).
     assert np.mean(within_one_sd) <= 0.8, within_one_sd
+
+
+def test_shuffled_phenotypes_give_null_modules(trained_small):
+    """Negative control: with the phenotypes shuffled over the samples, the modules no longer overlap
+    the planted genes beyond chance; with the true phenotypes they do (positive control)."""
+    data, values, layers, config, truth = trained_small
+    settings = {**config["reverse_training"], "epochs": 30, "batch_size": 32, "learning_rate": 0.01}
+    planted = {d["label"]: set(d["module_genes"]) for d in truth["diseases"].values()}
+    planted = {label: genes for label, genes in planted.items() if genes}
+    shuffled = data.samples.copy()
+    order = np.random.default_rng(0).permutation(len(shuffled))
+    shuffled[["disease", "cell_type"]] = shuffled[["disease", "cell_type"]].to_numpy()[order]
+    p_values = {}
+    for name, samples in (("true", data.samples), ("shuffled", shuffled)):
+        tables = disease_scores(
+            values, samples, data.genes, {d: d for d in planted}, "normal", settings, layers, "h2"
+        )
+        p_values[name] = [
+            fisher_enrichment(tables[d]["gene"][: len(genes)], genes, data.genes)["p_value"]
+            for d, genes in planted.items()
+        ]
+    assert max(p_values["true"]) < 1e-3, p_values
+    assert min(p_values["shuffled"]) > 0.01 and fisher_combined(p_values["shuffled"]) > 0.05, (
+        p_values
+    )

@@ -190,7 +190,9 @@ def test_demo_disease_modules_beat_control_modules_across_studies(demo):
     table = pd.read_csv(demo / "results" / "microarray" / "controls_analysis.tsv", sep="\t")
     planted = table[table["disease"].isin(PLANTED)]
     assert planted["disease_better"].mean() > 0.5
-    assert summary.loc[0, "n_studies"] == len(table) and summary.loc[0, "p_value"] < 0.05
+    assert not (planted["disease_better"] & planted["tie"]).any()
+    assert summary.loc[0, "n_studies"] == len(table) and summary.loc[0, "n_ties"] == table["tie"].sum()
+    assert summary.loc[0, "p_value"] < 0.05
 
 
 def test_demo_external_dataset_module_is_enriched_for_its_gwas_genes(demo):

@@ -80,6 +80,20 @@ def phenotype_means(
     return mu, sigma, counts, (sums / counts[:, None] - mu) / sigma, phenotypes
 
 
+class RepeatedBatch(keras.utils.PyDataset):
+    """The same (x, y, sample weight) batch ``steps`` times."""
+
+    def __init__(self, batch: tuple[np.ndarray, ...], steps: int):
+        super().__init__()
+        self.batch, self.steps = batch, steps
+
+    def __len__(self) -> int:
+        return self.steps
+
+    def __getitem__(self, index: int) -> tuple[np.ndarray, ...]:
+        return self.batch
+
+
 def fit_reverse(
     labels: pd.Series,
     targets: np.ndarray,
@@ -124,20 +138,6 @@ def fit_reverse(
         DenseLayer("reverse_hidden", w1, b1, "sigmoid"),
         DenseLayer("reverse_output", w2 * sigma, b2 * sigma + mu, "linear"),
     )
-
-
-class RepeatedBatch(keras.utils.PyDataset):
-    """The same (x, y, sample weight) batch ``steps`` times."""
-
-    def __init__(self, batch: tuple[np.ndarray, ...], steps: int):
-        super().__init__()
-        self.batch, self.steps = batch, steps
-
-    def __len__(self) -> int:
-        return self.steps
-
-    def __getitem__(self, index: int) -> tuple[np.ndarray, ...]:
-        return self.batch
 
 
 def phenotype_labels(samples: pd.DataFrame, control_label: str) -> pd.Series:

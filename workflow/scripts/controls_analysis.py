@@ -69,18 +69,23 @@ def main(smk):
                     "control_overlap": null["overlap"],
                     "control_p_value": null["p_value"],
                     "disease_better": disease["p_value"] < null["p_value"],
+                    "tie": disease["p_value"] == null["p_value"],
                 }
             )
     table = pd.DataFrame(rows)
     table.to_csv(smk.output.table, sep="\t", index=False, float_format="%.6g")
-    n, better = len(table), int(table["disease_better"].sum()) if len(table) else 0
+    n = len(table)
+    ties = int(table["tie"].sum()) if n else 0
+    better = int(table["disease_better"].sum()) if n else 0
     summary = pd.DataFrame(
         [
             {
                 "layer": layer,
                 "n_studies": n,
+                "n_ties": ties,
                 "n_disease_better": better,
-                "p_value": binomial_greater(better, n) if n else np.nan,
+                # A sign test: studies whose two modules are equally enriched carry no sign.
+                "p_value": binomial_greater(better, n - ties) if n > ties else np.nan,
             }
         ]
     )
