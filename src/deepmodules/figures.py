@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import matplotlib
@@ -23,24 +22,6 @@ def save(fig: plt.Figure, pdf: str | Path, png: str | Path) -> None:
     fig.savefig(pdf)
     fig.savefig(png, dpi=150)
     plt.close(fig)
-
-
-def save_table(table: pd.DataFrame, path: str | Path) -> None:
-    """Write a table as TSV, atomically.
-
-    The table goes to ``.<name>.part`` beside ``path``, is flushed to disk and renamed over ``path``: an
-    interrupted write leaves no truncated table behind. Missing values are written as ``NaN``.
-    """
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.part")
-    try:
-        with open(tmp, "w", newline="") as handle:
-            table.to_csv(handle, sep="\t", index=False, na_rep="NaN", lineterminator="\n")
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def reconstruction(table: pd.DataFrame, genes: pd.DataFrame) -> plt.Figure:

@@ -241,6 +241,29 @@ def summarize_seeds(scores: list[np.ndarray], genes: list[str]) -> pd.DataFrame:
     return table.reset_index(drop=True)
 
 
+def reverse_train(
+    values: np.ndarray,
+    labels: pd.Series,
+    settings: dict,
+    layers: list[DenseLayer] | None = None,
+    layer: str | None = None,
+    hidden: int | None = None,
+) -> tuple[list[np.ndarray], list[str]]:
+    """Steps 1-4 for one layer and every seed: z for every phenotype of ``labels``, and the phenotypes.
+
+    With the autoencoder's ``layers``, the samples ``values`` are encoded to ``layer`` and the reverse
+    network has as many hidden nodes as the layer; without (the naive baseline), the targets are the
+    expression values themselves and the network has ``hidden`` hidden nodes.
+    """
+    log.info("%d samples in %d phenotypes", len(labels), labels.nunique())
+    if layers is None:
+        targets, following = values, []
+    else:
+        targets, following = encode(layers, values, layer), layers_after(layers, layer)
+        hidden = targets.shape[1]
+    return preactivations_over_seeds(labels, targets, following, hidden, settings)
+
+
 def disease_scores(
     values: np.ndarray,
     samples: pd.DataFrame,
@@ -254,18 +277,11 @@ def disease_scores(
 ) -> dict[str, pd.DataFrame]:
     """Steps 1-4 for one layer: the seed-summarized gene scores of every disease (id -> label).
 
-    With the autoencoder's ``layers``, the samples ``values`` are encoded to ``layer`` and the reverse
-    network has as many hidden nodes as the layer; without (the naive baseline), the targets are the
-    expression values themselves and the network has ``hidden`` hidden nodes.
+    Phenotypes are coded by :func:`phenotype_labels`; ``layers``, ``layer`` and ``hidden`` are those of
+    :func:`reverse_train`.
     """
     labels = phenotype_labels(samples, control_label)
-    log.info("%d samples in %d phenotypes", len(labels), labels.nunique())
-    if layers is None:
-        targets, following = values, []
-    else:
-        targets, following = encode(layers, values, layer), layers_after(layers, layer)
-        hidden = targets.shape[1]
-    z, phenotypes = preactivations_over_seeds(labels, targets, following, hidden, settings)
+    z, phenotypes = reverse_train(values, labels, settings, layers, layer, hidden)
     tables = {}
     for disease_id, label in diseases.items():
         reference = reference_phenotype(samples, labels, label, control_label)

@@ -832,12 +832,7 @@ def _arm(
     ]
 
     n, n_programs = len(design), p["n_communities"]
-    on = programs_on[design["cell_type"].map(p["cell_types"].index).to_numpy()]
-    activity = np.where(
-        on,
-        rng.beta(*p["on_beta"], size=(n, n_programs)),
-        rng.beta(*p["off_beta"], size=(n, n_programs)),
-    )
+    activity = _program_activity(rng, p, programs_on, design["cell_type"])
     activity[:, n_programs - p["n_free_programs"] :] = rng.random((n, p["n_free_programs"]))
     severity = np.zeros((n, len(p["diseases"])), dtype=np.float32)
     for d, disease_id in enumerate(p["diseases"]):
@@ -847,6 +842,15 @@ def _arm(
         severity[cases, d] = rng.uniform(*p["severity_range"], size=len(cases))
     batch = rng.normal(0, p["batch_sd"], size=(len(studies), p["n_genes"])).astype(np.float32)
     return Arm(design=design, activity=activity.astype(np.float32), severity=severity, batch=batch)
+
+
+def _program_activity(
+    rng: np.random.Generator, p: dict, programs_on: np.ndarray, cell_types: pd.Series
+) -> np.ndarray:
+    """a_sk ~ Beta(on_beta) for the programs the sample's cell type switches on, else Beta(off_beta)."""
+    on = programs_on[cell_types.map(p["cell_types"].index).to_numpy()]
+    size = (len(cell_types), p["n_communities"])
+    return np.where(on, rng.beta(*p["on_beta"], size=size), rng.beta(*p["off_beta"], size=size))
 
 
 def _external_arm(rng: np.random.Generator, p: dict, programs_on: np.ndarray) -> Arm:
@@ -865,13 +869,8 @@ def _external_arm(rng: np.random.Generator, p: dict, programs_on: np.ndarray) ->
         rows += [(study, cell_type, disease_id, False, "normal")] * p["external_controls"]
     design = pd.DataFrame(rows, columns=["study", "cell_type", "disease_id", "case", "disease"])
     design["name"] = [f"EXT{i + 1:04d}" for i in range(len(design))]
-    n, n_programs = len(design), p["n_communities"]
-    on = programs_on[design["cell_type"].map(p["cell_types"].index).to_numpy()]
-    activity = np.where(
-        on,
-        rng.beta(*p["on_beta"], size=(n, n_programs)),
-        rng.beta(*p["off_beta"], size=(n, n_programs)),
-    )
+    n = len(design)
+    activity = _program_activity(rng, p, programs_on, design["cell_type"])
     severity = np.zeros((n, len(p["diseases"])), dtype=np.float32)
     for disease_id in p["external_diseases"]:
         column = p["diseases"].index(disease_id)

@@ -12,13 +12,13 @@ import numpy as np
 import pandas as pd
 
 from deepmodules import compendium
-from deepmodules.autoencoder import dense_layers, encode, layers_after
+from deepmodules.autoencoder import dense_layers
 from deepmodules.enrichment import binomial_greater, fisher_enrichment
 from deepmodules.gwas import gwas_gene_sets
 from deepmodules.reverse_training import (
     gene_scores,
-    preactivations_over_seeds,
     reference_phenotype,
+    reverse_train,
     study_phenotype_labels,
 )
 from deepmodules.workflow import run
@@ -29,10 +29,7 @@ def main(smk):
     settings, control, layer = smk.params.settings, smk.params.control_label, smk.params.layer
     labels = study_phenotype_labels(data.samples, control)
     layers = dense_layers(keras.saving.load_model(smk.input.model))
-    targets = encode(layers, data.values, layer)
-    z, phenotypes = preactivations_over_seeds(
-        labels, targets, layers_after(layers, layer), targets.shape[1], settings
-    )
+    z, phenotypes = reverse_train(data.values, labels, settings, layers, layer)
     universe = set(data.genes)
     gwas = gwas_gene_sets(pd.read_csv(smk.input.gwas, sep="\t", keep_default_na=False))
     genes = np.asarray(data.genes)

@@ -8,12 +8,12 @@ import keras
 import pandas as pd
 
 from deepmodules import compendium, sources
-from deepmodules.autoencoder import dense_layers, encode, layers_after
+from deepmodules.autoencoder import dense_layers
 from deepmodules.enrichment import fisher_enrichment
 from deepmodules.errors import InputError
 from deepmodules.external import align_to_compendium, read_sample_sheet
 from deepmodules.gwas import gwas_gene_sets
-from deepmodules.reverse_training import gene_scores, preactivations_over_seeds, summarize_seeds
+from deepmodules.reverse_training import gene_scores, reverse_train, summarize_seeds
 from deepmodules.workflow import run
 
 
@@ -46,10 +46,7 @@ def main(smk):
     gwas_genes = gwas.get(smk.wildcards.external, set()) & universe
     rows = []
     for layer in smk.params.layers:
-        targets = encode(layers, x, layer)
-        z, phenotypes = preactivations_over_seeds(
-            sheet["group"], targets, layers_after(layers, layer), targets.shape[1], settings
-        )
+        z, phenotypes = reverse_train(x, sheet["group"], settings, layers, layer)
         for group in spec["references"]:
             scores = [
                 gene_scores(zs, phenotypes, spec["case"], group, settings["score"]) for zs in z

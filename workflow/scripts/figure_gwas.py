@@ -11,7 +11,7 @@ def main(smk):
     combined = pd.read_csv(smk.input.combined, sep="\t", keep_default_na=False, na_values=[""])
     supplementary = figures.gwas_table(table, combined)
     figures.save(figures.gwas_enrichment(table), smk.output.pdf, smk.output.png)
-    figures.save_table(supplementary, smk.output.table)
+    supplementary.to_csv(smk.output.table, sep="\t", index=False, na_rep="NaN")
 
 
 run(main, snakemake)  # noqa: F821
