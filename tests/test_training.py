@@ -5,6 +5,7 @@ from deepmodules import training
 from deepmodules.autoencoder import build_autoencoder, float32_copy
 from deepmodules.errors import InputError
 from deepmodules.models import parse_model_id
+from tests.xor_compendium import all_pairs, binary_programs, xor_expression
 
 
 @pytest.fixture
@@ -132,20 +133,11 @@ def test_backend_not_installed_is_one_line_error(monkeypatch):
     assert "\n" not in str(error.value)
 
 
-def xor_compendium(
-    n_programs: int, xor: bool, samples: int = 2000, genes_per: int = 5, seed: int = 0
-):
-    """Binary programs (0.1 / 0.9 plus N(0, 0.05^2) noise), ``genes_per`` genes per program and, with
-    ``xor``, ``genes_per`` genes per pair of programs expressed when exactly one of the two is on."""
-    rng = np.random.default_rng(seed)
-    on = rng.random((samples, n_programs)) > 0.5
-    features = [on[:, k] for k in range(n_programs)]
-    if xor:
-        pairs = [(a, b) for a in range(n_programs) for b in range(a + 1, n_programs)]
-        features += [on[:, a] ^ on[:, b] for a, b in pairs]
-    signal = np.repeat(np.stack(features, axis=1), genes_per, axis=1)
-    noisy = 0.1 + 0.8 * signal + rng.normal(0, 0.05, signal.shape)
-    return np.clip(noisy, 0, 1).astype(np.float32)
+def xor_compendium(xor: bool) -> np.ndarray:
+    """2,000 samples of 4 binary programs, 5 genes per program and, with ``xor``, per pair of programs."""
+    rng = np.random.default_rng(0)
+    activity = binary_programs(rng, 2000, 4)
+    return xor_expression(rng, activity, all_pairs(4) if xor else [], genes_per=5, noise=0.05)
 
 
 def test_deep_decoder_captures_xor_relations_a_shallow_one_cannot():
@@ -162,9 +154,9 @@ def test_deep_decoder_captures_xor_relations_a_shallow_one_cannot():
         training.train(model, values, train_rows, test_rows, epochs=150, batch_size=64, seed=1)
         return r2_global(values[test_rows], model.predict(values[test_rows], verbose=0))
 
-    with_xor = xor_compendium(4, xor=True)
+    with_xor = xor_compendium(xor=True)
     shallow, deep = test_r2("shallow4", with_xor), test_r2("deep4-funnel", with_xor)
     assert deep > 0.9 and deep > shallow + 0.15, (shallow, deep)
-    without = xor_compendium(4, xor=False)
+    without = xor_compendium(xor=False)
     shallow, deep = test_r2("shallow4", without), test_r2("deep4-funnel", without)
     assert min(shallow, deep) > 0.95 and abs(deep - shallow) < 0.02, (shallow, deep)
