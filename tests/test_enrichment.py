@@ -5,14 +5,17 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 from scipy import stats
 
 from deepmodules.enrichment import (
+    adjust_and_combine,
     benjamini_hochberg,
     binomial_greater,
     fisher_combined,
     fisher_enrichment,
+    gwas_test,
 )
 from deepmodules.errors import InputError
 
@@ -107,3 +110,32 @@ def test_binomial_greater():
     assert binomial_greater(0, 10) == pytest.approx(1.0)
     with pytest.raises(InputError):
         binomial_greater(11, 10)
+
+
+def test_gwas_test_skips_a_disease_below_the_minimum_and_says_why():
+    module, gwas = UNIVERSE[:100], UNIVERSE[:60] + ["not expressed"]
+    tested = gwas_test(module, gwas, UNIVERSE, min_gwas_genes=60)
+    assert tested["status"] == "tested" and tested["overlap"] == 60 and tested["p_value"] < 1e-50
+    skipped = gwas_test(module, gwas, UNIVERSE, min_gwas_genes=61)
+    assert skipped["status"] == "skipped: 60 GWAS genes in the universe (minimum 61)"
+    assert skipped["gwas_genes"] == 60
+    assert all(math.isnan(skipped[k]) for k in ("overlap", "odds_ratio", "p_value"))
+
+
+def test_q_values_and_combined_p_leave_skipped_rows_out():
+    skipped = "skipped: 3 GWAS genes in the universe (minimum 10)"
+    table = pd.DataFrame(
+        {
+            "disease": ["a", "b", "c", "a"],
+            "layer": ["h1", "h1", "h1", "h2"],
+            "p_value": [0.01, 0.04, np.nan, np.nan],
+            "status": ["tested", "tested", skipped, skipped],  # h2: every disease skipped
+        }
+    )
+    adjusted, combined = adjust_and_combine(table, by=["layer"])
+    np.testing.assert_allclose(adjusted["q_value"][:2], benjamini_hochberg([0.01, 0.04]))
+    assert adjusted["q_value"][2:].isna().all()
+    assert combined["layer"].tolist() == ["h1", "h2"]
+    assert combined["n_diseases"].tolist() == [2, 0]
+    assert combined.loc[0, "combined_p_value"] == pytest.approx(fisher_combined([0.01, 0.04]))
+    assert np.isnan(combined.loc[1, "combined_p_value"])

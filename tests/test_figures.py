@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from deepmodules import figures
-from deepmodules.enrichment import benjamini_hochberg, fisher_combined
+from deepmodules.enrichment import adjust_and_combine
 from deepmodules.errors import InputError
 
 # Deliberately not in the figure's order: the table must sort them.
@@ -51,22 +51,7 @@ def enrichment_tables() -> tuple[pd.DataFrame, pd.DataFrame]:
                     "status": "tested",
                 }
             rows.append(row)
-    table = pd.DataFrame(rows)
-    tested = table["status"] == "tested"
-    table["q_value"] = np.nan
-    table.loc[tested, "q_value"] = benjamini_hochberg(table.loc[tested, "p_value"])
-    combined = pd.DataFrame(
-        [
-            {
-                "model": model,
-                "layer": layer,
-                "n_diseases": len(group),
-                "combined_p_value": fisher_combined(group["p_value"]),
-            }
-            for (model, layer), group in table[tested].groupby(["model", "layer"], sort=False)
-        ]
-    )
-    return table, combined
+    return adjust_and_combine(pd.DataFrame(rows))
 
 
 def test_columns_follow_the_figure_order():
@@ -110,14 +95,17 @@ def test_combined_row_equals_the_combined_table():
 
 
 def test_layer_without_tested_disease_says_so():
-    table, combined = enrichment_tables()
+    table, _ = enrichment_tables()
     naive = table["model"] == "naive128"
     table.loc[naive, "status"] = SKIPPED
     table.loc[naive, ["overlap", "odds_ratio", "p_value", "q_value"]] = np.nan
-    combined = combined[combined["model"] != "naive128"]
-    wide = figures.gwas_table(table, combined).set_index("disease")
-    assert (wide.loc[DISEASES, "naive128 h1 p_value"] == SKIPPED).all()
-    assert wide.loc["Fisher combined", "naive128 h1 p_value"] == "no disease tested"
+    table, written = adjust_and_combine(table)
+    assert written.set_index("model").loc["naive128", "n_diseases"] == 0
+    # As rule gwas_enrichment writes it (n_diseases 0, no p-value), or with the layer left out.
+    for combined in (written, written[written["model"] != "naive128"]):
+        wide = figures.gwas_table(table, combined).set_index("disease")
+        assert (wide.loc[DISEASES, "naive128 h1 p_value"] == SKIPPED).all()
+        assert wide.loc["Fisher combined", "naive128 h1 p_value"] == "no disease tested"
 
 
 def test_tsv_round_trips_p_values_and_has_no_empty_cell(tmp_path):

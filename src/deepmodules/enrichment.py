@@ -2,14 +2,17 @@
 
 Module vs GWAS gene overlap is tested with a one-sided Fisher exact test (the hypergeometric upper
 tail) within a gene universe; p-values across tests are corrected by Benjamini-Hochberg and combined
-across diseases by Fisher's method; counts of wins are tested with a one-sided binomial test.
+across diseases by Fisher's method; counts of wins are tested with a one-sided binomial test. A disease
+with fewer GWAS genes in the universe than a minimum (the paper: 100) is not tested but recorded as
+skipped, with the reason in its ``status``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import numpy as np
+import pandas as pd
 from scipy import stats
 
 from deepmodules.errors import InputError
@@ -45,6 +48,48 @@ def fisher_enrichment(
         "odds_ratio": float(odds_ratio),
         "p_value": float(p_value),
     }
+
+
+ENRICHMENT_FIELDS = ["overlap", "module_size", "gwas_genes", "universe", "odds_ratio", "p_value"]
+
+
+def gwas_test(
+    module: Iterable[str], gwas: Iterable[str], universe: Iterable[str], min_gwas_genes: int
+) -> dict[str, float | int | str]:
+    """:func:`fisher_enrichment` with a ``status``: ``tested``, or a recorded skip.
+
+    When fewer than ``min_gwas_genes`` GWAS genes lie in the universe the module is not tested: its
+    statistics are NaN (``gwas_genes`` still counts them) and ``status`` says why.
+    """
+    universe = set(universe)
+    n_gwas = len(set(gwas) & universe)
+    if n_gwas < min_gwas_genes:
+        return {
+            **dict.fromkeys(ENRICHMENT_FIELDS, np.nan),
+            "gwas_genes": n_gwas,
+            "status": f"skipped: {n_gwas} GWAS genes in the universe (minimum {min_gwas_genes})",
+        }
+    return {**fisher_enrichment(module, gwas, universe), "status": "tested"}
+
+
+def adjust_and_combine(
+    table: pd.DataFrame, by: Sequence[str] = ("model", "layer")
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Benjamini-Hochberg q-values over the tested rows of ``table``, and Fisher's combined p per ``by``.
+
+    ``table`` has a ``p_value`` and a ``status`` column (:func:`gwas_test`); skipped rows keep a NaN
+    q-value and do not count in the combined p. Returns the table with ``q_value`` and one row per
+    group of ``by`` (in order of appearance): ``n_diseases`` tested and ``combined_p_value``.
+    """
+    by = list(by)
+    tested = table["status"] == "tested"
+    table = table.assign(q_value=np.nan)
+    table.loc[tested, "q_value"] = benjamini_hochberg(table.loc[tested, "p_value"])
+    rows = []
+    for key, group in table.groupby(by, sort=False):
+        p = group.loc[group["status"] == "tested", "p_value"]
+        rows.append([*key, len(p), fisher_combined(p) if len(p) else np.nan])
+    return table, pd.DataFrame(rows, columns=[*by, "n_diseases", "combined_p_value"])
 
 
 def benjamini_hochberg(p: Iterable[float]) -> np.ndarray:

@@ -59,6 +59,7 @@ GWAS_MODEL_ORDER = ("deep", "shallow", "naive")
 GWAS_TABLE_FIELDS = ("overlap", "odds_ratio", "p_value", "q_value")
 GWAS_COMBINED_ROW = "Fisher combined"
 NOT_APPLICABLE = "not applicable"
+NO_DISEASE = "no disease tested"
 
 
 def gwas_series(table: pd.DataFrame) -> list[tuple[str, str]]:
@@ -163,15 +164,15 @@ def gwas_table(table: pd.DataFrame, combined: pd.DataFrame) -> pd.DataFrame:
                     f"{model} {layer} combines {n_diseases} diseases but {n_tested} were tested",
                     "pass the gwas_combined.tsv written together with gwas_enrichment.tsv",
                 )
-            p_value: object = float(combined.loc[(model, layer), "combined_p_value"])
-        elif n_tested == 0:
-            p_value = "no disease tested"
-        else:
+        elif n_tested:
             raise InputError(
                 "GWAS combined table",
                 f"{model} {layer} has no combined p-value",
                 "pass the gwas_combined.tsv written together with gwas_enrichment.tsv",
             )
+        p_value = (
+            float(combined.loc[(model, layer), "combined_p_value"]) if n_tested else NO_DISEASE
+        )
         for field in GWAS_TABLE_FIELDS:
             cells[field].append(p_value if field == "p_value" else NOT_APPLICABLE)
             wide[f"{model} {layer} {field}"] = cells[field]

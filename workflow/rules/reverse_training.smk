@@ -138,5 +138,6 @@ rule external_dataset:
         layers=layers(ANALYSIS),
         settings=config["reverse_training"],
         size=config["modules"]["size"],
+        min_gwas_genes=config["gwas"]["min_gwas_genes"],
     script:
         "../scripts/external_dataset.py"

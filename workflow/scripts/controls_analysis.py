@@ -2,9 +2,11 @@
 
 Both modules come from the same reverse-trained network (cases and controls of every disease study coded
 apart) and are tested against the disease's GWAS genes; a binomial test asks whether the disease module
-beats the control module in more studies than chance (paper: Supplementary Table 1).
+beats the control module in more studies than chance (paper: Supplementary Table 1). Studies of a
+disease with too few GWAS genes, or without control samples, are recorded as skipped.
 """
 
+import logging
 from pathlib import Path
 
 import keras
@@ -13,7 +15,7 @@ import pandas as pd
 
 from deepmodules import compendium
 from deepmodules.autoencoder import dense_layers
-from deepmodules.enrichment import binomial_greater, fisher_enrichment
+from deepmodules.enrichment import binomial_greater, gwas_test
 from deepmodules.gwas import gwas_gene_sets
 from deepmodules.reverse_training import (
     gene_scores,
@@ -23,10 +25,26 @@ from deepmodules.reverse_training import (
 )
 from deepmodules.workflow import run
 
+COLUMNS = [
+    "disease",
+    "study",
+    "layer",
+    "n_cases",
+    "n_controls",
+    "disease_overlap",
+    "disease_p_value",
+    "control_overlap",
+    "control_p_value",
+    "disease_better",
+    "tie",
+    "status",
+]
+
 
 def main(smk):
     data = compendium.load(Path(smk.input.expression).parent)
     settings, control, layer = smk.params.settings, smk.params.control_label, smk.params.layer
+    minimum = smk.params.min_gwas_genes
     labels = study_phenotype_labels(data.samples, control)
     layers = dense_layers(keras.saving.load_model(smk.input.model))
     z, phenotypes = reverse_train(data.values, labels, settings, layers, layer)
@@ -43,37 +61,40 @@ def main(smk):
 
     rows = []
     for disease_id, spec in smk.params.diseases.items():
-        gwas_genes = gwas.get(disease_id, set()) & universe
-        if len(gwas_genes) < smk.params.min_gwas_genes:
-            continue
+        gwas_genes = gwas.get(disease_id, set())
         reference = reference_phenotype(data.samples, labels, spec["label"], control)
         studies = data.samples.loc[data.samples["disease"] == spec["label"], "study"].unique()
         for study in sorted(studies):
             cases, controls = f"{spec['label']} [{study}]", f"{control} [{study}]"
+            row = {
+                "disease": disease_id,
+                "study": study,
+                "layer": layer,
+                "n_cases": int((labels == cases).sum()),
+                "n_controls": int((labels == controls).sum()),
+            }
             if controls not in phenotypes:
-                continue
-            disease = fisher_enrichment(module(cases, reference), gwas_genes, universe)
-            null = fisher_enrichment(module(controls, reference), gwas_genes, universe)
-            rows.append(
-                {
-                    "disease": disease_id,
-                    "study": study,
-                    "layer": layer,
-                    "n_cases": int((labels == cases).sum()),
-                    "n_controls": int((labels == controls).sum()),
-                    "disease_overlap": disease["overlap"],
-                    "disease_p_value": disease["p_value"],
-                    "control_overlap": null["overlap"],
-                    "control_p_value": null["p_value"],
-                    "disease_better": disease["p_value"] < null["p_value"],
-                    "tie": disease["p_value"] == null["p_value"],
-                }
-            )
-    table = pd.DataFrame(rows)
+                row["status"] = "skipped: the study has no control samples"
+            else:
+                disease = gwas_test(module(cases, reference), gwas_genes, universe, minimum)
+                row["status"] = disease["status"]
+            if row["status"] == "tested":
+                null = gwas_test(module(controls, reference), gwas_genes, universe, minimum)
+                row.update(
+                    disease_overlap=disease["overlap"],
+                    disease_p_value=disease["p_value"],
+                    control_overlap=null["overlap"],
+                    control_p_value=null["p_value"],
+                    disease_better=disease["p_value"] < null["p_value"],
+                    tie=disease["p_value"] == null["p_value"],
+                )
+            else:
+                logging.warning("%s, study %s: %s", disease_id, study, row["status"])
+            rows.append(row)
+    table = pd.DataFrame(rows, columns=COLUMNS)
     table.to_csv(smk.output.table, sep="\t", index=False, float_format="%.6g")
-    n = len(table)
-    ties = int(table["tie"].sum()) if n else 0
-    better = int(table["disease_better"].sum()) if n else 0
+    tested = table[table["status"] == "tested"]
+    n, ties, better = len(tested), int(tested["tie"].sum()), int(tested["disease_better"].sum())
     summary = pd.DataFrame(
         [
             {
@@ -81,6 +102,7 @@ def main(smk):
                 "n_studies": n,
                 "n_ties": ties,
                 "n_disease_better": better,
+                "n_skipped": len(table) - n,
                 # A sign test: studies whose two modules are equally enriched carry no sign.
                 "p_value": binomial_greater(better, n - ties) if n > ties else np.nan,
             }

@@ -9,7 +9,7 @@ import pandas as pd
 
 from deepmodules import compendium, sources
 from deepmodules.autoencoder import dense_layers
-from deepmodules.enrichment import fisher_enrichment
+from deepmodules.enrichment import gwas_test
 from deepmodules.errors import InputError
 from deepmodules.external import align_to_compendium, read_sample_sheet
 from deepmodules.gwas import gwas_gene_sets
@@ -43,7 +43,7 @@ def main(smk):
     layers = dense_layers(keras.saving.load_model(smk.input.model))
     universe = set(reference.genes)
     gwas = gwas_gene_sets(pd.read_csv(smk.input.gwas, sep="\t", keep_default_na=False))
-    gwas_genes = gwas.get(smk.wildcards.external, set()) & universe
+    gwas_genes = gwas.get(smk.wildcards.external, set())
     rows = []
     for layer in smk.params.layers:
         z, phenotypes = reverse_train(x, sheet["group"], settings, layers, layer)
@@ -56,9 +56,16 @@ def main(smk):
             path.parent.mkdir(parents=True, exist_ok=True)
             module.to_csv(path, sep="\t", index=False, float_format="%.6g")
             top = module.nsmallest(smk.params.size, "rank")["gene"]
-            result = fisher_enrichment(top, gwas_genes, universe)
+            result = gwas_test(top, gwas_genes, universe, smk.params.min_gwas_genes)
             rows.append({"layer": layer, "case": spec["case"], "reference": group, **result})
-            logging.info("%s vs %s at %s: p = %.3g", spec["case"], group, layer, result["p_value"])
+            logging.info(
+                "%s vs %s at %s: %s, p = %.3g",
+                spec["case"],
+                group,
+                layer,
+                result["status"],
+                result["p_value"],
+            )
     pd.DataFrame(rows).to_csv(smk.output.table, sep="\t", index=False, float_format="%.6g")
 
 
