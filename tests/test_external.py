@@ -7,17 +7,35 @@ from deepmodules.external import align_to_compendium, read_sample_sheet
 from deepmodules.normalize import GeneRange
 
 
-def test_alignment_uses_compendium_ranges_order_and_fills_missing_genes():
+def test_alignment_uses_compendium_ranges_order_clips_and_fills_missing_genes():
     compendium = GeneRange(["A", "B", "C", "D"], np.zeros(4), np.array([2.0, 4.0, 8.0, 1.0]))
     values = np.array([[1.0, 2.0, 9.0], [0.0, -1.0, 4.0]])  # genes C, A, B
-    aligned = align_to_compendium(["C", "A", "B"], values, compendium, 0.5, "ext.tsv")
+    aligned = align_to_compendium(["C", "A", "B"], values, compendium, 0.5, 0.2, "ext.tsv")
     np.testing.assert_allclose(aligned, [[1.0, 1.0, 0.125, 0.5], [0.0, 1.0, 0.0, 0.5]])
 
 
 def test_too_little_gene_overlap_is_refused():
     compendium = GeneRange(list("ABCDEFGHIJ"), np.zeros(10), np.ones(10))
     with pytest.raises(InputError, match="ext.tsv: only 2 of the compendium's 10 genes"):
-        align_to_compendium(["A", "B", "Z"], np.ones((2, 3)), compendium, 0.8, "ext.tsv")
+        align_to_compendium(["A", "B", "Z"], np.ones((2, 3)), compendium, 0.8, 0.01, "ext.tsv")
+
+
+def test_values_off_the_compendium_scale_are_refused():
+    """Counts against a log2 compendium: an error naming a gene, its value and the range; log2 values
+    of the same samples, a few beyond the compendium's extremes, pass."""
+    rng = np.random.default_rng(0)
+    genes = [f"G{i}" for i in range(50)]
+    log2 = rng.uniform(4, 12, size=(200, 50))
+    compendium = GeneRange(genes, log2[:150].min(axis=0), log2[:150].max(axis=0))
+    external = log2[150:]
+    assert ((external < compendium.minimum) | (external > compendium.maximum)).any()
+    aligned = align_to_compendium(genes, external, compendium, 0.8, 0.01, "ms.tsv")
+    assert aligned.min() >= 0 and aligned.max() <= 1
+    with pytest.raises(
+        InputError, match=r"ms.tsv: 100.0% of the values lie far outside.*G0: "
+    ) as e:
+        align_to_compendium(genes, 2**external, compendium, 0.8, 0.01, "ms.tsv")
+    assert "log2" in str(e.value) and "\n" not in str(e.value)
 
 
 def test_sample_sheet_groups_must_have_samples(tmp_path):

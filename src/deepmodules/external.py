@@ -40,13 +40,16 @@ def align_to_compendium(
     values: np.ndarray,
     gene_range: normalize.GeneRange,
     min_overlap: float,
+    max_out_of_range: float,
     where: str,
 ) -> np.ndarray:
     """Scale ``values`` (samples × genes) onto the compendium's genes in the compendium's order.
 
     Compendium genes that the dataset lacks are set to 0.5, the middle of the scaled range, and
     counted in the log; fewer shared genes than ``min_overlap`` (a fraction of the compendium's genes)
-    is an error.
+    is an error. Values are clipped to [0, 1]; when more than a fraction ``max_out_of_range`` of them
+    lie more than half a range outside the compendium's (scaled below -0.5 or above 1.5), the data are
+    not on the compendium's scale (raw intensities or counts against log values), which is an error.
     """
     position = {gene: i for i, gene in enumerate(genes)}
     shared = [j for j, gene in enumerate(gene_range.genes) if gene in position]
@@ -66,11 +69,27 @@ def align_to_compendium(
         gene_range.minimum[shared],
         gene_range.maximum[shared],
     )
-    aligned[:, shared] = normalize.apply_range(values[:, columns], subset, clip=True)
+    scaled = normalize.apply_range(values[:, columns], subset)
+    far = (scaled < -0.5) | (scaled > 1.5)
+    if far.mean() > max_out_of_range:
+        i, j = np.argwhere(far)[0]
+        raise InputError(
+            where,
+            f"{far.mean():.1%} of the values lie far outside the compendium's range (e.g. "
+            f"{subset.genes[j]}: {values[i, columns[j]]:.4g} against "
+            f"{subset.minimum[j]:.4g}-{subset.maximum[j]:.4g})",
+            "give values on the compendium's scale (log2 intensities for microarrays, "
+            "upper-quartile normalized log2(1 + counts) for RNA-seq) "
+            "or raise external.*.max_out_of_range",
+        )
+    aligned[:, shared] = np.clip(scaled, 0.0, 1.0)
     log.info(
-        "%d of %d compendium genes shared (%.1f%%); the others set to 0.5",
+        "%d of %d compendium genes shared (%.1f%%); the others set to 0.5; %.2f%% of the values "
+        "clipped to the compendium's range, %.2f%% far outside it",
         len(shared),
         len(gene_range.genes),
         100 * overlap,
+        100 * ((scaled < 0) | (scaled > 1)).mean(),
+        100 * far.mean(),
     )
     return aligned

@@ -74,16 +74,10 @@ def fit_range(values: np.ndarray, genes: list[str]) -> GeneRange:
     return GeneRange(list(genes), values.min(axis=0), values.max(axis=0))
 
 
-def apply_range(values: np.ndarray, gene_range: GeneRange, clip: bool = False) -> np.ndarray:
-    """Min-max rescale ``values`` (samples × genes) with a fitted range; returns float32.
-
-    ``clip`` bounds values to [0, 1], which is needed for external datasets whose genes can exceed the
-    compendium's range.
-    """
+def apply_range(values: np.ndarray, gene_range: GeneRange) -> np.ndarray:
+    """Min-max rescale ``values`` (samples × genes) with a fitted range; returns float32."""
     span = gene_range.maximum - gene_range.minimum
     scaled = (values - gene_range.minimum) / np.where(span > 0, span, 1.0)
-    if clip:
-        np.clip(scaled, 0.0, 1.0, out=scaled)
     return scaled.astype(np.float32)
 
 

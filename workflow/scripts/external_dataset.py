@@ -38,7 +38,12 @@ def main(smk):
         )
     values = values[[names.index(s) for s in sheet["sample"]]]
     x = align_to_compendium(
-        genes, values, reference.gene_range, spec["min_gene_overlap"], smk.input.matrix
+        genes,
+        values,
+        reference.gene_range,
+        spec["min_gene_overlap"],
+        spec["max_out_of_range"],
+        smk.input.matrix,
     )
     layers = dense_layers(keras.saving.load_model(smk.input.model))
     universe = set(reference.genes)
