@@ -1,10 +1,14 @@
-"""Shared fixtures: a small simulated compendium in the real sources' formats."""
+"""Shared fixtures: a small simulated compendium in the real sources' formats, and the demo config on it."""
 
 from pathlib import Path
 
 import pytest
+import yaml
 
 from deepmodules import simulate as sim
+from deepmodules.config import validate_config
+
+ROOT = Path(__file__).resolve().parents[1]
 
 SMALL = {
     "n_genes": 300,
@@ -31,3 +35,16 @@ def small_sources(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("sim")
     sim.simulate(path, SMALL, SEED)
     return path
+
+
+@pytest.fixture
+def config(small_sources):
+    """The demo configuration pointed at the small simulated sources, defaults filled in."""
+    with open(ROOT / "config" / "config.yaml") as handle:
+        config = yaml.safe_load(handle)
+    for spec in config["datasets"].values():
+        for key in ("matrix", "annotation"):
+            if spec.get(key):
+                spec[key] = spec[key].replace("resources/demo", str(small_sources))
+    validate_config(config, ROOT / "config" / "schema.yaml")
+    return config

@@ -1,30 +1,11 @@
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
-import yaml
 
 from deepmodules import compendium
 from deepmodules import simulate as sim
-from deepmodules.config import validate_config
 from deepmodules.errors import InputError
 from tests.conftest import SMALL
-
-ROOT = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture
-def config(small_sources):
-    """The demo configuration pointed at the small simulated sources, defaults filled in."""
-    with open(ROOT / "config" / "config.yaml") as handle:
-        config = yaml.safe_load(handle)
-    for spec in config["datasets"].values():
-        for key in ("matrix", "annotation"):
-            if spec.get(key):
-                spec[key] = spec[key].replace("resources/demo", str(small_sources))
-    validate_config(config, ROOT / "config" / "schema.yaml")
-    return config
 
 
 @pytest.mark.parametrize("dataset", ["microarray", "rnaseq"])

@@ -2,8 +2,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from deepmodules import compendium, sources
 from deepmodules.errors import InputError
-from deepmodules.external import align_to_compendium, read_sample_sheet
+from deepmodules.external import align_to_compendium, read_sample_sheet, to_compendium_scale
 from deepmodules.normalize import GeneRange
 
 
@@ -46,3 +47,21 @@ def test_sample_sheet_groups_must_have_samples(tmp_path):
     assert len(read_sample_sheet(str(path), ["MS"], 3)) == 4
     with pytest.raises(InputError, match="group 'HC' has 1 samples.*groups here: HC, MS"):
         read_sample_sheet(str(path), ["MS", "HC"], 3)
+
+
+def test_counts_of_compendium_samples_get_their_compendium_values(config, tmp_path):
+    """Raw counts of RNA-seq compendium samples, analysed as an external dataset (values: counts),
+    are normalized exactly as the compendium normalized them; log values need no transform, and counts
+    against the microarray compendium are refused."""
+    spec = config["datasets"]["rnaseq"]
+    data = compendium.prepare(spec, config["diseases"], seed=1, outdir=tmp_path / "rnaseq")
+    assert compendium.load(tmp_path / "rnaseq").scale == data.scale
+    genes, _, counts = sources.read_archs4(spec["matrix"], spec["single_cell_threshold"])
+    rows = np.arange(0, len(counts), 37)
+    logged = to_compendium_scale(counts[rows], "counts", data.scale, "ms.tsv")
+    aligned = align_to_compendium(list(genes), logged, data.gene_range, 0.8, 0.01, "ms.tsv")
+    np.testing.assert_allclose(aligned, data.values[rows], atol=1e-6)
+
+    assert to_compendium_scale(logged, "log", data.scale, "ms.tsv") is logged
+    with pytest.raises(InputError, match="ms.tsv: holds counts .* not an RNA-seq one"):
+        to_compendium_scale(counts[rows], "counts", {"values": "log"}, "ms.tsv")

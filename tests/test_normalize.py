@@ -17,8 +17,12 @@ def test_upper_quartile_equalizes_sample_scale():
     rng = np.random.default_rng(0)
     base = rng.poisson(50, size=(1, 200)).astype(float)
     counts = np.vstack([base, 4 * base])  # same profile, 4x the depth
-    normalized = normalize.upper_quartile(counts)
+    normalized, reference = normalize.upper_quartile(counts)
     np.testing.assert_allclose(normalized[0], normalized[1])
+    assert reference == np.percentile(base[base > 0], 75) * 2.5  # mean of 1x and 4x
+    # Another dataset's counts put on this scale with the reference: the same values.
+    deeper, _ = normalize.upper_quartile(8 * base, reference)
+    np.testing.assert_allclose(deeper[0], normalized[0])
 
 
 def test_log_transform_sets_values_below_noise_floor_to_zero():

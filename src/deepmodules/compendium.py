@@ -8,11 +8,15 @@ Layout of a normalized compendium folder:
 
 - ``expression.npy``: float32 samples × genes in [0, 1] (memory-mappable);
 - ``genes.tsv``: gene, minimum, maximum (the range used by min-max scaling);
-- ``samples.tsv``: sample, cell_type, disease, study, split (train / test).
+- ``samples.tsv``: sample, cell_type, disease, study, split (train / test);
+- ``scale.json``: what the ranges apply to, so that external datasets can be put on the same scale:
+  ``{"values": "log"}`` for microarrays, ``{"values": "counts", "noise_floor": …,
+  "upper_quartile_reference": …}`` for RNA-seq counts (:func:`deepmodules.normalize.log_counts`).
 """
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,14 +40,15 @@ class Compendium:
     genes: list[str]
     samples: pd.DataFrame
     gene_range: normalize.GeneRange
+    scale: dict
 
     @property
     def train(self) -> np.ndarray:
         return (self.samples["split"] == "train").to_numpy()
 
 
-def read_source(spec: dict) -> tuple[list[str], pd.DataFrame, np.ndarray]:
-    """Read a dataset's genes, annotation (columns of ``ANNOTATION``) and log-scale values."""
+def read_source(spec: dict) -> tuple[list[str], pd.DataFrame, np.ndarray, dict]:
+    """Read a dataset's genes, annotation (columns of ``ANNOTATION``), log-scale values and scale."""
     columns = spec["columns"]
     if spec["format"] == "emtab":
         genes, names, values = sources.read_processed_matrix(spec["matrix"], spec["matrix_member"])
@@ -62,6 +67,7 @@ def read_source(spec: dict) -> tuple[list[str], pd.DataFrame, np.ndarray]:
                 "point datasets.*.columns.sample at the SDRF column that holds the matrix's sample names",
             )
         table = sdrf.loc[names].reset_index()
+        scale = {"values": "log"}
     else:
         genes, meta, counts = sources.read_archs4(
             spec["matrix"], single_cell_cutoff=spec["single_cell_threshold"]
@@ -77,11 +83,16 @@ def read_source(spec: dict) -> tuple[list[str], pd.DataFrame, np.ndarray]:
                 f"no sample field or characteristic named {absent}",
                 "set datasets.*.columns to fields of meta/samples or keys of characteristics_ch1",
             )
-        values = normalize.log_transform(normalize.upper_quartile(counts), spec["noise_floor"])
+        values, reference = normalize.log_counts(counts, spec["noise_floor"])
+        scale = {
+            "values": "counts",
+            "noise_floor": spec["noise_floor"],
+            "upper_quartile_reference": reference,
+        }
     annotation = pd.DataFrame(
         {key: table[column].fillna("").astype(str).to_numpy() for key, column in columns.items()}
     )
-    return list(genes), annotation[ANNOTATION], values
+    return list(genes), annotation[ANNOTATION], values, scale
 
 
 def check_diseases(annotation: pd.DataFrame, diseases: dict, min_cases: int, where: str) -> None:
@@ -106,7 +117,7 @@ def check_diseases(annotation: pd.DataFrame, diseases: dict, min_cases: int, whe
 
 def prepare(spec: dict, diseases: dict, seed: int, outdir: str | Path) -> Compendium:
     """Read, check, normalize and split one dataset, writing the compendium folder ``outdir``."""
-    genes, annotation, values = read_source(spec)
+    genes, annotation, values, scale = read_source(spec)
     where = spec.get("annotation") or spec["matrix"]
     check_diseases(annotation, diseases, spec["min_cases"], where)
     normalize.check_finite(values, genes, spec["matrix"])
@@ -142,6 +153,7 @@ def prepare(spec: dict, diseases: dict, seed: int, outdir: str | Path) -> Compen
         {"gene": genes, "minimum": gene_range.minimum, "maximum": gene_range.maximum}
     ).to_csv(outdir / "genes.tsv", sep="\t", index=False)
     annotation.to_csv(outdir / "samples.tsv", sep="\t", index=False)
+    (outdir / "scale.json").write_text(json.dumps(scale, indent=1) + "\n")
     log.info(
         "%d samples (%d test) × %d genes written to %s",
         len(annotation),
@@ -149,7 +161,7 @@ def prepare(spec: dict, diseases: dict, seed: int, outdir: str | Path) -> Compen
         len(genes),
         outdir,
     )
-    return Compendium(scaled, genes, annotation, gene_range)
+    return Compendium(scaled, genes, annotation, gene_range, scale)
 
 
 def load(folder: str | Path, mmap: bool = True) -> Compendium:
@@ -162,4 +174,5 @@ def load(folder: str | Path, mmap: bool = True) -> Compendium:
     gene_range = normalize.GeneRange(
         gene_list, genes["minimum"].to_numpy(), genes["maximum"].to_numpy()
     )
-    return Compendium(values, gene_list, samples, gene_range)
+    scale = json.loads((folder / "scale.json").read_text())
+    return Compendium(values, gene_list, samples, gene_range, scale)

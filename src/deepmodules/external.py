@@ -1,7 +1,8 @@
 """Your own disease data: an external expression dataset analysed with a trained compendium autoencoder.
 
 The paper's multiple sclerosis analysis: a dataset of cases, controls and possibly another disease group,
-measured on the compendium's platform, is min-max scaled with the compendium's per-gene ranges (values
+measured on the compendium's platform, is put on the compendium's log scale (raw RNA-seq counts are
+normalized as the compendium's were), min-max scaled with the compendium's per-gene ranges (values
 outside are clipped to [0, 1]), encoded with the trained autoencoder, and reverse-trained on its own groups;
 the module of the cases is scored against each reference group (healthy controls, another disease) and
 tested against the disease's GWAS genes.
@@ -33,6 +34,30 @@ def read_sample_sheet(path: str, groups: list[str], min_samples: int) -> pd.Data
                 "correct the group names in config external.*.case / references or add samples",
             )
     return sheet
+
+
+def to_compendium_scale(values: np.ndarray, kind: str, scale: dict, where: str) -> np.ndarray:
+    """The dataset's values (samples × genes) on the compendium's log scale.
+
+    ``kind`` is ``log`` (already there: returned as they are) or ``counts``: raw RNA-seq counts,
+    upper-quartile normalized to the compendium's reference and log-transformed with its noise floor
+    (``scale``, the compendium's ``scale.json``), so that a sample of the compendium gets the values it
+    has there. The upper quartile is taken over the genes the dataset has.
+    """
+    if kind == "log":
+        return values
+    if scale["values"] != "counts":
+        raise InputError(
+            where,
+            "holds counts (values: counts) but the compendium is not an RNA-seq one",
+            "give log2 values on the compendium's scale (values: log) or use the rnaseq compendium",
+        )
+    if (values < 0).any():
+        raise InputError(where, "has negative values, which counts cannot be", "give raw counts")
+    logged, _ = normalize.log_counts(
+        values, scale["noise_floor"], scale["upper_quartile_reference"]
+    )
+    return logged
 
 
 def align_to_compendium(

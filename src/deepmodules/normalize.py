@@ -1,7 +1,7 @@
 """Expression normalization and the train/test split (paper, Methods: "Data preparation and normalization").
 
 Microarray values are already log-scale. RNA-seq counts are upper-quartile normalized, log-transformed as
-log2(1 + x) and values below a noise floor (3.0 in the paper) are set to zero. Both are then rescaled per
+log2(1 + x) and values below a noise floor (3.0 in the paper) are set to zero (:func:`log_counts`). Both are then rescaled per
 gene to the unit interval,
 
     e_ij = (E_ij - min_j E_ij) / (max_j E_ij - min_j E_ij),
@@ -44,11 +44,13 @@ def constant_genes(values: np.ndarray) -> np.ndarray:
     return values.min(axis=0) == values.max(axis=0)
 
 
-def upper_quartile(counts: np.ndarray) -> np.ndarray:
+def upper_quartile(counts: np.ndarray, reference: float | None = None) -> tuple[np.ndarray, float]:
     """Upper-quartile normalization of a samples × genes count matrix (NOISeq ``uqua``).
 
-    Each sample is divided by the 75th percentile of its non-zero counts and multiplied by the mean of
-    those percentiles over samples, so that the overall scale stays that of the data.
+    Each sample is divided by the 75th percentile of its non-zero counts and multiplied by
+    ``reference``, by default the mean of those percentiles over the samples, so that the overall
+    scale stays that of the data. Returns the normalized counts and the reference: passing a
+    compendium's reference puts another dataset's counts on the compendium's scale.
     """
     counts = np.asarray(counts, dtype=np.float64)
     masked = np.where(counts > 0, counts, np.nan)
@@ -59,7 +61,8 @@ def upper_quartile(counts: np.ndarray) -> np.ndarray:
             f"{int((~np.isfinite(uq) | (uq <= 0)).sum())} samples have no non-zero counts",
             "remove empty samples before normalization",
         )
-    return counts / uq[:, None] * uq.mean()
+    reference = float(uq.mean()) if reference is None else reference
+    return counts / uq[:, None] * reference, reference
 
 
 def log_transform(values: np.ndarray, noise_floor: float = 3.0) -> np.ndarray:
@@ -67,6 +70,17 @@ def log_transform(values: np.ndarray, noise_floor: float = 3.0) -> np.ndarray:
     logged = np.log2(1.0 + np.asarray(values, dtype=np.float64))
     logged[logged < noise_floor] = 0.0
     return logged
+
+
+def log_counts(
+    counts: np.ndarray, noise_floor: float, reference: float | None = None
+) -> tuple[np.ndarray, float]:
+    """RNA-seq counts to the compendium's log scale: :func:`upper_quartile`, then :func:`log_transform`.
+
+    Returns the log values and the upper-quartile reference used.
+    """
+    normalized, reference = upper_quartile(counts, reference)
+    return log_transform(normalized, noise_floor), reference
 
 
 def fit_range(values: np.ndarray, genes: list[str]) -> GeneRange:

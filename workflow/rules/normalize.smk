@@ -7,6 +7,7 @@ rule normalize:
         expression="results/{dataset}/normalized/expression.npy",
         genes="results/{dataset}/normalized/genes.tsv",
         samples="results/{dataset}/normalized/samples.tsv",
+        scale="results/{dataset}/normalized/scale.json",
     log:
         "logs/{dataset}/normalize.log",
     benchmark:

@@ -118,6 +118,7 @@ rule external_dataset:
         matrix=lambda wc: config["external"][wc.external]["matrix"],
         samples=lambda wc: config["external"][wc.external]["samples"],
         genes=rules.normalize.output.genes,
+        scale=rules.normalize.output.scale,
         model=f"results/{{dataset}}/models/{ANALYSIS}/model.keras",
         gwas="results/gwas/gwas_genes.tsv",
     output:

@@ -11,7 +11,7 @@ from deepmodules import compendium, sources
 from deepmodules.autoencoder import dense_layers
 from deepmodules.enrichment import gwas_test
 from deepmodules.errors import InputError
-from deepmodules.external import align_to_compendium, read_sample_sheet
+from deepmodules.external import align_to_compendium, read_sample_sheet, to_compendium_scale
 from deepmodules.gwas import gwas_gene_sets
 from deepmodules.reverse_training import gene_scores, reverse_train, summarize_seeds
 from deepmodules.workflow import run
@@ -37,6 +37,7 @@ def main(smk):
             "make the sample sheet's `sample` column match the matrix header",
         )
     values = values[[names.index(s) for s in sheet["sample"]]]
+    values = to_compendium_scale(values, spec["values"], reference.scale, smk.input.matrix)
     x = align_to_compendium(
         genes,
         values,
