@@ -64,7 +64,12 @@ rule modules_gmt:
     input:
         lambda wc: module_files(wc.dataset),
     output:
-        "results/{dataset}/modules.gmt",
+        report(
+            "results/{dataset}/modules.gmt",
+            caption="../report/modules.rst",
+            category="Disease modules",
+            subcategory="{dataset}",
+        ),
     log:
         "logs/{dataset}/modules_gmt.log",
     benchmark:
@@ -89,8 +94,18 @@ rule controls_analysis:
         model=f"results/{{dataset}}/models/{ANALYSIS}/model.keras",
         gwas="results/gwas/gwas_genes.tsv",
     output:
-        table="results/{dataset}/controls_analysis.tsv",
-        summary="results/{dataset}/controls_summary.tsv",
+        table=report(
+            "results/{dataset}/controls_analysis.tsv",
+            caption="../report/controls.rst",
+            category="Tables",
+            subcategory="{dataset}",
+        ),
+        summary=report(
+            "results/{dataset}/controls_summary.tsv",
+            caption="../report/controls.rst",
+            category="Tables",
+            subcategory="{dataset}",
+        ),
     log:
         "logs/{dataset}/controls_analysis.log",
     benchmark:
@@ -122,7 +137,12 @@ rule external_dataset:
         model=f"results/{{dataset}}/models/{ANALYSIS}/model.keras",
         gwas="results/gwas/gwas_genes.tsv",
     output:
-        table="results/{dataset}/external/{external}/gwas_enrichment.tsv",
+        table=report(
+            "results/{dataset}/external/{external}/gwas_enrichment.tsv",
+            caption="../report/external.rst",
+            category="Your own disease data",
+            subcategory="{external}",
+        ),
         modules=directory("results/{dataset}/external/{external}/modules"),
     log:
         "logs/{dataset}/external/{external}.log",
