@@ -14,6 +14,14 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
 PLANTED = ["asthma", "crohns_disease", "ulcerative_colitis", "obesity", "colon_carcinoma"]
+FIGURE_STEMS = [
+    "fig2_reconstruction",
+    "fig3_gwas_enrichment",
+    "fig4_silhouette",
+    "fig5_ppi_colocalization",
+    "fig6_rnaseq_gwas",
+    "fig7_rnaseq_ppi",
+]
 
 pytestmark = pytest.mark.workflow
 
@@ -150,18 +158,29 @@ def test_demo_modules_hold_planted_genes(demo):
 
 
 def test_demo_renders_every_figure(demo):
-    for stem in [
-        "fig2_reconstruction",
-        "fig3_gwas_enrichment",
-        "fig4_silhouette",
-        "fig5_ppi_colocalization",
-        "fig6_rnaseq_gwas",
-        "fig7_rnaseq_ppi",
-    ]:
+    for stem in FIGURE_STEMS:
         pdf = (demo / "results" / "figures" / f"{stem}.pdf").read_bytes()
         png = (demo / "results" / "figures" / f"{stem}.png").read_bytes()
         assert pdf.startswith(b"%PDF") and len(pdf) > 5000, stem
         assert png.startswith(b"\x89PNG") and len(png) > 10000, stem
+
+
+def test_report_holds_every_figure_and_table(demo, tmp_path):
+    report = tmp_path / "report.html"
+    result = snakemake(demo, "--report", str(report))
+    assert result.returncode == 0, result.stderr[-2000:]
+    html = report.read_text()
+    figures = [f"results/figures/{stem}.pdf" for stem in FIGURE_STEMS]
+    figures += [f"results/figures/{stem}_table.tsv" for stem in FIGURE_STEMS if "gwas" in stem]
+    tables = [
+        f"results/{dataset}/{name}"
+        for dataset in ("microarray", "rnaseq")
+        for name in ("controls_analysis.tsv", "controls_summary.tsv", "modules.gmt")
+    ]
+    tables.append("results/microarray/external/multiple_sclerosis/gwas_enrichment.tsv")
+    for path in figures + tables:
+        # Each result is embedded under its path, with its name and caption.
+        assert f'"{path}": {{"name": "{Path(path).name}"' in html, path
 
 
 def test_demo_gmt_lists_every_module(demo):
