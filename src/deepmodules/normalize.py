@@ -1,8 +1,8 @@
 """Expression normalization and the train/test split (paper, Methods: "Data preparation and normalization").
 
 Microarray values are already log-scale. RNA-seq counts are upper-quartile normalized, log-transformed as
-log2(1 + x) and values below a noise floor (3.0 in the paper) are set to zero (:func:`log_counts`). Both are then rescaled per
-gene to the unit interval,
+log2(1 + x) and values below a noise floor (3.0 in the paper) are set to zero (:func:`log_counts`). Both
+are then rescaled per gene to the unit interval,
 
     e_ij = (E_ij - min_j E_ij) / (max_j E_ij - min_j E_ij),
 
