@@ -219,6 +219,51 @@ def test_planted_communities_are_closer_than_random(planted):
     summary = summarize_layers(table.assign(layer="h1"))
     assert summary.loc[0, "n_nodes"] == summary.loc[0, "n_closer"] == N_COMMUNITIES
     assert summary.loc[0, "distance_p_value"] < 0.01
+    assert np.isnan(summary.loc[0, "permutation_p_value"])  # n_permutations = 0
+
+
+def test_permutation_test_holds_when_nodes_share_genes(planted):
+    """Random layers whose nodes rank nearly the same genes on top (shared random scores plus a
+    little node noise): the Wilcoxon test over nodes, which takes them as independent, calls most of
+    them closer or farther than random; the permutation test rejects at its nominal rate. Planted
+    communities get the smallest permutation p (positive control); cutoffs above
+    permutation_max_k are not tested."""
+    network, community, centrality, reciprocal = planted
+    genes = [f"G{i}" for i in range(len(community))]
+    wilcoxon, permutation = [], []
+    for seed in range(20):
+        rng = np.random.default_rng(100 + seed)
+        scores = rng.random((len(genes), 1)) + 0.05 * rng.random((len(genes), 20))
+        table = colocalization(
+            pd.DataFrame(scores, index=genes),
+            network,
+            ks=(30,),
+            n_null=20,
+            seed=seed,
+            centrality=centrality,
+            reciprocal=reciprocal,
+            n_permutations=99,
+        )
+        summary = summarize_layers(table.assign(layer="h1")).iloc[0]
+        wilcoxon.append(summary["distance_p_value"])
+        permutation.append(summary["permutation_p_value"])
+    assert np.mean(np.array(wilcoxon) < 0.05) >= 0.5, wilcoxon
+    assert np.mean(np.array(permutation) < 0.05) <= 0.15, permutation
+
+    rankings = light_up(community, N_COMMUNITIES, planted_rankings=True, seed=0)
+    table = colocalization(
+        rankings,
+        network,
+        ks=(30, 60),
+        n_null=20,
+        centrality=centrality,
+        reciprocal=reciprocal,
+        n_permutations=99,
+        permutation_max_k=40,
+    )
+    summary = summarize_layers(table.assign(layer="h1"))
+    assert summary["permutation_p_value"].iloc[0] == pytest.approx(0.01)
+    assert np.isnan(summary["permutation_p_value"].iloc[1])
 
 
 def test_random_rankings_are_not_closer_than_random(planted):
@@ -272,7 +317,8 @@ def test_colocalization_rejects_bad_rankings(planted):
 
 def test_degree_null_removes_the_hub_bias(planted):
     """Sets of the best-connected genes look close against uniform random genes, not against
-    random genes of the same degrees."""
+    random genes of the same degrees, by either test (the permutations then relabel genes within
+    degree bins)."""
     network, _, centrality, reciprocal = planted
     degree = np.diff(network.adjacency.indptr)
     noise = np.random.default_rng(0).random((len(degree), 10))
@@ -288,7 +334,9 @@ def test_degree_null_removes_the_hub_bias(planted):
             n_bins=10,
             centrality=centrality,
             reciprocal=reciprocal,
+            n_permutations=99,
         )
-        p_values[null] = summarize_layers(table.assign(layer="h1")).loc[0, "distance_p_value"]
-    assert p_values["uniform"] < 0.01
-    assert p_values["degree"] > 0.05
+        summary = summarize_layers(table.assign(layer="h1")).iloc[0]
+        p_values[null] = summary[["distance_p_value", "permutation_p_value"]].to_numpy()
+    assert (p_values["uniform"] < 0.02).all()
+    assert (p_values["degree"] > 0.05).all()

@@ -50,6 +50,8 @@ def main(smk):
             seed=smk.params.seed,
             centrality=centrality,
             reciprocal=reciprocal,
+            n_permutations=cfg["n_permutations"],
+            permutation_max_k=cfg["permutation_max_k"],
         )
         logging.info("%s: %d gene sets in %.1f s", layer, len(table), time.perf_counter() - start)
         tables.append(table.assign(model=smk.params.model, layer=layer))
