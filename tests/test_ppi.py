@@ -50,6 +50,22 @@ def light_up(community, n_nodes, planted_rankings, seed):
     return pd.DataFrame(scores, index=[f"G{i}" for i in range(len(community))])
 
 
+def layer_summary(planted, rankings, ks, seed=0, **options):
+    """summarize_layers of one layer's colocalization (20 null sets) on the planted network."""
+    network, _, centrality, reciprocal = planted
+    table = colocalization(
+        rankings,
+        network,
+        ks=ks,
+        n_null=20,
+        seed=seed,
+        centrality=centrality,
+        reciprocal=reciprocal,
+        **options,
+    )
+    return summarize_layers(table.assign(layer="h1"))
+
+
 def networkx_harmonic(graph, genes):
     """H of a gene set from networkx shortest paths: C(k, 2) / sum over pairs of 1/d."""
     inverse = 0.0
@@ -228,59 +244,31 @@ def test_permutation_test_holds_when_nodes_share_genes(planted):
     them closer or farther than random; the permutation test rejects at its nominal rate. Planted
     communities get the smallest permutation p (positive control); cutoffs above
     permutation_max_k are not tested."""
-    network, community, centrality, reciprocal = planted
+    community = planted[1]
     genes = [f"G{i}" for i in range(len(community))]
     wilcoxon, permutation = [], []
     for seed in range(20):
         rng = np.random.default_rng(100 + seed)
         scores = rng.random((len(genes), 1)) + 0.05 * rng.random((len(genes), 20))
-        table = colocalization(
-            pd.DataFrame(scores, index=genes),
-            network,
-            ks=(30,),
-            n_null=20,
-            seed=seed,
-            centrality=centrality,
-            reciprocal=reciprocal,
-            n_permutations=99,
-        )
-        summary = summarize_layers(table.assign(layer="h1")).iloc[0]
+        rankings = pd.DataFrame(scores, index=genes)
+        summary = layer_summary(planted, rankings, (30,), seed, n_permutations=99).iloc[0]
         wilcoxon.append(summary["distance_p_value"])
         permutation.append(summary["permutation_p_value"])
     assert np.mean(np.array(wilcoxon) < 0.05) >= 0.5, wilcoxon
     assert np.mean(np.array(permutation) < 0.05) <= 0.15, permutation
 
     rankings = light_up(community, N_COMMUNITIES, planted_rankings=True, seed=0)
-    table = colocalization(
-        rankings,
-        network,
-        ks=(30, 60),
-        n_null=20,
-        centrality=centrality,
-        reciprocal=reciprocal,
-        n_permutations=99,
-        permutation_max_k=40,
-    )
-    summary = summarize_layers(table.assign(layer="h1"))
+    summary = layer_summary(planted, rankings, (30, 60), n_permutations=99, permutation_max_k=40)
     assert summary["permutation_p_value"].iloc[0] == pytest.approx(0.01)
     assert np.isnan(summary["permutation_p_value"].iloc[1])
 
 
 def test_random_rankings_are_not_closer_than_random(planted):
-    network, community, centrality, reciprocal = planted
+    community = planted[1]
     p_values = []
     for seed in range(5):
         rankings = light_up(community, N_COMMUNITIES, planted_rankings=False, seed=seed)
-        table = colocalization(
-            rankings,
-            network,
-            ks=(30, 100),
-            n_null=20,
-            seed=seed,
-            centrality=centrality,
-            reciprocal=reciprocal,
-        )
-        p_values += summarize_layers(table.assign(layer="h3"))["distance_p_value"].tolist()
+        p_values += layer_summary(planted, rankings, (30, 100), seed)["distance_p_value"].tolist()
     assert np.mean(np.array(p_values) > 0.05) >= 0.8
 
 

@@ -333,7 +333,7 @@ def colocalization(
     centrality: np.ndarray | None = None,
     reciprocal: np.ndarray | None = None,
     n_permutations: int = 0,
-    permutation_max_k: int = 400,
+    permutation_max_k: int = 100,
 ) -> pd.DataFrame:
     """Betweenness and harmonic distance of each node's top-k genes against random gene sets.
 
@@ -351,8 +351,8 @@ def colocalization(
     within degree bins for `null="degree"`), which moves every node's set together, and compares
     the layer's mean harmonic distance over nodes with its permutation distribution:
     p = (1 + #{permuted mean <= observed mean}) / (1 + n_permutations), for cutoffs of at most
-    `permutation_max_k` genes (larger sets cost a pass over the whole network per node and
-    permutation); NaN where not computed.
+    `permutation_max_k` genes (the cost grows with the square of the set size); NaN where not
+    computed.
 
     Returns one row per node and k: node, k, n_genes, harmonic_distance, betweenness (mean over the
     set), null_harmonic_distance_mean/_sd and null_betweenness_mean/_sd, and the layer's
