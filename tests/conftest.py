@@ -37,14 +37,19 @@ def small_sources(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.fixture
-def config(small_sources):
-    """The demo configuration pointed at the small simulated sources, defaults filled in."""
+def small_config(sources: Path) -> dict:
+    """The demo configuration pointed at the simulated ``sources``, defaults filled in."""
     with open(ROOT / "config" / "config.yaml") as handle:
         config = yaml.safe_load(handle)
     for spec in config["datasets"].values():
         for key in ("matrix", "annotation"):
             if spec.get(key):
-                spec[key] = spec[key].replace("resources/demo", str(small_sources))
+                spec[key] = spec[key].replace("resources/demo", str(sources))
     validate_config(config, ROOT / "config" / "schema.yaml")
     return config
+
+
+@pytest.fixture
+def config(small_sources):
+    """:func:`small_config` on the small simulated sources, fresh for each test."""
+    return small_config(small_sources)

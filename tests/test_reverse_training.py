@@ -1,10 +1,8 @@
 import json
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
-import yaml
 from scipy import stats
 
 from deepmodules import compendium, training
@@ -16,7 +14,6 @@ from deepmodules.autoencoder import (
     encode,
     layers_after,
 )
-from deepmodules.config import validate_config
 from deepmodules.enrichment import fisher_combined, fisher_enrichment
 from deepmodules.models import parse_model_id
 from deepmodules.reverse_training import (
@@ -32,9 +29,8 @@ from deepmodules.reverse_training import (
     study_phenotype_labels,
     summarize_seeds,
 )
+from tests.conftest import small_config
 from tests.xor_compendium import binary_programs, gene_names, xor_expression
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_one_hot_is_kronecker_delta():
@@ -171,12 +167,8 @@ def test_summary_over_seeds():
 @pytest.fixture(scope="module")
 def trained_small(small_sources, tmp_path_factory):
     """The small compendium, an autoencoder (deep32) trained on it, the demo config and the truth."""
-    with open(ROOT / "config" / "config.yaml") as handle:
-        config = yaml.safe_load(handle)
+    config = small_config(small_sources)
     spec = config["datasets"]["microarray"]
-    for key in ("matrix", "annotation"):
-        spec[key] = spec[key].replace("resources/demo", str(small_sources))
-    validate_config(config, ROOT / "config" / "schema.yaml")
     data = compendium.prepare(spec, config["diseases"], 1, tmp_path_factory.mktemp("compendium"))
     values = np.asarray(data.values)
     split = data.samples["split"].to_numpy()

@@ -466,6 +466,7 @@ def summarize_layers(table: pd.DataFrame, by: Sequence[str] = ("layer",)) -> pd.
         "null_harmonic_distance_mean",
         "null_harmonic_distance_sd",
         "null_betweenness_mean",
+        "permutation_p_value",
     }
     missing = {*keys, *needed} - set(table.columns)
     if missing:
@@ -480,7 +481,7 @@ def summarize_layers(table: pd.DataFrame, by: Sequence[str] = ("layer",)) -> pd.
         rows.append(
             [*key, len(group)]
             + [distance.mean(), null_distance.mean(), _wilcoxon(distance - null_distance, "less")]
-            + [int(closer.sum()), group.get("permutation_p_value", pd.Series([np.nan])).iloc[0]]
+            + [int(closer.sum()), group["permutation_p_value"].iloc[0]]
             + [between.mean(), null_between.mean(), _wilcoxon(between - null_between, "two-sided")]
         )
     return pd.DataFrame(
