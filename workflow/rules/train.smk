@@ -26,3 +26,27 @@ rule train:
         seed=config["seed"],
     script:
         "../scripts/train.py"
+
+
+rule node_activity:
+    """Mean and sd of every hidden node over the compendium's samples; nodes below nodes.flat_sd are flat."""
+    input:
+        model=rules.train.output.model,
+        expression=rules.normalize.output.expression,
+        samples=rules.normalize.output.samples,
+    output:
+        table="results/{dataset}/models/{model}/node_activity.tsv",
+    log:
+        "logs/{dataset}/node_activity/{model}.log",
+    benchmark:
+        "benchmarks/out/{dataset}/node_activity/{model}.tsv"
+    conda:
+        "../../envs/tensorflow.yaml"
+    threads: 1
+    resources:
+        mem_mb=3000,
+        runtime=30,
+    params:
+        flat_sd=config["nodes"]["flat_sd"],
+    script:
+        "../scripts/node_activity.py"

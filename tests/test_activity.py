@@ -1,0 +1,41 @@
+"""Node activity: moments over samples, flat nodes, per-layer counts."""
+
+import numpy as np
+import pandas as pd
+
+from deepmodules.activity import flat_counts, node_activity, read_activity
+from deepmodules.autoencoder import DenseLayer
+
+
+def network(rng):
+    # h1: node 1 follows gene 1, node 2 has a zero kernel and a large bias (saturated: flat).
+    h1 = DenseLayer(
+        "h1", np.array([[4.0, 0.0], [0.0, 0.0], [0.0, 0.0]]), np.array([-2.0, 9.0]), "sigmoid"
+    )
+    h2 = DenseLayer("h2", rng.normal(size=(2, 2)), np.zeros(2), "sigmoid")
+    out = DenseLayer("output", rng.normal(size=(2, 3)), np.zeros(3), "sigmoid")
+    return [h1, h2, out]
+
+
+def test_moments_match_direct_computation_and_flat_nodes_found(tmp_path):
+    rng = np.random.default_rng(0)
+    layers = network(rng)
+    x = rng.uniform(size=(500, 3))
+    table = node_activity(layers, x, flat_sd=0.01, batch=64)
+    h = layers[0](x)
+    h1 = table[table["layer"] == "h1"]
+    np.testing.assert_allclose(h1["mean"], h.mean(axis=0), rtol=1e-10)
+    np.testing.assert_allclose(h1["sd"], h.std(axis=0, ddof=1), rtol=1e-6, atol=1e-6)
+    assert h1["flat"].tolist() == [False, True]
+    assert list(table["node"]) == ["h1_1", "h1_2", "h2_1", "h2_2"]
+    counts = flat_counts(table).set_index("layer")
+    assert counts.loc["h1", "n_flat"] == 1 and counts.loc["h1", "n_live"] == 1
+    path = tmp_path / "node_activity.tsv"
+    table.to_csv(path, sep="\t", index=False)
+    pd.testing.assert_frame_equal(read_activity(path), table, check_dtype=False)
+
+
+def test_threshold_zero_flags_nothing():
+    rng = np.random.default_rng(1)
+    table = node_activity(network(rng), rng.uniform(size=(50, 3)), flat_sd=0.0)
+    assert not table["flat"].any()
