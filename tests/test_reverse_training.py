@@ -123,6 +123,29 @@ def test_gene_scores_follow_the_stacked_decoder():
     assert contrast.argmax() == 0 and contrast[0] > 10 * contrast[1:].max()
 
 
+def test_expression_scores_rank_genes_in_the_compendiums_units():
+    """The decoded contrast is scaled back by each gene's range: a gene that changes by the same
+    fraction of a 16-fold wider range ranks first, which the scaled-axis contrast cannot tell."""
+    labels, targets = planted_targets()
+    net = fit_reverse(
+        labels, targets, hidden=6, epochs=60, batch_size=16, learning_rate=0.02, seed=1
+    )
+    kernel = np.zeros((6, 4))
+    kernel[0, :2] = 5.0  # genes 0 and 1 respond identically to node 0
+    bias = np.array([-1.0, -1.0, 0.0, 0.0])
+    decoder = [DenseLayer("output", kernel, bias, "sigmoid")]
+    x = output_preactivation(net, decoder, decoded=True)
+    z = output_preactivation(net, decoder)
+    np.testing.assert_allclose(x, 1 / (1 + np.exp(-(z + bias))), rtol=1e-10)
+    span = np.array([0.5, 8.0, 1.0, 1.0])
+    score = gene_scores(x, net.phenotypes, "case", "control", "expression", span)
+    case, control = net.phenotypes.index("case"), net.phenotypes.index("control")
+    np.testing.assert_allclose(score, np.abs(x[case] - x[control]) * span)
+    assert score.argmax() == 1 and score[1] == pytest.approx(16 * score[0])
+    with pytest.raises(ValueError, match="gene_span"):
+        gene_scores(x, net.phenotypes, "case", "control", "expression")
+
+
 def test_controls_are_coded_per_cell_type_and_matched():
     samples = pd.DataFrame(
         {
@@ -207,12 +230,14 @@ def seed_scores(trained_small):
     z, phenotypes = preactivations_over_seeds(
         labels, targets, layers_after(layers, "h2"), targets.shape[1], settings
     )
-    diseases = {}
+    diseases, span = {}, data.gene_range.span
     for disease in truth["diseases"].values():
         if disease["module_genes"]:
             label = disease["label"]
             reference = reference_phenotype(data.samples, labels, label, "normal")
-            scores = [gene_scores(zs, phenotypes, label, reference, settings["score"]) for zs in z]
+            scores = [
+                gene_scores(zs, phenotypes, label, reference, settings["score"], span) for zs in z
+            ]
             diseases[label] = (set(disease["module_genes"]), np.stack(scores))
     return data.genes, configured, held_out, diseases
 
@@ -286,7 +311,15 @@ def test_shuffled_phenotypes_give_null_modules(trained_small):
     p_values = {}
     for name, samples in (("true", data.samples), ("shuffled", shuffled)):
         tables = disease_scores(
-            values, samples, data.genes, {d: d for d in planted}, "normal", settings, layers, "h2"
+            values,
+            samples,
+            data.genes,
+            {d: d for d in planted},
+            "normal",
+            settings,
+            layers,
+            "h2",
+            gene_span=data.gene_range.span,
         )
         p_values[name] = [
             fisher_enrichment(tables[d]["gene"][: len(genes)], genes, data.genes)["p_value"]

@@ -26,6 +26,11 @@ class GeneRange:
     minimum: np.ndarray
     maximum: np.ndarray
 
+    @property
+    def span(self) -> np.ndarray:
+        """max_j - min_j of every gene: one unit of the min-max scaled axis, in the data's units."""
+        return self.maximum - self.minimum
+
 
 def check_finite(values: np.ndarray, genes: list[str], where: str) -> None:
     """Refuse a matrix with missing or infinite values, naming a few offending genes."""
@@ -90,7 +95,7 @@ def fit_range(values: np.ndarray, genes: list[str]) -> GeneRange:
 
 def apply_range(values: np.ndarray, gene_range: GeneRange) -> np.ndarray:
     """Min-max rescale ``values`` (samples × genes) with a fitted range; returns float32."""
-    span = gene_range.maximum - gene_range.minimum
+    span = gene_range.span
     scaled = (values - gene_range.minimum) / np.where(span > 0, span, 1.0)
     return scaled.astype(np.float32)
 

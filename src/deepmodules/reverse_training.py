@@ -12,10 +12,15 @@
 
    the pre-activation of the output layer without its bias. The paper's score is s_p = |z_p|
    (``score: paper``). Without the bias, z_p is dominated by gene-specific offsets that are the same for
-   every phenotype, so the default (``score: contrast``) ranks genes by the change against the matched
-   controls, s_p = |z_p - z_ref| = |W_L (x_{L-1}(r_p) - x_{L-1}(r_ref))|, where ref is the control
-   phenotype of the cell type the disease samples come from. Control samples are therefore one-hot
-   coded per cell type ("normal (T cell)", ...), disease samples by their disease.
+   every phenotype, so ``score: contrast`` ranks genes by the change against the matched controls,
+   s_p = |z_p - z_ref| = |W_L (x_{L-1}(r_p) - x_{L-1}(r_ref))|, where ref is the control phenotype of
+   the cell type the disease samples come from. Control samples are therefore one-hot coded per cell
+   type ("normal (T cell)", ...), disease samples by their disease.
+   Both rank genes on the min-max scaled axis, where a gene's contrast is a fraction of its range, so a
+   noisy gene that barely changes ranks with one that changes many-fold. The default
+   (``score: expression``) decodes both phenotypes, x_L = f_L(W_L x_{L-1} + b_L), and ranks genes by the
+   contrast in the compendium's own (log2) units, s_p = |x_L(r_p) - x_L(r_ref)| * (max_j - min_j),
+   undoing the min-max scaling (see docs/method.md for the evidence on real data).
 
 Steps 2-4 are repeated over several seeds (three in the paper) and summarized by the mean and sd.
 The naive baseline trains the same reverse network directly on gene expression (``following`` empty), and
@@ -174,19 +179,22 @@ def reference_phenotype(
     return reference if (labels == reference).any() else None
 
 
-def output_preactivation(net: ReverseNetwork, following: list[DenseLayer]) -> np.ndarray:
+def output_preactivation(
+    net: ReverseNetwork, following: list[DenseLayer], decoded: bool = False
+) -> np.ndarray:
     """z_p = W_L x_{L-1} for every phenotype p (rows) and gene (columns) of the stacked network.
 
     ``following`` are the autoencoder's layers after the reverse-trained layer, output layer last; empty
-    for the naive baseline, whose own output layer is then the gene layer.
+    for the naive baseline, whose own output layer is then the gene layer. With ``decoded``, the
+    network's output x_L = f_L(z_p + b_L) instead, on the min-max scaled axis of the genes.
     """
     x = net.hidden(np.eye(len(net.phenotypes)))
-    if not following:
-        return x @ net.output.kernel
-    x = net.output(x)
-    for dense in following[:-1]:
-        x = dense(x)
-    return x @ following[-1].kernel
+    last = following[-1] if following else net.output
+    if following:
+        x = net.output(x)
+        for dense in following[:-1]:
+            x = dense(x)
+    return last(x) if decoded else x @ last.kernel
 
 
 def preactivations_over_seeds(
@@ -208,21 +216,32 @@ def preactivations_over_seeds(
             settings["learning_rate"],
             seed,
         )
-        z.append(output_preactivation(net, following))
+        z.append(output_preactivation(net, following, decoded=settings["score"] == "expression"))
     return z, net.phenotypes
 
 
 def gene_scores(
-    z: np.ndarray, phenotypes: list[str], phenotype: str, reference: str | None, score: str
+    z: np.ndarray,
+    phenotypes: list[str],
+    phenotype: str,
+    reference: str | None,
+    score: str,
+    gene_span: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Score of every gene for ``phenotype``: |z_p| (``paper``) or |z_p - z_ref| (``contrast``).
+    """Score of every gene for ``phenotype``: |z_p| (``paper``), |z_p - z_ref| (``contrast``), or
+    |x_p - x_ref| * (max_j - min_j) (``expression``, ``z`` then holding the decoded outputs x and
+    ``gene_span`` the genes' ranges max_j - min_j in the compendium).
 
-    Without a matched control phenotype, ``contrast`` compares with the mean over all phenotypes.
+    Without a matched control phenotype, the contrasts compare with the mean over all phenotypes.
     """
     z_p = z[phenotypes.index(phenotype)]
     if score == "paper":
         return np.abs(z_p)
     z_ref = z[phenotypes.index(reference)] if reference is not None else z.mean(axis=0)
+    if score == "expression":
+        if gene_span is None:
+            raise ValueError("score 'expression' needs the genes' ranges (gene_span)")
+        return np.abs(z_p - z_ref) * gene_span
     return np.abs(z_p - z_ref)
 
 
@@ -274,11 +293,12 @@ def disease_scores(
     layers: list[DenseLayer] | None = None,
     layer: str | None = None,
     hidden: int | None = None,
+    gene_span: np.ndarray | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Steps 1-4 for one layer: the seed-summarized gene scores of every disease (id -> label).
 
     Phenotypes are coded by :func:`phenotype_labels`; ``layers``, ``layer`` and ``hidden`` are those of
-    :func:`reverse_train`.
+    :func:`reverse_train`, ``gene_span`` that of :func:`gene_scores`.
     """
     labels = phenotype_labels(samples, control_label)
     z, phenotypes = reverse_train(values, labels, settings, layers, layer, hidden)
@@ -286,6 +306,8 @@ def disease_scores(
     for disease_id, label in diseases.items():
         reference = reference_phenotype(samples, labels, label, control_label)
         log.info("%s: scored against %s", disease_id, reference or "the mean phenotype")
-        scores = [gene_scores(zs, phenotypes, label, reference, settings["score"]) for zs in z]
+        scores = [
+            gene_scores(zs, phenotypes, label, reference, settings["score"], gene_span) for zs in z
+        ]
         tables[disease_id] = summarize_seeds(scores, genes)
     return tables

@@ -51,10 +51,14 @@ def main(smk):
     universe = set(data.genes)
     gwas = gwas_gene_sets(pd.read_csv(smk.input.gwas, sep="\t", keep_default_na=False))
     genes = np.asarray(data.genes)
+    span = data.gene_range.span
 
     def module(phenotype, reference):
         score = np.mean(
-            [gene_scores(zs, phenotypes, phenotype, reference, settings["score"]) for zs in z],
+            [
+                gene_scores(zs, phenotypes, phenotype, reference, settings["score"], span)
+                for zs in z
+            ],
             axis=0,
         )
         return genes[np.argsort(-score, kind="stable")[: smk.params.size]]

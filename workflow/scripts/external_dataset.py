@@ -55,7 +55,10 @@ def main(smk):
         z, phenotypes = reverse_train(x, sheet["group"], settings, layers, layer)
         for group in spec["references"]:
             scores = [
-                gene_scores(zs, phenotypes, spec["case"], group, settings["score"]) for zs in z
+                gene_scores(
+                    zs, phenotypes, spec["case"], group, settings["score"], reference.gene_range.span
+                )
+                for zs in z
             ]
             module = summarize_seeds(scores, reference.genes)
             path = Path(smk.output.modules) / layer / f"vs_{slug(group)}.tsv"

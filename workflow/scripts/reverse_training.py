@@ -25,6 +25,7 @@ def main(smk):
         diseases,
         smk.params.control_label,
         smk.params.settings,
+        gene_span=data.gene_range.span,
         **where,
     )
     for disease_id, path in zip(diseases, smk.output, strict=True):
