@@ -256,6 +256,7 @@ def test_gwas_snps_lie_at_their_genes_and_both_files_agree(outdir: Path, truth: 
 def test_ground_truth_names(truth: dict):
     assert set(truth) == {
         "seed",
+        "regime",
         "params",
         "genes",
         "communities",
@@ -265,6 +266,7 @@ def test_ground_truth_names(truth: dict):
         "xor_genes",
     }
     assert truth["seed"] == SEED and truth["params"]["n_genes"] == SMALL["n_genes"]
+    assert truth["regime"] == "direct"
     assert len(truth["communities"]) == SMALL["n_communities"]
     assert all(len(g) == SMALL["community_size"] for g in truth["communities"].values())
     assert set(truth["xor_genes"]) <= {g for genes in truth["communities"].values() for g in genes}
@@ -349,3 +351,35 @@ def test_programs_mode_shifts_the_program_of_each_disease_in_its_cases(tmp_path:
     assert (
         len(programs) == len(set(programs)) == len(truth["diseases"]) + len(truth["external"]) - 1
     )
+
+
+def test_direct_is_the_default_regime_and_program_is_the_programs_mode(
+    outdir: Path, tmp_path: Path
+):
+    sim.simulate(tmp_path / "direct", SMALL, SEED, regime="direct")
+    assert _files(outdir) == _files(tmp_path / "direct")
+    truth = sim.simulate(tmp_path / "program", {**SMALL, "n_communities": 12}, SEED, "program")
+    sim.simulate(tmp_path / "programs", PROGRAMS, SEED)
+    program, programs = _files(tmp_path / "program"), _files(tmp_path / "programs")
+    assert all(program[name] == programs[name] for name in program if name != sim.GROUND_TRUTH_FILE)
+    assert truth["regime"] == "program" and truth["params"]["disease_effect"] == "programs"
+    with pytest.raises(InputError, match="unknown regime"):
+        sim.simulate(tmp_path / "bad", SMALL, SEED, regime="pathways")
+
+
+def test_rare_regime_puts_each_disease_in_at_most_one_percent_of_samples(tmp_path: Path):
+    size = {**SMALL, "n_microarray_samples": 1200, "n_rnaseq_samples": 1000}
+    truth = sim.simulate(tmp_path, size, SEED, regime="rare")
+    assert truth["params"]["cases_per_study"] == 10  # 1% of the smaller platform
+    sdrf = read_sdrf(tmp_path / sim.SDRF_FILE, sim.SDRF_COLUMNS)
+    meta = read_archs4(tmp_path / sim.ARCHS4_FILE)[1]
+    rnaseq = pd.Series(
+        [parse_characteristics(text)["disease"] for text in meta["characteristics_ch1"]]
+    )
+    labels = [d["label"] for d in {**truth["diseases"], **truth["external"]}.values()]
+    for disease in (sdrf["Characteristics[disease]"], rnaseq):
+        counts = disease.value_counts()
+        assert (counts[labels] == 10).all()
+        assert counts[labels].max() / len(disease) <= 0.01
+    with pytest.raises(InputError, match="disease_case_share"):
+        sim.simulate(tmp_path / "bad", {**SMALL, "disease_case_share": 0}, SEED)
