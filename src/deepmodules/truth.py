@@ -9,11 +9,12 @@ top-k genes M_k:
 
     \text{precision@}k = |M_k \cap T| / k, \qquad \text{recall@}k = |M_k \cap T| / n,
 
-and the AUROC is the Mann–Whitney statistic of the scores, U / (n (N − n)): the probability that a
+for k = ``modules.size``, k = 100 and k = n (``precision_at_n_planted``, where precision and recall meet:
+1 when the planted genes are exactly the top n); the AUROC is the Mann–Whitney statistic of the scores, U / (n (N − n)): the probability that a
 planted gene outscores a non-planted one (ties count one half); 1 is a perfect ranking, 0.5 chance, 0 a
 reversed one. ``auroc_p`` is the one-sided Mann–Whitney p-value of AUROC > 0.5. Each row's ``note``
-says where the method fails: not above chance (``auroc_p`` ≥ ``alpha``), or below the naive
-baseline's AUROC for the same disease.
+says where the method fails: not above chance (``auroc_p`` ≥ ``alpha``), or more than ``margin`` below
+the naive baseline's AUROC for the same disease.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ COLUMNS = [
     "recall_at_k",
     "precision_at_100",
     "recall_at_100",
+    "precision_at_n_planted",
     "auroc",
     "auroc_p",
     "note",
@@ -62,7 +64,9 @@ def planted_genes(path: str | os.PathLike) -> dict[str, list[str]]:
 
 
 def recovery(scores: pd.DataFrame, planted: set[str], k: int) -> dict[str, float | int]:
-    """precision@k, recall@k (k and 100), AUROC and its p-value of one ranked table (gene, score).
+    """precision@k, recall@k (k and 100), precision@n, AUROC and its p-value of one ranked table.
+
+    ``scores`` has columns ``gene`` and ``score`` (higher = more disease-related).
 
     Planted genes missing from the table are left out (``n_planted`` counts those ranked). Without
     planted genes every measure is NaN.
@@ -75,6 +79,7 @@ def recovery(scores: pd.DataFrame, planted: set[str], k: int) -> dict[str, float
         hits = int(is_planted[:top].sum())
         result[f"precision_{name}"] = hits / min(top, n_genes) if n else np.nan
         result[f"recall_{name}"] = hits / n if n else np.nan
+    result["precision_at_n_planted"] = is_planted[:n].mean() if n else np.nan
     if 0 < n < n_genes:
         score = ordered["score"].to_numpy(dtype=float)
         test = stats.mannwhitneyu(score[is_planted], score[~is_planted], alternative="greater")
@@ -91,6 +96,7 @@ def scorecard(
     k: int,
     naive: str | None = None,
     alpha: float = 0.05,
+    margin: float = 0.05,
 ) -> pd.DataFrame:
     """One row per (model, layer, disease) score table of a disease with a ground truth.
 
@@ -104,24 +110,26 @@ def scorecard(
     ]
     card = pd.DataFrame(rows, columns=COLUMNS[:-1])
     baseline = card[card["model"] == naive].set_index("disease")["auroc"]
-    card["note"] = [_note(row, baseline, naive, alpha) for row in card.itertuples(index=False)]
+    card["note"] = [
+        _note(row, baseline, naive, alpha, margin) for row in card.itertuples(index=False)
+    ]
     return card
 
 
-def _note(row, baseline: pd.Series, naive: str | None, alpha: float) -> str:
+def _note(row, baseline: pd.Series, naive: str | None, alpha: float, margin: float) -> str:
     if row.n_planted == 0:
         return "no planted genes (negative control)"
     notes = []
     if not row.auroc_p < alpha:
         notes.append(f"not above chance (AUROC {row.auroc:.2f}, p = {row.auroc_p:.2g})")
-    if row.model != naive and row.disease in baseline and row.auroc < baseline[row.disease]:
+    if row.model != naive and row.auroc < baseline.get(row.disease, np.nan) - margin:
         notes.append(f"below naive (AUROC {row.auroc:.2f} vs {baseline[row.disease]:.2f})")
     return "; ".join(notes) or "recovered"
 
 
 def summary(card: pd.DataFrame) -> pd.DataFrame:
     """Mean over the diseases with planted genes of each measure, per model and layer."""
-    measures = ["precision_at_k", "recall_at_k", "precision_at_100", "auroc"]
+    measures = ["precision_at_k", "recall_at_k", "precision_at_n_planted", "auroc"]
     tested = card[card["n_planted"] > 0]
     means = tested.groupby(["model", "layer"], sort=False)[measures].mean()
     means["above_chance"] = tested.groupby(["model", "layer"], sort=False)["note"].agg(
