@@ -1,18 +1,21 @@
 """The planted-truth scorecard: its measures, and what each method recovers in each simulator regime."""
 
 import json
+import runpy
+from types import SimpleNamespace
 
+import matplotlib.colors
 import numpy as np
 import pandas as pd
 import pytest
 
-from deepmodules import compendium, training, truth
+from deepmodules import compendium, figures, training, truth
 from deepmodules import simulate as sim
 from deepmodules.autoencoder import build_autoencoder, dense_layers
 from deepmodules.errors import InputError
 from deepmodules.models import parse_model_id
 from deepmodules.reverse_training import disease_scores
-from tests.conftest import SEED, SMALL, small_config
+from tests.conftest import ROOT, SEED, SMALL, small_config
 
 GENES = [f"G{i:04d}" for i in range(1000)]
 PLANTED = set(GENES[:30])
@@ -191,3 +194,75 @@ def test_rare_regime_the_scorecard_flags_deep_layers_below_naive(tmp_path):
     for layer, notes in deep.groupby("layer")["note"]:
         assert notes.str.contains("below naive").sum() >= 3, (layer, notes)
     assert deep["note"].str.contains("not above chance").any()
+
+
+def run_script(name: str, **fields) -> None:
+    """Run a rule script in this process with a stand-in for Snakemake's ``snakemake`` object."""
+    smk = SimpleNamespace(log=[], threads=1, rule=name, **fields)
+    runpy.run_path(str(ROOT / "workflow" / "scripts" / f"{name}.py"), {"snakemake": smk})
+
+
+def test_rule_scripts_write_the_scorecard_and_its_figure(tmp_path):
+    """The rule scripts on module tables on disk: a perfect, a random and a reversed ranking of one
+    disease, and a disease without planted genes; the figure marks the rows the scorecard flags."""
+    rng = np.random.default_rng(2)
+    orders = {"naive128": GENES, "deep128": list(rng.permutation(GENES)), "shallow128": GENES[::-1]}
+    models = [("deep128", "h3"), ("shallow128", "h1"), ("naive128", "h1")]
+    paths = []
+    for model, layer in models:
+        for disease in ("asthma", "sham_disease"):
+            path = tmp_path / model / layer / f"{disease}.tsv"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            ranked(orders[model]).assign(score_sd=0.0, rank=range(1, 1001)).to_csv(
+                path, sep="\t", index=False
+            )
+            paths.append(str(path))
+    ground_truth = tmp_path / "ground_truth.json"
+    ground_truth.write_text(
+        json.dumps(
+            {
+                "diseases": {
+                    "asthma": {"module_genes": sorted(PLANTED)},
+                    "sham_disease": {"module_genes": []},
+                }
+            }
+        )
+    )
+    table = tmp_path / "truth_recovery.tsv"
+    run_script(
+        "truth_recovery",
+        input=SimpleNamespace(modules=paths, truth=str(ground_truth)),
+        output=[str(table)],
+        params=SimpleNamespace(
+            models=models, diseases=["asthma", "sham_disease"], k=100, naive="naive128"
+        ),
+    )
+    card = pd.read_csv(table, sep="\t").set_index(["model", "disease"])
+    assert card.loc[("naive128", "asthma"), "auroc"] == 1.0
+    assert card.loc[("shallow128", "asthma"), "auroc"] == 0.0
+    assert abs(card.loc[("deep128", "asthma"), "auroc"] - 0.5) < 0.15
+    assert card.loc[("deep128", "asthma"), "note"].startswith("not above chance")
+    assert card.loc[("deep128", "sham_disease"), "note"].startswith("no planted genes")
+
+    pdf, png = tmp_path / "supp.pdf", tmp_path / "supp.png"
+    figure = {}
+    real_save = figures.save
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(
+            figures, "save", lambda fig, *paths: figure.update(fig=fig) or real_save(fig, *paths)
+        )
+        run_script(
+            "figure_truth",
+            input=[str(table), str(table)],
+            output=SimpleNamespace(pdf=str(pdf), png=str(png)),
+            params=SimpleNamespace(datasets=["microarray", "rnaseq"]),
+        )
+    assert pdf.read_bytes().startswith(b"%PDF") and png.read_bytes().startswith(b"\x89PNG")
+    axes = figure["fig"].axes
+    assert len(axes) == 4
+    # Fig. 3 order (deep, shallow, naive); red dots for the deep (chance) and shallow (reversed) rows.
+    labels = [tick.get_text() for tick in axes[0].get_xticklabels()]
+    assert labels == ["deep128 h3", "shallow128 h1", "naive128 h1"]
+    colors = [tuple(c.get_facecolor()[0][:3]) for c in axes[0].collections]
+    red = matplotlib.colors.to_rgb("#d62828")
+    assert colors == [red, red, (0.0, 0.0, 0.0)]
