@@ -305,7 +305,8 @@ def truth_recovery(table: pd.DataFrame) -> plt.Figure:
     """Supplementary: recovery of the planted disease genes on a simulated compendium (deepmodules.truth).
 
     Per dataset (columns), the AUROC and the precision at the number of planted genes (rows) of every
-    model and layer in the order of Fig. 3, one dot per disease and a bar at their mean; dashed lines at
+    model and layer in the order of Fig. 3 (deep layers in their layer colours, the shallow model yellow,
+    the naive baseline grey), one dot per disease and a bar at their mean; dashed lines at
     chance (AUROC 0.5; precision n/N, the share of planted genes). Red dots are rows the scorecard
     notes as not above chance or below the naive baseline.
     """
@@ -319,7 +320,10 @@ def truth_recovery(table: pd.DataFrame) -> plt.Figure:
         for ax, (measure, label) in zip(axes[:, column], measures, strict=True):
             for x, (model, layer) in enumerate(series):
                 values = rows[(rows["model"] == model) & (rows["layer"] == layer)]
-                ax.bar(x, values[measure].mean(), 0.7, color=LAYER_COLORS.get(layer, "#adb5bd"))
+                color = LAYER_COLORS.get(layer) if model.startswith("deep") else None
+                if model.startswith("naive"):
+                    color = LAYER_COLORS["genes"]
+                ax.bar(x, values[measure].mean(), 0.7, color=color or "#e9c46a")
                 failed = values["note"] != "recovered"
                 jitter = np.linspace(-0.2, 0.2, len(values))
                 ax.scatter(
