@@ -76,7 +76,7 @@ before the caller's overrides, with the same files written:
 
 * ``direct`` (the default and the demo): ``disease_effect: genes``, each case's module genes shifted by
   ``v_sd δ_dg`` with ``v_sd ~ U(0.7, 1)``, ``cases_per_study`` cases per disease study (4% of the demo's
-  samples per disease).
+  microarray samples per disease).
 * ``program``: ``disease_effect: programs`` with ``program_shift: 0.3``.
 * ``rare``: ``direct`` effects in few samples: ``disease_case_share: 0.01``, so that
   ``cases_per_study = max(1, ⌊0.01 · min(n_microarray_samples, n_rnaseq_samples) /
