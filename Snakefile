@@ -27,6 +27,7 @@ include: "workflow/rules/gwas.smk"
 include: "workflow/rules/clustering.smk"
 include: "workflow/rules/figures.smk"
 include: "workflow/rules/genesets.smk"
+include: "workflow/rules/truth.smk"
 
 
 rule all:

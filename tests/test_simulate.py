@@ -10,11 +10,13 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 
 from deepmodules import simulate as sim
+from deepmodules.enrichment import fisher_enrichment
 from deepmodules.errors import InputError
 from deepmodules.sources import parse_characteristics, read_archs4, read_processed_matrix, read_sdrf
-from tests.conftest import SEED, SMALL
+from tests.conftest import ROOT, SEED, SMALL
 
 
 @pytest.fixture(scope="module")
@@ -256,6 +258,7 @@ def test_gwas_snps_lie_at_their_genes_and_both_files_agree(outdir: Path, truth: 
 def test_ground_truth_names(truth: dict):
     assert set(truth) == {
         "seed",
+        "regime",
         "params",
         "genes",
         "communities",
@@ -265,6 +268,7 @@ def test_ground_truth_names(truth: dict):
         "xor_genes",
     }
     assert truth["seed"] == SEED and truth["params"]["n_genes"] == SMALL["n_genes"]
+    assert truth["regime"] == "direct"
     assert len(truth["communities"]) == SMALL["n_communities"]
     assert all(len(g) == SMALL["community_size"] for g in truth["communities"].values())
     assert set(truth["xor_genes"]) <= {g for genes in truth["communities"].values() for g in genes}
@@ -349,3 +353,59 @@ def test_programs_mode_shifts_the_program_of_each_disease_in_its_cases(tmp_path:
     assert (
         len(programs) == len(set(programs)) == len(truth["diseases"]) + len(truth["external"]) - 1
     )
+
+
+def test_direct_is_the_default_regime_and_program_is_the_programs_mode(
+    outdir: Path, tmp_path: Path
+):
+    sim.simulate(tmp_path / "direct", SMALL, SEED, regime="direct")
+    assert _files(outdir) == _files(tmp_path / "direct")
+    truth = sim.simulate(tmp_path / "program", {**SMALL, "n_communities": 12}, SEED, "program")
+    sim.simulate(tmp_path / "programs", PROGRAMS, SEED)
+    program, programs = _files(tmp_path / "program"), _files(tmp_path / "programs")
+    assert all(program[name] == programs[name] for name in program if name != sim.GROUND_TRUTH_FILE)
+    assert truth["regime"] == "program" and truth["params"]["disease_effect"] == "programs"
+    with pytest.raises(InputError, match="unknown regime"):
+        sim.simulate(tmp_path / "bad", SMALL, SEED, regime="pathways")
+
+
+def test_rare_regime_puts_each_disease_in_at_most_one_percent_of_samples(tmp_path: Path):
+    size = {**SMALL, "n_microarray_samples": 1200, "n_rnaseq_samples": 1000}
+    truth = sim.simulate(tmp_path, size, SEED, regime="rare")
+    assert truth["params"]["cases_per_study"] == 10  # 1% of the smaller platform
+    sdrf = read_sdrf(tmp_path / sim.SDRF_FILE, sim.SDRF_COLUMNS)
+    meta = read_archs4(tmp_path / sim.ARCHS4_FILE)[1]
+    rnaseq = pd.Series(
+        [parse_characteristics(text)["disease"] for text in meta["characteristics_ch1"]]
+    )
+    labels = [d["label"] for d in {**truth["diseases"], **truth["external"]}.values()]
+    for disease in (sdrf["Characteristics[disease]"], rnaseq):
+        counts = disease.value_counts()
+        assert (counts[labels] == 10).all()
+        assert counts[labels].max() / len(disease) <= 0.01
+    with pytest.raises(InputError, match="disease_case_share"):
+        sim.simulate(tmp_path / "bad", {**SMALL, "disease_case_share": 0}, SEED)
+
+
+def test_demo_gwas_signal_grades_module_recovery_without_reaching_the_floor(tmp_path: Path):
+    """With the demo's GWAS settings (config/config.yaml) at demo size, the Fisher p of a top-100
+    module falls from about 1e-8 when it holds every planted gene to about 1e-3 with half of them and
+    to chance with none, so Fig. 3 separates methods that recover more or less of a module."""
+    with open(ROOT / "config" / "config.yaml") as handle:
+        demo = yaml.safe_load(handle)["simulate"]
+    truth = sim.simulate(tmp_path, demo["params"], 1, demo["regime"])
+    genes, rng = truth["genes"], np.random.default_rng(0)
+    p_values = {share: [] for share in (1.0, 0.5, 0.0)}
+    for disease in truth["diseases"].values():
+        planted = disease["module_genes"]
+        gwas = disease["gwas_genes"] + disease["decoy_genes"]
+        others = sorted(set(genes) - set(planted))
+        for share, values in p_values.items():
+            for _ in range(10):
+                hits = list(rng.choice(planted, round(share * len(planted)), replace=False))
+                module = hits + list(rng.choice(others, 100 - len(hits), replace=False))
+                values.append(fisher_enrichment(module, gwas, genes)["p_value"])
+    median = {share: float(np.median(values)) for share, values in p_values.items()}
+    assert 1e-10 < median[1.0] < 1e-6, median
+    assert 1e-5 < median[0.5] < 1e-2, median
+    assert median[0.0] > 0.1, median

@@ -69,6 +69,19 @@ planted disease, SNPs fall inside or within ``snp_flank`` bp of a fraction ``gwa
 module genes (so that the closest gene is that gene); decoy SNPs fall near random non-module genes,
 and a few lie on chrY (which has no genes) or have no position.
 
+Regimes
+-------
+Named parameter sets (:data:`REGIMES`) for the ways a disease may act, each applied over the defaults
+before the caller's overrides, with the same files written:
+
+* ``direct`` (the default and the demo): ``disease_effect: genes``, each case's module genes shifted by
+  ``v_sd δ_dg`` with ``v_sd ~ U(0.7, 1)``, ``cases_per_study`` cases per disease study (4% of the demo's
+  microarray samples per disease).
+* ``program``: ``disease_effect: programs`` with ``program_shift: 0.3``.
+* ``rare``: ``direct`` effects in few samples: ``disease_case_share: 0.01``, so that
+  ``cases_per_study = max(1, ⌊0.01 · min(n_microarray_samples, n_rnaseq_samples) /
+  n_studies_per_disease⌋)`` and each disease's cases are about 1% of a platform's samples.
+
 Generation runs in blocks of genes (microarray text) or samples (RNA-seq HDF5), so memory stays far
 below one float32 samples × genes matrix; a fixed seed gives byte-identical files.
 """
@@ -277,6 +290,7 @@ DEFAULT_PARAMS: dict = {
     "external_missing_fraction": 0.03,
     "n_studies_per_disease": 2,
     "cases_per_study": 40,
+    "disease_case_share": None,  # when set, cases_per_study is derived from it (see Regimes)
     "controls_per_study": 20,
     "healthy_study_size": 40,
     "n_microarray_samples": 2000,
@@ -325,6 +339,13 @@ PAPER_PARAMS: dict = {
     "n_chry_snps": 3,
     "n_unplaced_snps": 3,
     "n_haplotype_rows": 2,
+}
+
+# Named parameter sets of the ways a disease acts (module docstring, Regimes).
+REGIMES: dict[str, dict] = {
+    "direct": {},
+    "program": {"disease_effect": "programs", "program_shift": 0.3},
+    "rare": {"disease_case_share": 0.01},
 }
 
 SDRF_COLUMNS = [
@@ -422,14 +443,14 @@ class Arm:
     batch: np.ndarray  # β_tg, studies × genes
 
 
-def simulate(outdir: Path, params: dict, seed: int) -> dict:
+def simulate(outdir: Path, params: dict, seed: int, regime: str = "direct") -> dict:
     """Write the simulated sources under ``outdir`` and return the planted ground truth.
 
-    ``params`` overrides keys of :data:`DEFAULT_PARAMS`. The same ``params`` and ``seed`` give
-    byte-identical files.
+    ``params`` overrides keys of :data:`DEFAULT_PARAMS` and of the ``regime``'s parameter set
+    (:data:`REGIMES`). The same ``params``, ``seed`` and ``regime`` give byte-identical files.
     """
     outdir = Path(outdir)
-    p = _params(params)
+    p = _params(params, regime)
     streams = ["network", "programs", "genes", "microarray", "rnaseq", "genome", "gwas", "external"]
     rng = dict(zip(streams, np.random.default_rng(seed).spawn(len(streams)), strict=True))
     n_genes, n_programs = p["n_genes"], p["n_communities"]
@@ -470,6 +491,7 @@ def simulate(outdir: Path, params: dict, seed: int) -> dict:
 
     truth = {
         "seed": seed,
+        "regime": regime,
         "params": p,
         "genes": symbols,
         "communities": {
@@ -511,14 +533,24 @@ def simulate(outdir: Path, params: dict, seed: int) -> dict:
     return truth
 
 
-def _params(params: dict) -> dict:
-    """Merge ``params`` into the defaults and check that the design fits."""
+def _params(params: dict, regime: str) -> dict:
+    """Merge the regime's parameters and then ``params`` into the defaults; check that the design fits."""
+    if regime not in REGIMES:
+        raise InputError("regime", f"unknown regime {regime!r}", f"use one of {list(REGIMES)}")
     unknown = sorted(set(params) - set(DEFAULT_PARAMS))
     if unknown:
         raise InputError(
             "params", f"unknown keys {', '.join(unknown)}", "use keys of DEFAULT_PARAMS"
         )
-    p = json.loads(json.dumps({**DEFAULT_PARAMS, **params}))
+    p = json.loads(json.dumps({**DEFAULT_PARAMS, **REGIMES[regime], **params}))
+    share = p["disease_case_share"]
+    if share is not None:
+        if not 0 < share <= 1:
+            raise InputError(
+                "params", f"disease_case_share {share} is not in (0, 1]", "use e.g. 0.01"
+            )
+        arm = min(p["n_microarray_samples"], p["n_rnaseq_samples"])
+        p["cases_per_study"] = max(1, int(share * arm / p["n_studies_per_disease"]))
     if p["disease_effect"] not in ("genes", "programs"):
         raise InputError(
             "params", f"unknown disease_effect {p['disease_effect']!r}", "use genes or programs"

@@ -6,7 +6,7 @@ from pathlib import Path
 from deepmodules.models import parse_model_id
 from deepmodules.config import check_config, validate_config
 from deepmodules.errors import InputError
-from deepmodules.simulate import OUTPUT_FILES
+from deepmodules.simulate import GROUND_TRUTH_FILE, OUTPUT_FILES
 from deepmodules.workflow import export_environment
 
 ROOT = Path(workflow.basedir)
@@ -17,6 +17,13 @@ def simulated_paths():
     if not config.get("simulate", {}).get("enabled"):
         return []
     return [f"{config['simulate']['outdir']}/{name}" for name in OUTPUT_FILES]
+
+
+def truth_file():
+    """The planted ground truth of the simulated compendium, or None without one."""
+    if not config.get("simulate", {}).get("enabled"):
+        return None
+    return f"{config['simulate']['outdir']}/{GROUND_TRUTH_FILE}"
 
 
 try:
@@ -100,6 +107,12 @@ def all_targets():
         f"results/{spec['compendium']}/external/{external}/gwas_enrichment.tsv"
         for external, spec in config["external"].items()
     ]
+    if truth_file():
+        targets += [f"results/{dataset}/truth_recovery.tsv" for dataset in DATASETS]
+        targets += [
+            "results/figures/supp_truth_recovery.pdf",
+            "results/figures/supp_truth_recovery.png",
+        ]
     if config["genesets"]["collections"]:
         targets += [f"results/{dataset}/genesets.tsv" for dataset in DATASETS]
         targets += [

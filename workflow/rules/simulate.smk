@@ -15,6 +15,7 @@ rule simulate:
     params:
         outdir=lambda wc, output: os.path.dirname(output[-1]),
         size=config["simulate"]["size"],
+        regime=config["simulate"]["regime"],
         params=config["simulate"]["params"],
         seed=config["seed"],
     script:

@@ -8,7 +8,8 @@ from deepmodules.workflow import run
 
 def main(smk):
     base = PAPER_PARAMS if smk.params.size == "paper" else {}
-    simulate(Path(smk.params.outdir), {**base, **smk.params.params}, smk.params.seed)
+    params = {**base, **smk.params.params}
+    simulate(Path(smk.params.outdir), params, smk.params.seed, smk.params.regime)
 
 
 run(main, snakemake)  # noqa: F821
