@@ -361,6 +361,6 @@ def test_layer_summary_counts_flat_nodes_and_records_layers_without_live_nodes(p
     assert nothing[["layer", "status", "n_nodes"]].values.tolist() == [["h2", "no live nodes", 0]]
 
     figure = figures.ppi_colocalization(table.assign(layer="h1"), summary.reset_index())
-    notes = figure.texts[0].get_text()
+    notes = "\n".join(text.get_text() for ax in figure.axes for text in ax.texts)
     assert "h2: 0 live, 4 flat nodes: no live nodes" in notes
     assert "h1: 3 live, 1 flat nodes; 3 distinct top-25 gene sets" in notes

@@ -263,7 +263,14 @@ def ppi_colocalization(
     starred; the notes below give each layer's live and flat nodes, how distinct its nodes' top
     light-up genes are, and the permutation p by k. Layers without live nodes are named there.
     """
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4.8))
+    notes = [_layer_note(rows) for _, rows in summary.groupby("layer", sort=True)]
+    lines = 0.2 * len(notes) + 0.2
+    fig, grid = plt.subplot_mosaic(
+        [["betweenness", "distance"], ["notes", "notes"]],
+        figsize=(11, 4 + lines),
+        height_ratios=[4, lines],
+    )
+    axes = [grid["betweenness"], grid["distance"]]
     panels = (
         ("betweenness", "mean betweenness centrality"),
         ("harmonic_distance", "harmonic distance"),
@@ -306,9 +313,8 @@ def ppi_colocalization(
         ax.set_ylabel(label)
         ax.legend(fontsize=8)
     axes[1].set_title(f"* layer closer than random, permutation p < {alpha}", fontsize=8)
-    notes = [_layer_note(rows) for _, rows in summary.groupby("layer", sort=True)]
-    fig.text(0.01, 0.01, "\n".join(notes), fontsize=7, va="bottom", ha="left")
-    fig.subplots_adjust(bottom=0.14 + 0.035 * len(notes))
+    grid["notes"].axis("off")
+    grid["notes"].text(0, 0.5, "\n".join(notes), fontsize=7, va="center", ha="left")
     return fig
 
 

@@ -38,8 +38,8 @@ BASELINES = ("mean", "zero")
 SCORES = ("signed", "absolute")
 
 
-def _decode(following: list[DenseLayer], codes: np.ndarray) -> np.ndarray:
-    """F applied to every row of ``codes``."""
+def decode(following: list[DenseLayer], codes: np.ndarray) -> np.ndarray:
+    """F applied to every row of ``codes``: the layers ``following`` a hidden layer, in order."""
     x = codes
     for dense in following:
         x = dense(x)
@@ -68,7 +68,7 @@ def lightup(
     width = following[0].kernel.shape[0]
     columns = [f"{layer}_{j + 1}" for j in range(width)]
     if method == "paper":
-        response = _decode(following, max_activation * np.eye(width))
+        response = decode(following, max_activation * np.eye(width))
     else:
         b = np.zeros(width) if baseline is None else np.asarray(baseline, dtype=np.float64)
         if b.shape != (width,):
@@ -79,7 +79,7 @@ def lightup(
             )
         codes = np.tile(b, (width, 1))
         np.fill_diagonal(codes, max_activation)
-        response = _decode(following, codes) - _decode(following, b[None, :])
+        response = decode(following, codes) - decode(following, b[None, :])
         if score == "absolute":
             response = np.abs(response)
     return pd.DataFrame(response.T, index=pd.Index(genes, name="gene"), columns=columns)
