@@ -1,10 +1,8 @@
-def autoencoder_pairs():
-    """(model, layer) pairs of module_models() that are autoencoders (not the naive baseline)."""
-    return [
-        (model, layer)
-        for model, layer in module_models()
-        if not model.startswith("naive")
-    ]
+# (model, layer) pairs of module_models() that are autoencoders (not the naive baseline), and their models.
+AUTOENCODER_PAIRS = [
+    pair for pair in module_models() if not pair[0].startswith("naive")
+]
+AUTOENCODERS = list(dict.fromkeys(model for model, _ in AUTOENCODER_PAIRS))
 
 
 rule encodability:
@@ -13,10 +11,9 @@ rule encodability:
     input:
         expression=rules.normalize.output.expression,
         samples=rules.normalize.output.samples,
-        models=lambda wc: [
-            f"results/{wc.dataset}/models/{model}/model.keras"
-            for model in dict.fromkeys(model for model, _ in autoencoder_pairs())
-        ],
+        models=expand(
+            "results/{{dataset}}/models/{model}/model.keras", model=AUTOENCODERS
+        ),
     output:
         table="results/{dataset}/encodability.tsv",
     log:
@@ -30,8 +27,8 @@ rule encodability:
         mem_mb=lambda wc, input: max(3000, int(2 * input.size_mb)),
         runtime=30,
     params:
-        models=lambda wc: list(dict.fromkeys(model for model, _ in autoencoder_pairs())),
-        pairs=autoencoder_pairs(),
+        models=AUTOENCODERS,
+        pairs=AUTOENCODER_PAIRS,
         diseases=config["diseases"],
         control_label=lambda wc: config["datasets"][wc.dataset]["control_label"],
         min_r=config["encodability"]["min_r"],
