@@ -6,13 +6,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from deepmodules import figures
 from deepmodules.errors import InputError
 from deepmodules.ppi import (
+    NODE_COLUMNS,
     Network,
     betweenness,
     colocalization,
     degree_bins,
     harmonic_distances,
+    live_layer_summary,
     null_sets,
     read_string,
     reciprocal_distances,
@@ -328,3 +331,36 @@ def test_degree_null_removes_the_hub_bias(planted):
         p_values[null] = summary[["distance_p_value", "permutation_p_value"]].to_numpy()
     assert (p_values["uniform"] < 0.02).all()
     assert (p_values["degree"] > 0.05).all()
+
+
+def test_layer_summary_counts_flat_nodes_and_records_layers_without_live_nodes(planted):
+    network, community, centrality, reciprocal = planted
+    rankings = light_up(community, 3, planted_rankings=True, seed=0)
+    table = colocalization(
+        rankings, network, ks=(30,), n_null=5, centrality=centrality, reciprocal=reciprocal
+    )
+    lightup = pd.DataFrame(
+        {
+            "layer": ["h1", "h2"],
+            "n_flat": [1, 4],
+            "k": 25,
+            "n_distinct_sets": [3, np.nan],
+            "n_distinct_genes": [90, np.nan],
+            "mean_jaccard": [0.0, np.nan],
+            "status": ["lit up", "no live nodes"],
+        }
+    )
+    summary = live_layer_summary(table.assign(layer="h1"), lightup).set_index("layer")
+    assert summary.loc["h1", ["status", "n_nodes", "n_flat"]].tolist() == ["tested", 3, 1]
+    assert summary.loc["h2", ["status", "n_nodes", "n_flat"]].tolist() == ["no live nodes", 0, 4]
+    assert np.isnan(summary.loc["h2", "permutation_p_value"])
+    columns = list(summary.columns)
+    assert columns.index("permutation_p_value") < columns.index("distance_p_value")
+
+    nothing = live_layer_summary(pd.DataFrame(columns=["layer", *NODE_COLUMNS]), lightup[1:])
+    assert nothing[["layer", "status", "n_nodes"]].values.tolist() == [["h2", "no live nodes", 0]]
+
+    figure = figures.ppi_colocalization(table.assign(layer="h1"), summary.reset_index())
+    notes = "\n".join(text.get_text() for ax in figure.axes for text in ax.texts)
+    assert "h2: 0 live, 4 flat nodes: no live nodes" in notes
+    assert "h1: 3 live, 1 flat nodes; 3 distinct top-25 gene sets" in notes

@@ -26,6 +26,18 @@ from deepmodules.errors import InputError
 LINKS_HEADER = ["protein1", "protein2", "combined_score"]
 INFO_COLUMNS = ["#string_protein_id", "preferred_name"]
 PAPER_KS = (100, 200, 400, 800, 1600, 3200, 6400, 10000)
+NODE_COLUMNS = [
+    "node",
+    "k",
+    "n_genes",
+    "harmonic_distance",
+    "betweenness",
+    "null_harmonic_distance_mean",
+    "null_harmonic_distance_sd",
+    "null_betweenness_mean",
+    "null_betweenness_sd",
+    "permutation_p_value",
+]  # the columns of colocalization(), one row per node and k
 _SETS_PER_PRODUCT = 512  # gene sets per matrix product in pair_sums, bounds memory to 512 x n
 
 
@@ -448,13 +460,14 @@ def _wilcoxon(differences: pd.Series, alternative: str) -> float:
 def summarize_layers(table: pd.DataFrame, by: Sequence[str] = ("layer",)) -> pd.DataFrame:
     """Per layer and k: the nodes' mean distance and betweenness against the random null.
 
-    distance_p_value is the one-sided Wilcoxon signed-rank test over nodes that
+    The layer's test is permutation_p_value (from :func:`colocalization`, gene relabelings that move
+    all the nodes' sets together), the column next to the distances. distance_p_value, secondary, is
+    the one-sided Wilcoxon signed-rank test over nodes that
     harmonic_distance - null_harmonic_distance_mean < 0 (the layer's gene sets lie closer in the
     interactome than random sets: the paper's layer-vs-null comparison of Fig. 5b-f). The test
     takes the nodes as independent, but nodes of a layer share top genes (a gene's output bias
-    ranks it high for every node), which makes it anti-conservative; permutation_p_value (from
-    :func:`colocalization`, gene relabelings that move all the nodes' sets together) is the test
-    that holds under that dependence, and n_closer counts the nodes that are closer on their own:
+    ranks it high for every node), which makes it anti-conservative; the permutation test holds
+    under that dependence. n_closer counts the nodes that are closer on their own:
     harmonic_distance < null mean - 2 null sd. betweenness_p_value is two-sided, since the paper
     finds higher-than-random centrality for the microarray AE (Fig. 5a) and lower for the RNA-seq
     one (Fig. 7).
@@ -480,8 +493,8 @@ def summarize_layers(table: pd.DataFrame, by: Sequence[str] = ("layer",)) -> pd.
         closer = distance < null_distance - 2 * group["null_harmonic_distance_sd"]
         rows.append(
             [*key, len(group)]
-            + [distance.mean(), null_distance.mean(), _wilcoxon(distance - null_distance, "less")]
-            + [int(closer.sum()), group["permutation_p_value"].iloc[0]]
+            + [distance.mean(), null_distance.mean(), group["permutation_p_value"].iloc[0]]
+            + [int(closer.sum()), _wilcoxon(distance - null_distance, "less")]
             + [between.mean(), null_between.mean(), _wilcoxon(between - null_between, "two-sided")]
         )
     return pd.DataFrame(
@@ -491,11 +504,31 @@ def summarize_layers(table: pd.DataFrame, by: Sequence[str] = ("layer",)) -> pd.
             "n_nodes",
             "harmonic_distance",
             "null_harmonic_distance",
-            "distance_p_value",
-            "n_closer",
             "permutation_p_value",
+            "n_closer",
+            "distance_p_value",
             "betweenness",
             "null_betweenness",
             "betweenness_p_value",
         ],
     )
+
+
+def live_layer_summary(table: pd.DataFrame, lightup: pd.DataFrame) -> pd.DataFrame:
+    """:func:`summarize_layers` of the live nodes of each layer, beside the layer's light-up counts.
+
+    table: :func:`colocalization` rows of the layers with live nodes, with a layer column (no rows,
+    with the columns of :data:`NODE_COLUMNS`, when no layer has a live node);
+    lightup: one row per layer of the light-up diversity table (layer, n_flat, k, n_distinct_sets,
+    n_distinct_genes, mean_jaccard, status; k becomes lightup_k). Every layer of ``lightup`` gets rows: n_nodes counts
+    its live nodes, n_flat the flat nodes left out, and a layer without live nodes is one row with
+    status ``no live nodes`` and no statistics.
+    """
+    summary = summarize_layers(table)
+    columns = ["layer", "n_flat", "k", "n_distinct_sets", "n_distinct_genes", "mean_jaccard"]
+    counts = lightup[[*columns, "status"]].rename(columns={"k": "lightup_k"})
+    merged = counts.merge(summary, on="layer", how="left")
+    merged["status"] = merged["status"].where(merged["status"] != "lit up", "tested")
+    merged["n_nodes"] = merged["n_nodes"].fillna(0).astype(int)
+    first = ["layer", "k", "status", "n_nodes", "n_flat"]
+    return merged[[*first, *[c for c in merged.columns if c not in first]]]

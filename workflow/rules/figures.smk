@@ -76,6 +76,7 @@ rule figure_ppi:
     """Fig. 5 and 7: betweenness and harmonic distance of light-up gene sets against the null."""
     input:
         table=lambda wc: f"results/{figure_dataset(wc)}/ppi_colocalization.tsv",
+        summary=lambda wc: f"results/{figure_dataset(wc)}/ppi_summary.tsv",
     output:
         **figure_outputs("ppi"),
     log:

@@ -1,12 +1,15 @@
 rule lightup:
-    """Light-up of every node of one hidden layer: the output response of every gene (Eq. 1),
-    and each node's gene ranking down to the largest PPI cutoff."""
+    """Light-up of every live node of one hidden layer: each gene's change from the baseline code's
+    output (or the paper's output activation, Eq. 1), each node's gene ranking down to the largest PPI
+    cutoff, and how distinct the nodes' top-k gene sets are."""
     input:
         model="results/{dataset}/models/{model}/model.keras",
         genes=rules.normalize.output.genes,
+        activity=rules.node_activity.output.table,
     output:
         activations="results/{dataset}/lightup/{model}/{layer}.tsv.gz",
         rankings="results/{dataset}/lightup/{model}/{layer}.rankings.tsv.gz",
+        diversity="results/{dataset}/lightup/{model}/{layer}.diversity.tsv",
     log:
         "logs/{dataset}/lightup/{model}/{layer}.log",
     benchmark:
@@ -18,7 +21,8 @@ rule lightup:
         mem_mb=3000,
         runtime=30,
     params:
-        max_activation=config["lightup"]["max_activation"],
+        lightup=config["lightup"],
+        k=config["lightup"]["diversity_k"],
         top=max(config["ppi"]["ks"]),
     script:
         "../scripts/lightup.py"

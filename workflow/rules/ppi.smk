@@ -1,8 +1,14 @@
 rule ppi_colocalization:
-    """Network closeness and centrality of each node's top light-up genes in STRING (Fig. 5, 7)."""
+    """Network closeness and centrality of each live node's top light-up genes in STRING (Fig. 5, 7),
+    and the light-up diversity of every layer."""
     input:
         lightup=expand(
             "results/{{dataset}}/lightup/{model}/{layer}.tsv.gz",
+            model=ANALYSIS,
+            layer=layers(ANALYSIS),
+        ),
+        diversity=expand(
+            "results/{{dataset}}/lightup/{model}/{layer}.diversity.tsv",
             model=ANALYSIS,
             layer=layers(ANALYSIS),
         ),
@@ -11,6 +17,7 @@ rule ppi_colocalization:
     output:
         table="results/{dataset}/ppi_colocalization.tsv",
         summary="results/{dataset}/ppi_summary.tsv",
+        diversity="results/{dataset}/lightup_diversity.tsv",
     log:
         "logs/{dataset}/ppi_colocalization.log",
     benchmark:
@@ -27,6 +34,7 @@ rule ppi_colocalization:
         layers=layers(ANALYSIS),
         network=config["network"],
         ppi=config["ppi"],
+        method=config["lightup"]["method"],
         seed=config["seed"],
     script:
         "../scripts/ppi_colocalization.py"

@@ -8,7 +8,8 @@ from deepmodules.workflow import run
 
 def main(smk):
     table = pd.read_csv(smk.input.table, sep="\t")
-    figures.save(figures.ppi_colocalization(table), smk.output.pdf, smk.output.png)
+    summary = pd.read_csv(smk.input.summary, sep="\t")
+    figures.save(figures.ppi_colocalization(table, summary), smk.output.pdf, smk.output.png)
 
 
 run(main, snakemake)  # noqa: F821

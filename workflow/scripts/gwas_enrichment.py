@@ -25,6 +25,9 @@ def main(smk):
     table, combined = adjust_and_combine(pd.DataFrame(rows))
     columns = ["disease", "model", "layer", "module_size", "overlap", "gwas_genes", "universe"]
     table = table[[*columns, "odds_ratio", "p_value", "q_value", "status"]]
+    encodable = pd.read_csv(smk.input.encodability, sep="\t")
+    encodable = encodable[["disease", "model", "layer", "encodability_r", "encodable"]]
+    table = table.merge(encodable, on=["disease", "model", "layer"], how="left")
     table.to_csv(smk.output.table, sep="\t", index=False, float_format="%.6g")
     combined.to_csv(smk.output.combined, sep="\t", index=False, float_format="%.6g")
 

@@ -1,19 +1,40 @@
-"""Rule lightup: the output response of every gene to each lit-up node of one layer."""
+"""Rule lightup: every gene's light-up score for each live node of one layer, and its diversity."""
+
+import logging
 
 import keras
 import pandas as pd
 
+from deepmodules.activity import read_activity
 from deepmodules.autoencoder import dense_layers
-from deepmodules.lightup import lightup, node_rankings
+from deepmodules.lightup import layer_diversity, node_rankings
 from deepmodules.workflow import run
 
 
 def main(smk):
     layers = dense_layers(keras.saving.load_model(smk.input.model))
     genes = pd.read_csv(smk.input.genes, sep="\t", keep_default_na=False)["gene"].tolist()
-    table = lightup(layers, smk.wildcards.layer, genes, smk.params.max_activation)
+    activity = read_activity(smk.input.activity)
+    layer = smk.wildcards.layer
+    table, rows = layer_diversity(layers, layer, genes, activity, smk.params.lightup, smk.params.k)
+    for row in rows.itertuples():
+        logging.info(
+            "%s %s: %d of %d nodes live (%d flat left out); %s",
+            layer,
+            row.method,
+            row.n_live,
+            row.n_nodes,
+            row.n_flat,
+            f"{row.n_distinct_sets} distinct top-{row.k} sets, mean Jaccard {row.mean_jaccard:.3f}"
+            if row.status == "lit up"
+            else "nothing to light up",
+        )
+    if table.shape[1] == 0:
+        logging.warning("%s: no live nodes; the light-up tables are empty", layer)
     table.to_csv(smk.output.activations, sep="\t", float_format="%.6g")
     node_rankings(table, smk.params.top).to_csv(smk.output.rankings, sep="\t", index=False)
+    rows.insert(0, "model", smk.wildcards.model)
+    rows.to_csv(smk.output.diversity, sep="\t", index=False, float_format="%.6g")
 
 
 run(main, snakemake)  # noqa: F821

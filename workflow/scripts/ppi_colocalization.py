@@ -1,4 +1,4 @@
-"""Rule ppi_colocalization: STRING closeness and centrality of every node's top light-up genes."""
+"""Rule ppi_colocalization: STRING closeness and centrality of every live node's top light-up genes."""
 
 import logging
 import time
@@ -6,11 +6,12 @@ import time
 import pandas as pd
 
 from deepmodules.ppi import (
+    NODE_COLUMNS,
     betweenness,
     colocalization,
+    live_layer_summary,
     read_string,
     reciprocal_distances,
-    summarize_layers,
 )
 from deepmodules.workflow import run
 
@@ -18,6 +19,7 @@ from deepmodules.workflow import run
 def main(smk):
     cfg, net_cfg = smk.params.ppi, smk.params.network
     lightups = [pd.read_csv(path, sep="\t", index_col=0) for path in smk.input.lightup]
+    diversity = pd.concat([pd.read_csv(path, sep="\t") for path in smk.input.diversity])
     network = read_string(
         smk.input.links,
         smk.input.info,
@@ -39,6 +41,9 @@ def main(smk):
     logging.info("betweenness in %.1f s", time.perf_counter() - start)
     tables = []
     for layer, rankings in zip(smk.params.layers, lightups, strict=True):
+        if rankings.shape[1] == 0:
+            logging.warning("%s: no live nodes, left out of the colocalization", layer)
+            continue
         start = time.perf_counter()
         table = colocalization(
             rankings,
@@ -53,12 +58,22 @@ def main(smk):
             n_permutations=cfg["n_permutations"],
             permutation_max_k=cfg["permutation_max_k"],
         )
-        logging.info("%s: %d gene sets in %.1f s", layer, len(table), time.perf_counter() - start)
+        logging.info(
+            "%s: %d live nodes, %d gene sets in %.1f s",
+            layer,
+            rankings.shape[1],
+            len(table),
+            time.perf_counter() - start,
+        )
         tables.append(table.assign(model=smk.params.model, layer=layer))
-    table = pd.concat(tables)
-    table = table[["model", "layer", *[c for c in table.columns if c not in ("model", "layer")]]]
+    columns = ["model", "layer", *NODE_COLUMNS]
+    table = pd.concat(tables)[columns] if tables else pd.DataFrame(columns=columns)
     table.to_csv(smk.output.table, sep="\t", index=False, float_format="%.6g")
-    summarize_layers(table).to_csv(smk.output.summary, sep="\t", index=False, float_format="%.6g")
+    configured = diversity[diversity["method"] == smk.params.method]
+    summary = live_layer_summary(table, configured)
+    summary.insert(0, "model", smk.params.model)
+    summary.to_csv(smk.output.summary, sep="\t", index=False, float_format="%.6g")
+    diversity.to_csv(smk.output.diversity, sep="\t", index=False, float_format="%.6g")
 
 
 run(main, snakemake)  # noqa: F821

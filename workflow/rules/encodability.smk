@@ -1,0 +1,36 @@
+# (model, layer) pairs of module_models() that are autoencoders (not the naive baseline), and their models.
+AUTOENCODER_PAIRS = [
+    pair for pair in module_models() if not pair[0].startswith("naive")
+]
+AUTOENCODERS = list(dict.fromkeys(model for model, _ in AUTOENCODER_PAIRS))
+
+
+rule encodability:
+    """Correlation over genes of each disease's case-control contrast with the contrast decoded from
+    each hidden layer's mean codes; flags the layers that drop a disease's signal."""
+    input:
+        expression=rules.normalize.output.expression,
+        samples=rules.normalize.output.samples,
+        models=expand(
+            "results/{{dataset}}/models/{model}/model.keras", model=AUTOENCODERS
+        ),
+    output:
+        table="results/{dataset}/encodability.tsv",
+    log:
+        "logs/{dataset}/encodability.log",
+    benchmark:
+        "benchmarks/out/{dataset}/encodability.tsv"
+    conda:
+        "../../envs/tensorflow.yaml"
+    threads: 1
+    resources:
+        mem_mb=lambda wc, input: max(3000, int(2 * input.size_mb)),
+        runtime=30,
+    params:
+        models=AUTOENCODERS,
+        pairs=AUTOENCODER_PAIRS,
+        diseases=config["diseases"],
+        control_label=lambda wc: config["datasets"][wc.dataset]["control_label"],
+        min_r=config["encodability"]["min_r"],
+    script:
+        "../scripts/encodability.py"

@@ -1,0 +1,43 @@
+"""Rule encodability: each disease's case-control contrast against its image through each layer."""
+
+import logging
+from pathlib import Path
+
+import keras
+
+from deepmodules import compendium
+from deepmodules.autoencoder import dense_layers
+from deepmodules.encodability import encodability
+from deepmodules.workflow import run
+
+
+def main(smk):
+    data = compendium.load(Path(smk.input.expression).parent)
+    models = {
+        model: dense_layers(keras.saving.load_model(path))
+        for model, path in zip(smk.params.models, smk.input.models, strict=True)
+    }
+    diseases = {disease_id: d["label"] for disease_id, d in smk.params.diseases.items()}
+    table = encodability(
+        models,
+        [tuple(pair) for pair in smk.params.pairs],
+        data.values,
+        data.samples,
+        diseases,
+        smk.params.control_label,
+        smk.params.min_r,
+    )
+    for row in table[table["status"] != "encoded"].itertuples():
+        logging.warning(
+            "%s, %s %s: %s (r = %.2f against %s)",
+            row.disease,
+            row.model,
+            row.layer,
+            row.status,
+            row.encodability_r,
+            row.reference,
+        )
+    table.to_csv(smk.output.table, sep="\t", index=False, float_format="%.6g")
+
+
+run(main, snakemake)  # noqa: F821
