@@ -195,3 +195,16 @@ def test_gene_ids_config_gets_its_default(config):
     validate_config(config, ROOT / "config" / "schema.yaml")
     assert config["datasets"]["microarray"]["gene_ids"]["min_mapped"] == 0.5
     assert "gene_ids" not in config["datasets"]["rnaseq"]
+
+
+def test_shared_genes_are_logged_and_a_small_share_warns(caplog):
+    genes = ["A", "B", "C", "D"]
+    references = {"STRING": {"A", "B", "C", "X"}, "refGene": {"ENSG00000000001", "A"}}
+    with caplog.at_level("INFO", logger="deepmodules"):
+        shared = compendium.report_shared_genes(genes, references, "m.txt")
+    assert shared == {"STRING": 3, "refGene": 1}
+    levels = {r.getMessage(): r.levelname for r in caplog.records}
+    assert levels == {
+        "m.txt: 3 of 4 genes (75%) are genes of STRING": "INFO",
+        "m.txt: 1 of 4 genes (25%) are genes of refGene": "WARNING",
+    }

@@ -160,6 +160,30 @@ def read_source(spec: dict) -> tuple[list[str], pd.DataFrame, np.ndarray, dict]:
     return list(genes), annotation[ANNOTATION], values, scale
 
 
+def report_shared_genes(
+    genes: list[str], references: dict[str, set[str]], where: str, min_share: float = 0.5
+) -> dict[str, int]:
+    """Log how many of the compendium's genes each reference names (e.g. STRING, refGene).
+
+    A reference naming fewer than ``min_share`` of the genes is logged as a warning: the
+    identifiers probably differ (symbols against ids, or another organism). Returns the counts.
+    """
+    shared = {}
+    for name, reference in references.items():
+        shared[name] = len(set(genes) & reference)
+        share = shared[name] / len(genes) if genes else 0.0
+        log.log(
+            logging.WARNING if share < min_share else logging.INFO,
+            "%s: %d of %d genes (%.0f%%) are genes of %s",
+            where,
+            shared[name],
+            len(genes),
+            100 * share,
+            name,
+        )
+    return shared
+
+
 def check_diseases(annotation: pd.DataFrame, diseases: dict, min_cases: int, where: str) -> None:
     """Every configured disease label must have at least ``min_cases`` samples."""
     counts = annotation["disease"].value_counts()

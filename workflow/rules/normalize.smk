@@ -1,8 +1,10 @@
 rule normalize:
-    """Read, check and min-max normalize one compendium; fixed-seed train/test split."""
+    """Read, check and min-max normalize one compendium; fixed-seed train/test split; log its genes in STRING and refGene."""
     input:
         matrix=lambda wc: config["datasets"][wc.dataset]["matrix"],
         annotation=lambda wc: config["datasets"][wc.dataset]["annotation"] or [],
+        network_info=config["network"]["info"],
+        refgene=config["gwas"]["refgene"],
     output:
         expression="results/{dataset}/normalized/expression.npy",
         genes="results/{dataset}/normalized/genes.tsv",
@@ -22,5 +24,6 @@ rule normalize:
         spec=lambda wc: config["datasets"][wc.dataset],
         diseases=config["diseases"],
         seed=config["seed"],
+        noncoding_genes=config["gwas"]["noncoding_genes"],
     script:
         "../scripts/normalize.py"
