@@ -201,6 +201,7 @@ def read_processed_matrix(
     samples, n_header, n_genes = _matrix_layout(path, member)
     values = np.empty((len(samples), n_genes), dtype=np.float32)
     genes: list[str] = []
+    has_number = False
     rows_per_block = max(1, BLOCK_VALUES // len(samples))
     with _open_binary(path, member) as handle:
         text = io.TextIOWrapper(handle, encoding="utf-8-sig")
@@ -220,9 +221,11 @@ def read_processed_matrix(
             if text_columns:
                 numbers = numbers.copy()
                 numbers[text_columns] = numbers[text_columns].apply(pd.to_numeric, errors="coerce")
-            values[:, len(genes) : len(genes) + len(frame)] = numbers.to_numpy(np.float32).T
+            block_values = numbers.to_numpy(np.float32).T
+            has_number = has_number or not np.isnan(block_values).all()
+            values[:, len(genes) : len(genes) + len(frame)] = block_values
             genes.extend(frame.iloc[:, 0].str.strip())
-    if np.isnan(values).all():
+    if not has_number:
         raise InputError(
             path,
             "no value of the matrix is a number",

@@ -8,9 +8,6 @@ from deepmodules.workflow import run
 
 
 def main(smk):
-    data = prepare(
-        smk.params.spec, smk.params.diseases, smk.params.seed, Path(smk.output.expression).parent
-    )
     references = {
         f"the network ({smk.input.network_info})": set(
             ppi.read_string_names(smk.input.network_info)
@@ -19,6 +16,9 @@ def main(smk):
             gwas.read_refgene(smk.input.refgene, noncoding=smk.params.noncoding_genes)["gene"]
         ),
     }
+    data = prepare(
+        smk.params.spec, smk.params.diseases, smk.params.seed, Path(smk.output.expression).parent
+    )
     report_shared_genes(data.genes, references, smk.input.matrix)
 
 
