@@ -3,6 +3,9 @@ rule normalize:
     input:
         matrix=lambda wc: config["datasets"][wc.dataset]["matrix"],
         annotation=lambda wc: config["datasets"][wc.dataset]["annotation"] or [],
+        gene_ids=lambda wc: config["datasets"][wc.dataset]
+        .get("gene_ids", {})
+        .get("table", []),
         network_info=config["network"]["info"],
         refgene=config["gwas"]["refgene"],
     output:
