@@ -152,7 +152,7 @@ def test_refgene_spans_contigs_and_noncoding_switch(tmp_path, caplog):
     assert (
         "4 of 14 transcripts dropped on unplaced, alternative, random or fix contigs" in caplog.text
     )
-    assert "non-overlapping" not in caplog.text
+    assert "non-overlapping" not in caplog.text  # GENEP's transcripts overlap: one locus
     with caplog.at_level("INFO", logger="deepmodules.gwas"):
         coding = read_refgene(path, noncoding=False)
     spans = {g.gene: (g.start, g.end) for g in coding.itertuples() if g.chrom == "chr2"}
@@ -160,7 +160,7 @@ def test_refgene_spans_contigs_and_noncoding_switch(tmp_path, caplog):
     assert "3 non-coding (NR_/XR_)" in caplog.text
 
 
-def test_refgene_counts_genes_at_distant_loci_and_reads_bare_chromosome_names(tmp_path, caplog):
+def test_refgene_keeps_distant_copies_apart_and_reads_bare_chromosome_names(tmp_path, caplog):
     path = tmp_path / "refGene.txt.gz"
     write_refgene(
         path,
@@ -173,10 +173,14 @@ def test_refgene_counts_genes_at_distant_loci_and_reads_bare_chromosome_names(tm
     with caplog.at_level("INFO", logger="deepmodules.gwas"):
         genes = read_refgene(path)
     assert genes[["chrom", "gene", "start", "end"]].values.tolist() == [
-        ["chr1", "COPY", 100, 9100],
+        ["chr1", "COPY", 100, 200],  # two copies far apart: two spans, not one from 100 to 9100
+        ["chr1", "COPY", 9000, 9100],
         ["chrM", "MT-CO1", 10, 20],
     ]
-    assert "1 genes have transcripts at non-overlapping loci" in caplog.text
+    assert "1 genes have transcripts at several non-overlapping loci" in caplog.text
+    snps = pd.DataFrame({"disease": ["d"], "snp": ["rs1"], "chrom": ["chr1"], "pos": [4000]})
+    mapped, _ = closest_genes(snps, genes)
+    assert mapped["distance"].tolist() == [3800]  # to the first copy, not 0 inside a union span
 
 
 @pytest.mark.parametrize(

@@ -88,14 +88,16 @@ def canonical_chromosomes(names: pd.Series) -> pd.Series:
 
 
 def read_refgene(path: str | os.PathLike, noncoding: bool = True) -> pd.DataFrame:
-    """Read UCSC refGene (genePred with a leading bin column) into one BED-like span per gene.
+    """Read UCSC refGene (genePred with a leading bin column) into one BED-like span per gene locus.
 
-    txStart/txEnd are already 0-based half-open, as in BED. The gene is the symbol in name2; its
-    span on a chromosome is the union of its transcripts there (first txStart to last txEnd), so a
-    gene on chrX and chrY keeps a span on each. Rows may come in any order. Transcripts on
-    unplaced, alternative, random and fix contigs are dropped and counted; so are non-coding
-    transcripts (``NR_``/``XR_`` accessions) when ``noncoding`` is false. Genes whose transcripts
-    on one chromosome do not overlap (copies at distant loci) are counted in the log.
+    txStart/txEnd are already 0-based half-open, as in BED. The gene is the symbol in name2. Its
+    overlapping transcripts on a chromosome form one locus, whose span is their union (first txStart
+    to last txEnd): the distance from a SNP to that span is its distance to the nearest of the
+    transcripts. A gene keeps one span per chromosome (chrX and chrY for pseudoautosomal genes) and,
+    rarely, per distant copy on one chromosome (counted in the log), so that a SNP between two copies
+    is not placed inside the gene. Rows may come in any order. Transcripts on unplaced, alternative,
+    random and fix contigs are dropped and counted; so are non-coding transcripts (``NR_``/``XR_``
+    accessions) when ``noncoding`` is false.
     """
     try:
         table = pd.read_csv(path, sep="\t", header=None, dtype=str, na_filter=False)
@@ -135,18 +137,20 @@ def read_refgene(path: str | os.PathLike, noncoding: bool = True) -> pd.DataFram
             path, "non-numeric txStart/txEnd", "supply an unmodified UCSC refGene file"
         )
     transcripts = transcripts.sort_values(["gene", "chrom", "start", "end"], kind="stable")
-    by_locus = transcripts.groupby(["gene", "chrom"], sort=False)
-    reach = by_locus["end"].cummax()
-    previous_reach = reach.groupby([transcripts["gene"], transcripts["chrom"]]).shift()
-    gap = transcripts["start"] > previous_reach
-    if gap.any():
+    gene_chrom = [transcripts["gene"], transcripts["chrom"]]
+    reach = transcripts.groupby(gene_chrom, sort=False)["end"].cummax()
+    new_locus = transcripts["start"] > reach.groupby(gene_chrom, sort=False).shift()
+    transcripts["locus"] = new_locus.groupby(gene_chrom, sort=False).cumsum()
+    if new_locus.any():
         log.info(
-            "%s: %d genes have transcripts at non-overlapping loci of one chromosome; each gets "
-            "the span from its first to its last transcript",
+            "%s: %d genes have transcripts at several non-overlapping loci of one chromosome; "
+            "each locus keeps its own span",
             path,
-            transcripts.loc[gap, "gene"].nunique(),
+            transcripts.loc[new_locus, "gene"].nunique(),
         )
-    genes = by_locus.agg(start=("start", "min"), end=("end", "max"), strand=("strand", "first"))
+    genes = transcripts.groupby(["gene", "chrom", "locus"], sort=False).agg(
+        start=("start", "min"), end=("end", "max"), strand=("strand", "first")
+    )
     genes = genes.reset_index()[GENE_COLUMNS].sort_values(["chrom", "start", "end", "gene"])
     return genes.astype({"start": "int64", "end": "int64"}).reset_index(drop=True)
 

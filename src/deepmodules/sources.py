@@ -1,4 +1,5 @@
-"""Readers of the raw expression sources: the E-MTAB-3732 processed matrix and SDRF, and ARCHS4.
+"""Readers of the raw expression sources (the E-MTAB-3732 processed matrix and SDRF, ARCHS4) and of
+tables that map gene identifiers to symbols.
 
 Every reader streams its input in blocks so that memory stays close to the size of the array it
 returns, and reports bad input as an :class:`~deepmodules.errors.InputError` naming the file.
@@ -242,7 +243,7 @@ def collapse_duplicate_genes(
 
     This is the usual rule for probe sets of one gene (the most highly expressed probe set is the
     most reliable); a row with no value counts as the lowest, ties keep the first row. Rows that
-    mapped to the same symbol (:func:`map_gene_ids`) merge the same way. The kept rows stay in file
+    mapped to the same symbol (:func:`deepmodules.compendium.gene_symbols`) merge the same way. The kept rows stay in file
     order; the number of genes on several rows is logged. ``values`` is samples × genes.
     """
     genes = list(genes)
@@ -293,7 +294,12 @@ def read_gene_mapping(
     """
     path = Path(path)
     _require_file(path)
-    table = pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False)
+    try:
+        table = pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
+        raise InputError(
+            path, f"cannot read the gene id table ({err})", "supply a tab-separated text table"
+        ) from err
     missing = [c for c in (id_column, symbol_column) if c not in table.columns]
     if missing:
         raise InputError(
