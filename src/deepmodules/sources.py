@@ -146,7 +146,8 @@ def _matrix_layout(path: Path, member: str | None) -> tuple[list[str], int, int]
                 continue
             n_fields = line.count("\t") + 1
             if samples is None:
-                if line_number == 2 and _is_quantitation_line(_fields(line)):
+                if line_number == 2 and _is_quantitation_line(fields := _fields(line)):
+                    log.info("%s: line 2 (%s) read as a second header line", path, fields[:2])
                     n_header = 2
                     continue
                 if n_fields == len(header):
