@@ -107,12 +107,7 @@ def write_mapping(path):
 
 
 def gene_ids(path, id_column="ensembl_gene_id", min_mapped=0.5):
-    return {
-        "table": str(path),
-        "id_column": id_column,
-        "symbol_column": "hgnc_symbol",
-        "min_mapped": min_mapped,
-    }
+    return {"mapping": str(path), "from": id_column, "to": "hgnc_symbol", "min_mapped": min_mapped}
 
 
 def test_row_ids_map_to_symbols_and_merge_by_highest_mean(tmp_path, caplog):
@@ -143,7 +138,7 @@ def test_too_few_mapped_rows_is_refused_with_examples_and_the_key(tmp_path):
         compendium.gene_symbols(ids, np.ones((2, 5)), gene_ids(table), "m.txt")
     message = str(error.value)
     assert message.startswith("m.txt: only 0 of 5 rows (0%) map to a symbol")
-    assert "e.g. 101_at, X1, X2)" in message and "datasets.*.gene_ids.id_column" in message
+    assert "e.g. 101_at, X1, X2)" in message and "datasets.*.gene_ids.from" in message
     assert "\n" not in message
     genes, _ = compendium.gene_symbols(ids, np.ones((2, 5)), gene_ids(table, min_mapped=0), "m")
     assert genes == []  # the threshold, not the mapping, refused
@@ -188,9 +183,9 @@ def test_matrix_columns_without_sdrf_rows_are_refused_with_examples(tmp_path):
 
 def test_gene_ids_config_gets_its_default(config):
     config["datasets"]["microarray"]["gene_ids"] = {
-        "table": "map.tsv",
-        "id_column": "ensembl_gene_id",
-        "symbol_column": "hgnc_symbol",
+        "mapping": "map.tsv",
+        "from": "ensembl_gene_id",
+        "to": "hgnc_symbol",
     }
     validate_config(config, ROOT / "config" / "schema.yaml")
     assert config["datasets"]["microarray"]["gene_ids"]["min_mapped"] == 0.5
@@ -218,7 +213,7 @@ def test_archs4_gene_names_map_and_merge_like_matrix_rows(config, tmp_path, capl
     pd.DataFrame({"name": genes, "symbol": [renamed.get(g, g) for g in genes]}).to_csv(
         table, sep="\t", index=False
     )
-    mapping = {"table": str(table), "id_column": "name", "symbol_column": "symbol"}
+    mapping = {"mapping": str(table), "from": "name", "to": "symbol"}
     with caplog.at_level("INFO", logger="deepmodules"):
         mapped, _, values, _ = compendium.read_source(
             {**spec, "gene_ids": {**mapping, "min_mapped": 0.5}}

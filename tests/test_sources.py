@@ -186,7 +186,7 @@ def test_gene_mapping_drops_ambiguous_ids(tmp_path: Path):
     )
     mapping, n_ambiguous = sources.read_gene_mapping(table, "ensembl_gene_id", "hgnc_symbol")
     assert mapping == {"ENSG00000141510": "TP53"} and n_ambiguous == 2
-    with pytest.raises(InputError, match="no column 'entrez'.*id_column") as error:
+    with pytest.raises(InputError, match="no column 'entrez'.*gene_ids.from") as error:
         sources.read_gene_mapping(table, "entrez", "hgnc_symbol")
     assert str(table) in str(error.value)
 

@@ -58,7 +58,7 @@ def gene_symbols(
 
     Without ``gene_ids`` the ids are taken as symbols. With it, ids are normalized
     (:func:`~deepmodules.sources.normalize_gene_id`) and looked up in the table
-    ``gene_ids["table"]`` (columns ``id_column`` → ``symbol_column``); rows with no or an ambiguous
+    ``gene_ids["mapping"]`` (column ``from`` → column ``to``); rows with no or an ambiguous
     symbol are dropped, and fewer than ``min_mapped`` of the rows mapped is refused. Rows of one
     symbol merge by :func:`~deepmodules.sources.collapse_duplicate_genes` (highest mean kept).
     """
@@ -73,7 +73,7 @@ def gene_symbols(
             )
         return sources.collapse_duplicate_genes(ids, values, where)
     mapping, n_ambiguous = sources.read_gene_mapping(
-        gene_ids["table"], gene_ids["id_column"], gene_ids["symbol_column"]
+        gene_ids["mapping"], gene_ids["from"], gene_ids["to"]
     )
     symbols = [mapping.get(sources.normalize_gene_id(i)) for i in ids]
     mapped = np.array([s is not None for s in symbols], dtype=bool)
@@ -83,7 +83,7 @@ def gene_symbols(
         where,
         mapped.sum(),
         len(ids),
-        gene_ids["table"],
+        gene_ids["mapping"],
         n_ambiguous,
     )
     if mapped.mean() < gene_ids["min_mapped"]:
@@ -91,8 +91,8 @@ def gene_symbols(
         raise InputError(
             where,
             f"only {mapped.sum()} of {len(ids)} rows ({mapped.mean():.0%}) map to a symbol in "
-            f"{gene_ids['table']} (unmapped e.g. {', '.join(unmapped[:3])})",
-            "set datasets.*.gene_ids.id_column to the table's column holding these ids, "
+            f"{gene_ids['mapping']} (unmapped e.g. {', '.join(unmapped[:3])})",
+            "set datasets.*.gene_ids.from to the table's column holding these ids, "
             "or lower datasets.*.gene_ids.min_mapped",
         )
     kept = [s for s in symbols if s is not None]

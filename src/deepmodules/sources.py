@@ -306,7 +306,7 @@ def read_gene_mapping(
         raise InputError(
             path,
             f"no column {', '.join(map(repr, missing))}; columns: {', '.join(table.columns[:8])}",
-            "set datasets.*.gene_ids.id_column and symbol_column to columns of this table",
+            "set datasets.*.gene_ids.from and gene_ids.to to columns of this table",
         )
     pairs = pd.DataFrame(
         {

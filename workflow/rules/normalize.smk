@@ -1,11 +1,11 @@
 rule normalize:
-    """Read, check and min-max normalize one compendium; fixed-seed train/test split; log its genes in STRING and refGene."""
+    """Read, check, min-max normalize and split (fixed seed) one compendium; log its genes in STRING and refGene."""
     input:
         matrix=lambda wc: config["datasets"][wc.dataset]["matrix"],
         annotation=lambda wc: config["datasets"][wc.dataset]["annotation"] or [],
         gene_ids=lambda wc: config["datasets"][wc.dataset]
         .get("gene_ids", {})
-        .get("table", []),
+        .get("mapping", []),
         network_info=config["network"]["info"],
         refgene=config["gwas"]["refgene"],
     output:
