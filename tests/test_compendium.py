@@ -4,8 +4,9 @@ import pytest
 
 from deepmodules import compendium
 from deepmodules import simulate as sim
+from deepmodules.config import validate_config
 from deepmodules.errors import InputError
-from tests.conftest import SMALL
+from tests.conftest import ROOT, SMALL
 
 
 @pytest.mark.parametrize("dataset", ["microarray", "rnaseq"])
@@ -91,3 +92,132 @@ def test_unknown_disease_lists_the_labels_present(tmp_path):
     spec, _ = small_emtab(tmp_path, np.random.default_rng(0).random((20, 3)))
     with pytest.raises(InputError, match="labels here: asthma, normal"):
         compendium.prepare(spec, {"lupus": {"label": "lupus"}}, 1, tmp_path / "out")
+
+
+def write_mapping(path):
+    """A biomaRt-style export: Ensembl ids (some without version) and Entrez ids to symbols."""
+    path.write_text(
+        "ensembl_gene_id\tentrezgene_id\thgnc_symbol\n"
+        "ENSG00000000001\t101\tA\n"
+        "ENSG00000000002\t102\tB\n"
+        "ENSG00000000003\t103\tB\n"  # a second id of B
+        "ENSG00000000004\t104\tC /// D\n"  # ambiguous
+    )
+    return path
+
+
+def gene_ids(path, id_column="ensembl_gene_id", min_mapped=0.5):
+    return {"mapping": str(path), "from": id_column, "to": "hgnc_symbol", "min_mapped": min_mapped}
+
+
+def test_row_ids_map_to_symbols_and_merge_by_highest_mean(tmp_path, caplog):
+    ids = ["ENSG00000000001.4", "ENSG00000000002.1", "ENSG00000000003.9", "ENSG00000000004.2"]
+    values = np.array([[1.0, 2.0, 9.0, 3.0], [1.0, 2.0, 7.0, 3.0]])
+    with caplog.at_level("INFO", logger="deepmodules"):
+        genes, kept = compendium.gene_symbols(
+            ids, values, gene_ids(write_mapping(tmp_path / "map.tsv")), "m.txt"
+        )
+    assert genes == ["A", "B"]
+    np.testing.assert_array_equal(kept, [[1.0, 9.0], [1.0, 7.0]])  # B: the row of mean 8, not 2
+    assert "3 of 4 rows mapped to a gene symbol" in caplog.text
+    assert "1 ids of the table are ambiguous" in caplog.text
+
+
+def test_entrez_probe_sets_map_through_the_entrez_column(tmp_path):
+    table = write_mapping(tmp_path / "map.tsv")
+    genes, _ = compendium.gene_symbols(
+        ["101_at", "102_at", "999_at"], np.ones((2, 3)), gene_ids(table, "entrezgene_id"), "m.txt"
+    )
+    assert genes == ["A", "B"]
+
+
+def test_too_few_mapped_rows_is_refused_with_examples_and_the_key(tmp_path):
+    table = write_mapping(tmp_path / "map.tsv")
+    ids = ["101_at", "X1", "X2", "X3", "X4"]
+    with pytest.raises(InputError) as error:
+        compendium.gene_symbols(ids, np.ones((2, 5)), gene_ids(table), "m.txt")
+    message = str(error.value)
+    assert message.startswith("m.txt: only 0 of 5 rows (0%) map to a symbol")
+    assert "e.g. 101_at, X1, X2)" in message and "datasets.*.gene_ids.from" in message
+    assert "\n" not in message
+    genes, _ = compendium.gene_symbols(ids, np.ones((2, 5)), gene_ids(table, min_mapped=0), "m")
+    assert genes == []  # the threshold, not the mapping, refused
+
+
+def test_identifiers_without_a_mapping_are_refused_and_symbols_pass():
+    ids = ["ENSG00000000001.4", "ENSG00000000002", "TP53"]
+    with pytest.raises(InputError, match=r"67% of the row ids .*e.g. ENSG00000000001.4.*gene_ids"):
+        compendium.gene_symbols(ids, np.ones((2, 3)), None, "m.txt")
+    genes, _ = compendium.gene_symbols(["TP53", "HLA-A", "7SK"], np.ones((2, 3)), None, "m.txt")
+    assert genes == ["TP53", "HLA-A", "7SK"]
+
+
+def test_prepare_maps_ids_and_counts_sdrf_rows_without_a_column(tmp_path, caplog):
+    values = np.random.default_rng(0).random((20, 3))
+    spec, diseases = small_emtab(tmp_path, values)
+    write_matrix(
+        tmp_path / "matrix.txt",
+        values,
+        ["ENSG00000000001.1", "ENSG00000000002.1", "ENSG00000000009.1"],
+        [f"S{i}" for i in range(20)],
+    )
+    sdrf = pd.read_csv(spec["annotation"], sep="\t")
+    pd.concat([sdrf, sdrf.iloc[:2].assign(**{"Assay Name": ["T1", "T2"]})]).to_csv(
+        spec["annotation"], sep="\t", index=False
+    )
+    spec["gene_ids"] = gene_ids(write_mapping(tmp_path / "map.tsv"))
+    with caplog.at_level("INFO", logger="deepmodules"):
+        data = compendium.prepare(spec, diseases, seed=1, outdir=tmp_path / "out")
+    assert data.genes == ["A", "B"]
+    assert "2 SDRF samples are not columns of the matrix" in caplog.text
+
+
+def test_matrix_columns_without_sdrf_rows_are_refused_with_examples(tmp_path):
+    spec, diseases = small_emtab(tmp_path, np.random.default_rng(0).random((20, 3)))
+    sdrf = pd.read_csv(spec["annotation"], sep="\t")
+    sdrf.iloc[5:].to_csv(spec["annotation"], sep="\t", index=False)
+    with pytest.raises(InputError, match=r"5 of 20 matrix columns have no row .*e.g. S0, S1, S2\)"):
+        compendium.prepare(spec, diseases, seed=1, outdir=tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+
+
+def test_gene_ids_config_gets_its_default(config):
+    config["datasets"]["microarray"]["gene_ids"] = {
+        "mapping": "map.tsv",
+        "from": "ensembl_gene_id",
+        "to": "hgnc_symbol",
+    }
+    validate_config(config, ROOT / "config" / "schema.yaml")
+    assert config["datasets"]["microarray"]["gene_ids"]["min_mapped"] == 0.5
+    assert "gene_ids" not in config["datasets"]["rnaseq"]
+
+
+def test_shared_genes_are_logged_and_a_small_share_warns(caplog):
+    genes = ["A", "B", "C", "D"]
+    references = {"STRING": {"A", "B", "C", "X"}, "refGene": {"ENSG00000000001", "A"}}
+    with caplog.at_level("INFO", logger="deepmodules"):
+        shared = compendium.report_shared_genes(genes, references, "m.txt")
+    assert shared == {"STRING": 3, "refGene": 1}
+    levels = {r.getMessage(): r.levelname for r in caplog.records}
+    assert levels == {
+        "m.txt: 3 of 4 genes (75%) are genes of STRING": "INFO",
+        "m.txt: 1 of 4 genes (25%) are genes of refGene": "WARNING",
+    }
+
+
+def test_archs4_gene_names_map_and_merge_like_matrix_rows(config, tmp_path, caplog):
+    spec = config["datasets"]["rnaseq"]
+    genes, *_ = compendium.read_source(spec)
+    renamed = {genes[0]: "MERGED", genes[1]: "MERGED", genes[2]: "TP53 /// TP63"}
+    table = tmp_path / "names.tsv"
+    pd.DataFrame({"name": genes, "symbol": [renamed.get(g, g) for g in genes]}).to_csv(
+        table, sep="\t", index=False
+    )
+    mapping = {"mapping": str(table), "from": "name", "to": "symbol"}
+    with caplog.at_level("INFO", logger="deepmodules"):
+        mapped, _, values, _ = compendium.read_source(
+            {**spec, "gene_ids": {**mapping, "min_mapped": 0.5}}
+        )
+    assert mapped == ["MERGED", *genes[3:]] and values.shape[1] == len(genes) - 2
+    assert f"{len(genes) - 1} of {len(genes)} rows mapped" in caplog.text
+    assert "1 genes are on more than one row (2 rows)" in caplog.text

@@ -70,3 +70,22 @@ def test_disgenet_must_be_supplied(demo):
     demo["gwas"]["source"] = "disgenet"
     with pytest.raises(InputError, match="DisGeNET"):
         check_config(demo, produced=set())
+
+
+def test_missing_gene_id_table_is_named(demo, tmp_path):
+    validate_config(demo, SCHEMA)
+    table = tmp_path / "ensembl_to_symbol.tsv"
+    demo["datasets"]["microarray"]["gene_ids"] = {
+        "mapping": str(table),
+        "from": "ensembl_gene_id",
+        "to": "hgnc_symbol",
+    }
+    validate_config(demo, SCHEMA)
+    produced = {spec["matrix"] for spec in demo["datasets"].values()}
+    produced |= {demo["datasets"]["microarray"]["annotation"], demo["gwas"]["refgene"]}
+    produced |= {demo["network"]["links"], demo["network"]["info"], demo["gwas"]["gwas_catalog"]}
+    produced |= {spec[key] for spec in demo["external"].values() for key in ("matrix", "samples")}
+    with pytest.raises(InputError, match="datasets.microarray.gene_ids.mapping: file .* does not"):
+        check_config(demo, produced=produced)
+    table.write_text("ensembl_gene_id\thgnc_symbol\n")
+    check_config(demo, produced=produced)

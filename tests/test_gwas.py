@@ -10,12 +10,15 @@ import tempfile
 import pandas as pd
 import pytest
 
+from deepmodules.enrichment import gwas_test
 from deepmodules.errors import InputError
 from deepmodules.gwas import (
     MappingStats,
+    canonical_chromosomes,
     check_build,
     closest_genes,
     gwas_gene_sets,
+    gwas_summary,
     read_disgenet,
     read_gwas_catalog,
     read_refgene,
@@ -103,9 +106,143 @@ TRAITS = {"asthma": ["asthma"], "crohns": ["EFO_0000384"], "obesity": ["Obesity"
 
 def test_read_refgene(genes):
     assert list(genes.columns) == ["chrom", "start", "end", "gene", "strand"]
-    assert len(genes) == 6 and "ALTGENE" not in set(genes["gene"])
+    assert len(genes) == 5 and "ALTGENE" not in set(genes["gene"])
     row = genes[genes["gene"] == "GENEB"].iloc[0]
     assert (row["chrom"], row["start"], row["end"], row["strand"]) == ("chr1", 5000, 6000, "-")
+    row = genes[genes["gene"] == "GENEA"].iloc[0]  # two transcripts: one span
+    assert (row["start"], row["end"]) == (1000, 2500)
+
+
+MESSY_TRANSCRIPTS = [
+    ("NM_20", "chr1", "+", 4000, 4500, "GENEP"),
+    ("NM_21", "chr1", "+", 3000, 3800, "GENEP"),  # unsorted; overlapping spans union to 3000-4500
+    ("NM_22", "chr1", "+", 3500, 4200, "GENEP"),
+    ("NM_30", "chrX", "+", 100, 900, "PARGENE"),  # pseudoautosomal: a span on X and one on Y
+    ("NM_31", "chrY", "+", 100, 900, "PARGENE"),
+    ("NM_40", "chrUn_KI270302v1", "+", 0, 500, "UNPLACED"),
+    ("NM_41", "chr6_GL000251v2_alt", "+", 0, 500, "ALTGENE"),
+    ("NM_42", "chr1_KI270706v1_random", "+", 0, 500, "RANDOMGENE"),
+    ("NM_43", "chr1_KN196472v1_fix", "+", 0, 500, "FIXGENE"),
+    ("NR_50", "chr2", "-", 100, 200, "LINC1"),  # non-coding only
+    ("XR_51", "chr2", "-", 300, 400, "LOC2"),
+    ("NR_52", "chr2", "+", 1000, 5000, "GENEQ"),  # a non-coding transcript of a coding gene
+    ("NM_53", "chr2", "+", 1000, 2000, "GENEQ"),
+    ("NM_60", "chrM", "+", 10, 20, "MT-ND1"),
+]
+
+
+def test_refgene_spans_contigs_and_noncoding_switch(tmp_path, caplog):
+    path = tmp_path / "refGene.txt.gz"
+    write_refgene(path, MESSY_TRANSCRIPTS)
+    with caplog.at_level("INFO", logger="deepmodules.gwas"):
+        genes = read_refgene(path)
+    spans = {(g.gene, g.chrom): (g.start, g.end) for g in genes.itertuples()}
+    assert spans == {
+        ("GENEP", "chr1"): (3000, 4500),
+        ("PARGENE", "chrX"): (100, 900),
+        ("PARGENE", "chrY"): (100, 900),
+        ("LINC1", "chr2"): (100, 200),
+        ("LOC2", "chr2"): (300, 400),
+        ("GENEQ", "chr2"): (1000, 5000),
+        ("MT-ND1", "chrM"): (10, 20),
+    }
+    assert genes[["chrom", "start"]].equals(
+        genes.sort_values(["chrom", "start"])[["chrom", "start"]]
+    )
+    assert (
+        "4 of 14 transcripts dropped on unplaced, alternative, random or fix contigs" in caplog.text
+    )
+    assert "non-overlapping" not in caplog.text  # GENEP's transcripts overlap: one locus
+    with caplog.at_level("INFO", logger="deepmodules.gwas"):
+        coding = read_refgene(path, noncoding=False)
+    spans = {g.gene: (g.start, g.end) for g in coding.itertuples() if g.chrom == "chr2"}
+    assert spans == {"GENEQ": (1000, 2000)}  # its coding transcript only
+    assert "3 non-coding (NR_/XR_)" in caplog.text
+
+
+def test_refgene_keeps_distant_copies_apart_and_reads_bare_chromosome_names(tmp_path, caplog):
+    path = tmp_path / "refGene.txt.gz"
+    write_refgene(
+        path,
+        [
+            ("NM_1", "1", "+", 100, 200, "COPY"),
+            ("NM_2", "1", "+", 9000, 9100, "COPY"),
+            ("NM_3", "MT", "+", 10, 20, "MT-CO1"),
+        ],
+    )
+    with caplog.at_level("INFO", logger="deepmodules.gwas"):
+        genes = read_refgene(path)
+    assert genes[["chrom", "gene", "start", "end"]].values.tolist() == [
+        ["chr1", "COPY", 100, 200],  # two copies far apart: two spans, not one from 100 to 9100
+        ["chr1", "COPY", 9000, 9100],
+        ["chrM", "MT-CO1", 10, 20],
+    ]
+    assert "1 genes have transcripts at several non-overlapping loci" in caplog.text
+    snps = pd.DataFrame({"disease": ["d"], "snp": ["rs1"], "chrom": ["chr1"], "pos": [4000]})
+    mapped, _ = closest_genes(snps, genes)
+    assert mapped["distance"].tolist() == [3800]  # to the first copy, not 0 inside a union span
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("chr1", "chr1"), ("1", "chr1"), ("CHR22", "chr22"), ("x", "chrX"), ("23", "chrX"),
+        ("24", "chrY"), ("chrY", "chrY"), ("MT", "chrM"), ("M", "chrM"), ("chrM", "chrM"),
+        ("chrMT", "chrM"), ("25", None), ("0", None), ("chrUn_GL000220v1", None),
+        ("chr6_GL000251v2_alt", None), ("6;6", None), ("", None),
+    ],
+)  # fmt: skip
+def test_canonical_chromosomes(name, expected):
+    got = canonical_chromosomes(pd.Series([name])).iloc[0]
+    assert (None if pd.isna(got) else got) == expected
+
+
+def test_snp_chromosome_spellings_match_refgene(tmp_path, genes):
+    rows = [
+        ("Asthma", chrom, "1500", f"rs{i}", "asthma", EFO + "MONDO_0004979")
+        for i, chrom in enumerate(["chr1", "1", "23", "X", "24", "MT", "chrM", "25"])
+    ]
+    write_catalog(tmp_path / "c.tsv", rows)
+    snps = read_gwas_catalog(tmp_path / "c.tsv", {"asthma": ["asthma"]})
+    assert snps.set_index("snp")["chrom"].to_dict() == {
+        "rs0": "chr1", "rs1": "chr1", "rs2": "chrX", "rs3": "chrX", "rs4": "chrY",
+        "rs5": "chrM", "rs6": "chrM",
+    }  # fmt: skip
+    assert snps.attrs["n_skipped"] == 1  # chromosome 25
+    mapped, _ = closest_genes(snps, genes)
+    assert mapped.set_index("snp").loc[["rs0", "rs1"], "gene"].tolist() == ["GENEA", "GENEA"]
+
+
+def test_a_snp_of_several_diseases_counts_for_each(catalog, genes):
+    snps = read_gwas_catalog(catalog, {"crohns": ["EFO_0000384"], "uc": ["EFO_0000729"]})
+    mapped, _ = closest_genes(snps, genes)
+    assert mapped[["disease", "snp", "gene"]].values.tolist() == [
+        ["crohns", "rs5", "GENED"],
+        ["uc", "rs5", "GENED"],
+    ]
+
+
+def test_disease_without_snps_near_genes_gets_an_empty_set_and_a_reason(tmp_path, genes):
+    rows = [
+        ("Asthma", "1", "1500", "rs1", "asthma", EFO + "MONDO_0004979"),
+        ("Gout", "Y", "100", "rs2", "gout", EFO + "EFO_0004274"),  # no gene on chrY here
+        ("Gout", "Y", "900", "rs3", "gout", EFO + "EFO_0004274"),
+        ("Lupus", "6;6", "1;2", "rs4; rs5", "lupus", EFO + "EFO_0002690"),  # no single position
+    ]
+    write_catalog(tmp_path / "c.tsv", rows)
+    terms = {"asthma": ["asthma"], "gout": ["gout"], "lupus": ["lupus"]}
+    snps = read_gwas_catalog(tmp_path / "c.tsv", terms)
+    mapped, stats = closest_genes(snps, genes)
+    assert stats == MappingStats(n_snps=3, n_mapped=1, n_no_gene_chrom=2)
+    summary = gwas_summary(snps, mapped, terms)
+    assert summary.values.tolist() == [
+        ["asthma", 1, 1, 1, ""],
+        ["gout", 2, 0, 0, "all 2 SNPs on chromosomes without genes"],
+        ["lupus", 0, 0, 0, "no association with a single SNP position"],
+    ]
+    sets = gwas_gene_sets(mapped)
+    result = gwas_test({"GENEA"}, sets.get("gout", set()), {"GENEA", "GENEB"}, min_gwas_genes=1)
+    assert result["status"].startswith("skipped: 0 GWAS genes")  # recorded downstream, no crash
 
 
 def test_refgene_wrong_format(tmp_path):

@@ -180,6 +180,7 @@ def string_files(tmp_path):
             "9606.P3\tB\t210\tisoform two",
             "9606.P4\tC\t300\t-",
             "9606.P5\tD\t400\t-",
+            "9606.P6\tE\t500\tno links at all",
         ],
     )
     pairs = [("P1", "P2", 900), ("P2", "P3", 800), ("P1", "P3", 700)]
@@ -194,13 +195,14 @@ def test_read_string(string_files):
     links, info = string_files
     with pytest.warns(UserWarning, match="1 proteins have no gene name"):
         network = read_string(links, info, min_shared_genes=2)
-    assert network.genes == ["A", "B", "C", "D"]
+    assert network.genes == ["A", "B", "C", "D", "E"]  # P2 and P3 are one node, B
     edges = {
         tuple(sorted(network.genes[i] for i in e))
         for e in zip(*network.adjacency.nonzero(), strict=True)
     }
     assert edges == {("A", "B"), ("C", "D")}  # B-B self loop and C-B at 300 dropped
     assert network.n_edges == 2
+    assert network.adjacency[[network.index["E"]]].nnz == 0  # a protein without links: isolated
 
     with pytest.warns(UserWarning):
         restricted = read_string(links, info, genes=["A", "B", "X"], min_shared_genes=2)
@@ -208,6 +210,18 @@ def test_read_string(string_files):
     assert restricted.n_edges == 1
     with pytest.raises(InputError, match="only 2 genes are shared"):
         read_string(links, info, genes=["A", "B", "X"], min_shared_genes=3)
+
+
+def test_string_v11_info_header_reads_the_same(string_files, tmp_path):
+    links, info = string_files
+    with gzip.open(info, "rt") as handle:
+        text = handle.read().replace("#string_protein_id", "protein_external_id", 1)
+    v11 = tmp_path / "info.v11.txt.gz"
+    with gzip.open(v11, "wt") as handle:
+        handle.write(text)
+    with pytest.warns(UserWarning, match="1 proteins have no gene name"):  # P9: links only
+        network = read_string(links, v11, min_shared_genes=2)
+    assert network.genes == ["A", "B", "C", "D", "E"] and network.n_edges == 2
 
 
 def test_read_string_rejects_bad_files(string_files, tmp_path):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import zipfile
 from pathlib import Path
 
@@ -60,12 +61,13 @@ def test_single_member_zip_needs_no_member_name_and_quantitation_line_is_skipped
 @pytest.mark.parametrize(
     ("text", "problem"),
     [
-        (MATRIX.replace("Hybridization REF", "Gene"), "expected 'Hybridization REF'"),
         (MATRIX.replace("\t3\n", "\n"), "line 2 has 3 fields, the header has 4"),
         (MATRIX.replace("\t6.125\n", "\t6.125\t9\n"), "line 3 has 5 fields"),
         (MATRIX.replace("S3", "S1"), "duplicated sample names, e.g. S1"),
-        (MATRIX.replace("GENEC", "GENEA"), "more than one row, e.g. GENEA"),
-        ("", "expected 'Hybridization REF'"),
+        ("", "the first line is empty"),
+        ("Hybridization REF\tS1\n", "no gene rows after the header"),
+        ("Gene\nGENEA\nGENEB\n", "no sample columns"),
+        ("Gene\tS1\tS2\nA\tx\tNA\nB\tnull\ty\n", "no value of the matrix is a number"),
     ],
 )
 def test_malformed_matrix_is_an_input_error_naming_the_file(
@@ -75,6 +77,123 @@ def test_malformed_matrix_is_an_input_error_naming_the_file(
     with pytest.raises(InputError, match=problem) as error:
         read_processed_matrix(path)
     assert str(path) in str(error.value)
+
+
+EXPECTED_VALUES = np.array([[1.5, 4, 7], [2.25, np.nan, 8], [3, 6.125, np.nan]], dtype=np.float32)
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "Hybridization REF\tS1\tS2\tS3",
+        "Gene\tS1\tS2\tS3",
+        "ID_REF\tS1\tS2\tS3",
+        "\tS1\tS2\tS3",
+        '"Gene name"\t"S1"\t"S2"\t"S3"',
+        "S1\tS2\tS3",  # no cell above the gene column: the header is one field shorter
+    ],
+)
+def test_any_first_header_cell_or_none_reads_the_same(tmp_path: Path, header: str):
+    text = header + MATRIX[MATRIX.index("\n") :]
+    genes, samples, values = read_processed_matrix(_write(tmp_path / "m.txt", text))
+    assert genes == ["GENEA", "GENEB", "GENEC"] and samples == ["S1", "S2", "S3"]
+    np.testing.assert_array_equal(values, EXPECTED_VALUES)
+
+
+@pytest.mark.parametrize(
+    "second_line",
+    [
+        "Composite Element REF\tlog2 signal\tlog2 signal\tlog2 signal",
+        "Reporter REF\tvalue\tvalue\tvalue",
+        "Gene\tnormalized\tnormalized\tnormalized",  # any first cell when the values are words
+    ],
+)
+def test_mage_tab_second_header_line_is_skipped(tmp_path: Path, second_line: str):
+    text = MATRIX.replace("\n", "\n" + second_line + "\n", 1)
+    genes, _, values = read_processed_matrix(_write(tmp_path / "m.txt", text))
+    assert genes == ["GENEA", "GENEB", "GENEC"]
+    np.testing.assert_array_equal(values, EXPECTED_VALUES)
+
+
+def test_a_gene_with_no_value_on_line_two_stays_a_gene(tmp_path: Path):
+    text = MATRIX.replace("\n", "\nGENEZ\tNA\tnull\t\n", 1)  # missing values, not header words
+    genes, _, values = read_processed_matrix(_write(tmp_path / "m.txt", text))
+    assert genes == ["GENEZ", "GENEA", "GENEB", "GENEC"]
+    assert np.isnan(values[:, 0]).all()
+
+
+def test_gzip_crlf_and_quoted_fields_read_the_same(tmp_path: Path):
+    quoted = "\n".join(
+        "\t".join(f'"{field}"' for field in line.split("\t")) for line in MATRIX.splitlines()
+    )
+    path = tmp_path / "m.txt.gz"
+    with gzip.open(path, "wt", newline="") as handle:
+        handle.write(quoted.replace("\n", "\r\n") + "\r\n")
+    genes, samples, values = read_processed_matrix(path)
+    assert genes == ["GENEA", "GENEB", "GENEC"] and samples == ["S1", "S2", "S3"]
+    np.testing.assert_array_equal(values, EXPECTED_VALUES)
+
+
+def test_zip_member_for_a_text_file_is_refused(tmp_path: Path):
+    path = _write(tmp_path / "m.txt", MATRIX)
+    with pytest.raises(InputError, match="not a zip archive.*matrix_member") as error:
+        read_processed_matrix(path, "m.txt")
+    assert str(path) in str(error.value) and "\n" not in str(error.value)
+
+
+def test_duplicated_genes_keep_the_row_with_the_highest_mean(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+):
+    text = MATRIX + "GENEA\t5\t5\t5\nGENEB\t0\t0\t0\nGENEA\t1\t1\tNA\n"
+    with caplog.at_level("INFO", logger="deepmodules.sources"):
+        genes, _, values = read_processed_matrix(_write(tmp_path / "m.txt", text))
+    assert genes == ["GENEB", "GENEC", "GENEA"]  # the kept rows, in file order
+    np.testing.assert_array_equal(values[:, 0], [4, np.nan, 6.125])  # mean 5.06 beats 0
+    np.testing.assert_array_equal(values[:, 2], [5, 5, 5])  # mean 5 beats 2.25 and 1
+    assert "2 genes are on more than one row (5 rows)" in caplog.text
+
+
+def test_distinct_genes_are_not_collapsed(tmp_path: Path, caplog: pytest.LogCaptureFixture):
+    with caplog.at_level("INFO", logger="deepmodules.sources"):
+        genes, _, values = read_processed_matrix(_write(tmp_path / "m.txt", MATRIX))
+    assert genes == ["GENEA", "GENEB", "GENEC"] and "more than one row" not in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("gene_id", "expected"),
+    [
+        ("ENSG00000141510.16", "ENSG00000141510"),
+        ("ENSG00000141510", "ENSG00000141510"),
+        ("7157_at", "7157"),
+        (" TP53 ", "TP53"),
+        ("1007_s_at", "1007_s_at"),  # an Affymetrix probe set, not an Entrez id
+        ("HLA-DRB1", "HLA-DRB1"),
+    ],
+)
+def test_normalize_gene_id(gene_id: str, expected: str):
+    assert sources.normalize_gene_id(gene_id) == expected
+
+
+def test_gene_mapping_drops_ambiguous_ids(tmp_path: Path):
+    table = _write(
+        tmp_path / "map.tsv",
+        "ensembl_gene_id\thgnc_symbol\tother\n"
+        "ENSG00000141510.16\tTP53\tx\n"
+        "ENSG00000141510\tTP53\tx\n"  # the same pair again: not ambiguous
+        "ENSG00000000001\tA /// B\tx\n"  # several symbols
+        "ENSG00000000002\tC\tx\nENSG00000000002\tD\tx\n"  # two symbols on two rows
+        "ENSG00000000003\t\tx\n",  # no symbol
+    )
+    mapping, n_ambiguous = sources.read_gene_mapping(table, "ensembl_gene_id", "hgnc_symbol")
+    assert mapping == {"ENSG00000141510": "TP53"} and n_ambiguous == 2
+    with pytest.raises(InputError, match="no column 'entrez'.*gene_ids.from") as error:
+        sources.read_gene_mapping(table, "entrez", "hgnc_symbol")
+    assert str(table) in str(error.value)
+
+
+def test_identifier_share():
+    assert sources.looks_like_identifiers(["ENSG00000141510.16", "7157_at", "7157", "TP53"]) == 0.75
+    assert sources.looks_like_identifiers(["TP53", "HLA-DRB1", "C1orf112", "SG00001"]) == 0.0
 
 
 def test_missing_matrix_file_and_zip_member_are_input_errors(tmp_path: Path):

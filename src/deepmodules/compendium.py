@@ -47,11 +47,68 @@ class Compendium:
         return (self.samples["split"] == "train").to_numpy()
 
 
+# Without a mapping table, a matrix whose rows are mostly identifiers rather than symbols is refused.
+MAX_IDENTIFIER_SHARE = 0.5
+
+
+def gene_symbols(
+    ids: list[str], values: np.ndarray, gene_ids: dict | None, where: str
+) -> tuple[list[str], np.ndarray]:
+    """Turn a matrix's row ids into gene symbols, one row per symbol (``values`` is samples × rows).
+
+    Without ``gene_ids`` the ids are taken as symbols. With it, ids are normalized
+    (:func:`~deepmodules.sources.normalize_gene_id`) and looked up in the table
+    ``gene_ids["mapping"]`` (column ``from`` → column ``to``); rows with no or an ambiguous
+    symbol are dropped, and fewer than ``min_mapped`` of the rows mapped is refused. Rows of one
+    symbol merge by :func:`~deepmodules.sources.collapse_duplicate_genes` (highest mean kept).
+    """
+    if gene_ids is None:
+        share = sources.looks_like_identifiers(ids)
+        if share > MAX_IDENTIFIER_SHARE:
+            raise InputError(
+                where,
+                f"{share:.0%} of the row ids look like Ensembl, Entrez or probe-set ids, not gene "
+                f"symbols (e.g. {', '.join(ids[:3])})",
+                "set datasets.*.gene_ids to a table that maps these ids to gene symbols",
+            )
+        return sources.collapse_duplicate_genes(ids, values, where)
+    mapping, n_ambiguous = sources.read_gene_mapping(
+        gene_ids["mapping"], gene_ids["from"], gene_ids["to"]
+    )
+    symbols = [mapping.get(sources.normalize_gene_id(i)) for i in ids]
+    mapped = np.array([s is not None for s in symbols], dtype=bool)
+    log.info(
+        "%s: %d of %d rows mapped to a gene symbol with %s (%d ids of the table are ambiguous, "
+        "naming several symbols, and left out)",
+        where,
+        mapped.sum(),
+        len(ids),
+        gene_ids["mapping"],
+        n_ambiguous,
+    )
+    if mapped.mean() < gene_ids["min_mapped"]:
+        unmapped = [i for i, s in zip(ids, symbols, strict=True) if s is None]
+        raise InputError(
+            where,
+            f"only {mapped.sum()} of {len(ids)} rows ({mapped.mean():.0%}) map to a symbol in "
+            f"{gene_ids['mapping']} (unmapped e.g. {', '.join(unmapped[:3])})",
+            "set datasets.*.gene_ids.from to the table's column holding these ids, "
+            "or lower datasets.*.gene_ids.min_mapped",
+        )
+    kept = [s for s in symbols if s is not None]
+    return sources.collapse_duplicate_genes(kept, values[:, mapped], where)
+
+
 def read_source(spec: dict) -> tuple[list[str], pd.DataFrame, np.ndarray, dict]:
-    """Read a dataset's genes, annotation (columns of ``ANNOTATION``), log-scale values and scale."""
+    """Read a dataset's genes, annotation (columns of ``ANNOTATION``), log-scale values and scale.
+
+    Row ids become gene symbols by :func:`gene_symbols`, before RNA-seq counts are normalized.
+    """
     columns = spec["columns"]
+    gene_ids = spec.get("gene_ids")
     if spec["format"] == "emtab":
-        genes, names, values = sources.read_processed_matrix(spec["matrix"], spec["matrix_member"])
+        ids, names, values = sources.read_processed_matrix(spec["matrix"], spec["matrix_member"])
+        genes, values = gene_symbols(ids, values, gene_ids, spec["matrix"])
         if not spec.get("annotation"):
             raise InputError(
                 "config: datasets.*.annotation", "emtab datasets need an SDRF", "set its path"
@@ -62,16 +119,24 @@ def read_source(spec: dict) -> tuple[list[str], pd.DataFrame, np.ndarray, dict]:
         if missing:
             raise InputError(
                 spec["annotation"],
-                f"{len(missing)} matrix samples have no row (e.g. {missing[:3]}) in column "
-                f"{columns['sample']!r}",
+                f"{len(missing)} of {len(names)} matrix columns have no row in column "
+                f"{columns['sample']!r} (e.g. {', '.join(missing[:3])})",
                 "point datasets.*.columns.sample at the SDRF column that holds the matrix's sample names",
+            )
+        n_unused = len(sdrf.index.difference(names))
+        if n_unused:
+            log.info(
+                "%s: %d SDRF samples are not columns of the matrix and are left out",
+                spec["annotation"],
+                n_unused,
             )
         table = sdrf.loc[names].reset_index()
         scale = {"values": "log"}
     else:
-        genes, meta, counts = sources.read_archs4(
+        ids, meta, counts = sources.read_archs4(
             spec["matrix"], single_cell_cutoff=spec["single_cell_threshold"]
         )
+        genes, counts = gene_symbols(ids, counts, gene_ids, spec["matrix"])
         parsed = pd.DataFrame(
             [sources.parse_characteristics(t) for t in meta["characteristics_ch1"]]
         )
@@ -93,6 +158,30 @@ def read_source(spec: dict) -> tuple[list[str], pd.DataFrame, np.ndarray, dict]:
         {key: table[column].fillna("").astype(str).to_numpy() for key, column in columns.items()}
     )
     return list(genes), annotation[ANNOTATION], values, scale
+
+
+def report_shared_genes(
+    genes: list[str], references: dict[str, set[str]], where: str, min_share: float = 0.5
+) -> dict[str, int]:
+    """Log how many of the compendium's genes each reference names (e.g. STRING, refGene).
+
+    A reference naming fewer than ``min_share`` of the genes is logged as a warning: the
+    identifiers probably differ (symbols against ids, or another organism). Returns the counts.
+    """
+    shared = {}
+    for name, reference in references.items():
+        shared[name] = len(set(genes) & reference)
+        share = shared[name] / len(genes) if genes else 0.0
+        log.log(
+            logging.WARNING if share < min_share else logging.INFO,
+            "%s: %d of %d genes (%.0f%%) are genes of %s",
+            where,
+            shared[name],
+            len(genes),
+            100 * share,
+            name,
+        )
+    return shared
 
 
 def check_diseases(annotation: pd.DataFrame, diseases: dict, min_cases: int, where: str) -> None:

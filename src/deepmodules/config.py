@@ -64,6 +64,8 @@ def check_config(config: dict, produced: set[str], where: str = "config") -> Non
         paths[f"datasets.{name}.matrix"] = dataset["matrix"]
         if dataset.get("annotation"):
             paths[f"datasets.{name}.annotation"] = dataset["annotation"]
+        if dataset.get("gene_ids"):
+            paths[f"datasets.{name}.gene_ids.mapping"] = dataset["gene_ids"]["mapping"]
     for name, spec in config.get("external", {}).items():
         paths[f"external.{name}.matrix"] = spec["matrix"]
         paths[f"external.{name}.samples"] = spec["samples"]

@@ -74,11 +74,30 @@ def read_disgenet(path: str | os.PathLike, diseases: dict[str, list[str]]) -> pd
     return _match_and_clean(rows, keys, diseases, path)
 
 
-def read_refgene(path: str | os.PathLike) -> pd.DataFrame:
-    """Read UCSC refGene (genePred with a leading bin column) into one BED-like row per transcript.
+def canonical_chromosomes(names: pd.Series) -> pd.Series:
+    """UCSC chromosome names (``chr1``…``chr22``, ``chrX``, ``chrY``, ``chrM``) from any common spelling.
 
-    txStart/txEnd are already 0-based half-open, as in BED. The gene is the symbol in name2.
-    Alternative, random and unplaced contigs (names containing ``_``) are dropped.
+    ``chr`` is optional and case is ignored; ``23`` is X, ``24`` is Y, ``MT`` and ``M`` are the
+    mitochondrial chromosome (as in PLINK and Ensembl). Anything else (``chrUn_*``, ``*_alt``,
+    ``*_random``, ``*_fix``, ``25``) becomes NaN.
+    """
+    bare = names.str.strip().str.replace(r"^chr", "", case=False, regex=True).str.upper()
+    bare = bare.replace({"23": "X", "24": "Y", "MT": "M"})
+    valid = bare.str.fullmatch(r"[1-9]|1[0-9]|2[0-2]|X|Y|M")
+    return ("chr" + bare).where(valid)
+
+
+def read_refgene(path: str | os.PathLike, noncoding: bool = True) -> pd.DataFrame:
+    """Read UCSC refGene (genePred with a leading bin column) into one BED-like span per gene locus.
+
+    txStart/txEnd are already 0-based half-open, as in BED. The gene is the symbol in name2. Its
+    overlapping transcripts on a chromosome form one locus, whose span is their union (first txStart
+    to last txEnd): the distance from a SNP to that span is its distance to the nearest of the
+    transcripts. A gene keeps one span per chromosome (chrX and chrY for pseudoautosomal genes) and,
+    rarely, per distant copy on one chromosome (counted in the log), so that a SNP between two copies
+    is not placed inside the gene. Rows may come in any order. Transcripts on unplaced, alternative,
+    random and fix contigs are dropped and counted; so are non-coding transcripts (``NR_``/``XR_``
+    accessions) when ``noncoding`` is false.
     """
     try:
         table = pd.read_csv(path, sep="\t", header=None, dtype=str, na_filter=False)
@@ -93,20 +112,46 @@ def read_refgene(path: str | os.PathLike) -> pd.DataFrame:
             "supply UCSC refGene.txt.gz as downloaded from the UCSC goldenPath database directory",
         )
     table.columns = REFGENE_COLUMNS
-    table = table[~table["chrom"].str.contains("_", regex=False)]
-    genes = pd.DataFrame(
+    chrom = canonical_chromosomes(table["chrom"])
+    on_contig = chrom.isna()
+    coding = ~table["name"].str.match(r"[NX]R_")
+    keep = ~on_contig & (coding | noncoding)
+    log.info(
+        "%s: %d of %d transcripts dropped on unplaced, alternative, random or fix contigs%s",
+        path,
+        int(on_contig.sum()),
+        len(table),
+        "" if noncoding else f", {int((~on_contig & ~coding).sum())} non-coding (NR_/XR_)",
+    )
+    transcripts = pd.DataFrame(
         {
-            "chrom": table["chrom"],
+            "chrom": chrom,
             "start": pd.to_numeric(table["txStart"], errors="coerce"),
             "end": pd.to_numeric(table["txEnd"], errors="coerce"),
             "gene": table["name2"],
             "strand": table["strand"],
         }
-    )
-    if genes[["start", "end"]].isna().any().any():
+    )[keep]
+    if transcripts[["start", "end"]].isna().any().any():
         raise InputError(
             path, "non-numeric txStart/txEnd", "supply an unmodified UCSC refGene file"
         )
+    transcripts = transcripts.sort_values(["gene", "chrom", "start", "end"], kind="stable")
+    gene_chrom = [transcripts["gene"], transcripts["chrom"]]
+    reach = transcripts.groupby(gene_chrom, sort=False)["end"].cummax()
+    new_locus = transcripts["start"] > reach.groupby(gene_chrom, sort=False).shift()
+    transcripts["locus"] = new_locus.groupby(gene_chrom, sort=False).cumsum()
+    if new_locus.any():
+        log.info(
+            "%s: %d genes have transcripts at several non-overlapping loci of one chromosome; "
+            "each locus keeps its own span",
+            path,
+            transcripts.loc[new_locus, "gene"].nunique(),
+        )
+    genes = transcripts.groupby(["gene", "chrom", "locus"], sort=False).agg(
+        start=("start", "min"), end=("end", "max"), strand=("strand", "first")
+    )
+    genes = genes.reset_index()[GENE_COLUMNS].sort_values(["chrom", "start", "end", "gene"])
     return genes.astype({"start": "int64", "end": "int64"}).reset_index(drop=True)
 
 
@@ -190,6 +235,36 @@ def gwas_gene_sets(mapped: pd.DataFrame) -> dict[str, set[str]]:
     return {disease: set(group["gene"]) for disease, group in mapped.groupby("disease")}
 
 
+def gwas_summary(snps: pd.DataFrame, mapped: pd.DataFrame, diseases: Iterable[str]) -> pd.DataFrame:
+    """One row per disease: its SNPs, those mapped to a gene, its GWAS genes, and why none when empty.
+
+    ``snps`` is the reader's table (:func:`read_gwas_catalog`, :func:`read_disgenet`) and ``mapped``
+    that of :func:`closest_genes`. A disease can end with no gene when its associations have no
+    single SNP position, or when all its SNPs lie on chromosomes without genes; its gene set is then
+    empty and downstream tests record it as skipped.
+    """
+    rows = []
+    for disease in diseases:
+        n_snps = int((snps["disease"] == disease).sum())
+        genes = mapped.loc[mapped["disease"] == disease, "gene"]
+        if n_snps == 0:
+            note = "no association with a single SNP position"
+        elif genes.empty:
+            note = f"all {n_snps} SNPs on chromosomes without genes"
+        else:
+            note = ""
+        rows.append(
+            {
+                "disease": disease,
+                "snps": n_snps,
+                "mapped_snps": len(genes),
+                "gwas_genes": genes.nunique(),
+                "note": note,
+            }
+        )
+    return pd.DataFrame(rows, columns=["disease", "snps", "mapped_snps", "gwas_genes", "note"])
+
+
 def _read_table(path: str | os.PathLike, required: list[str]) -> pd.DataFrame:
     """Read a tab-separated table with a header as strings; check the required columns."""
     try:
@@ -212,7 +287,8 @@ def _match_and_clean(
     """Attach diseases to rows whose keys (indexed like ``rows``) equal a term; clean positions.
 
     Rows without exactly one chromosome and one integer position are skipped and counted in
-    ``frame.attrs["n_skipped"]``; chromosomes become ``chrN``; (disease, snp) pairs are unique.
+    ``frame.attrs["n_skipped"]``; chromosomes become UCSC names (:func:`canonical_chromosomes`);
+    (disease, snp) pairs are unique, and a SNP of several diseases is kept for each.
     """
     term_table = pd.DataFrame(
         [(term.strip().lower(), disease) for disease, names in terms.items() for term in names],
@@ -232,20 +308,15 @@ def _match_and_clean(
                 "EFO_0000270) or remove the disease",
             )
 
-    chrom = found["chrom"].str.strip().str.replace(r"^chr", "", case=False, regex=True).str.upper()
-    chrom = chrom.replace("MT", "M")
+    chrom = canonical_chromosomes(found["chrom"])
     snp = found["snp"].str.strip()
     pos = found["pos"].str.strip()
-    valid = (
-        chrom.str.fullmatch(r"[0-9]+|X|Y|M")
-        & pos.str.fullmatch(r"[0-9]+")
-        & snp.str.fullmatch(r"[^\s;,]+")
-    )
+    valid = chrom.notna() & pos.str.fullmatch(r"[0-9]+") & snp.str.fullmatch(r"[^\s;,]+")
     clean = pd.DataFrame(
         {
             "disease": found["disease"][valid],
             "snp": snp[valid],
-            "chrom": "chr" + chrom[valid],
+            "chrom": chrom[valid],
             "pos": pos[valid].astype("int64"),
         }
     )
@@ -253,6 +324,10 @@ def _match_and_clean(
     clean = clean.reset_index(drop=True)
     n_skipped = int((~valid).sum())
     if n_skipped:
-        log.info("%s: skipped %d associations without a single SNP position", path, n_skipped)
+        log.info(
+            "%s: skipped %d associations without a single SNP position on a chromosome",
+            path,
+            n_skipped,
+        )
     clean.attrs["n_skipped"] = n_skipped
     return clean

@@ -24,7 +24,9 @@ from scipy import sparse, stats
 from deepmodules.errors import InputError
 
 LINKS_HEADER = ["protein1", "protein2", "combined_score"]
-INFO_COLUMNS = ["#string_protein_id", "preferred_name"]
+# The protein id column of the info file is named differently across STRING versions (v11: the last).
+INFO_ID_COLUMNS = ("#string_protein_id", "string_protein_id", "protein_external_id")
+INFO_NAME_COLUMN = "preferred_name"
 PAPER_KS = (100, 200, 400, 800, 1600, 3200, 6400, 10000)
 NODE_COLUMNS = [
     "node",
@@ -91,7 +93,25 @@ def _check_header(path: str | os.PathLike, found: list[str], expected: list[str]
 
 def _first_line(path: str | os.PathLike, sep: str) -> list[str]:
     with gzip.open(path, "rt") as handle:
-        return handle.readline().rstrip("\n").split(sep)
+        return handle.readline().rstrip("\r\n").split(sep)
+
+
+def read_string_names(info_path: str | os.PathLike) -> pd.Series:
+    """Gene symbol of every named protein of a STRING info file, indexed by protein id.
+
+    The id column may be ``#string_protein_id`` (v11.5, v12) or ``protein_external_id`` (v11);
+    the symbol is ``preferred_name``. Proteins whose name is empty or the id itself are left out; a
+    protein listed twice keeps its first name.
+    """
+    header = _first_line(info_path, "\t")
+    if header[0] not in INFO_ID_COLUMNS or header[1:2] != [INFO_NAME_COLUMN]:
+        _check_header(info_path, header, [INFO_ID_COLUMNS[0], INFO_NAME_COLUMN])
+    info = pd.read_csv(
+        info_path, sep="\t", usecols=header[:2], dtype=str, quoting=csv.QUOTE_NONE
+    ).dropna()
+    protein, name = info[header[0]], info[INFO_NAME_COLUMN].str.strip()
+    named = (name != "") & (name != protein) & ~protein.duplicated()
+    return pd.Series(name[named].to_numpy(), index=protein[named].to_numpy())
 
 
 def read_string(
@@ -104,22 +124,17 @@ def read_string(
 ) -> Network:
     """Gene network from STRING protein links.
 
-    Proteins map to genes by `preferred_name` of the info file; several proteins of one gene become
-    one node, and edges between them (self loops) are dropped. Edges with
+    Proteins map to genes by `preferred_name` of the info file (:func:`read_string_names`); several
+    proteins of one gene (isoforms, or one symbol given to two ids) become one node, its edges the
+    union of theirs, and edges between them (self loops) are dropped. Edges with
     `combined_score >= min_score` (STRING scores are 0-1000; 400 is STRING's "medium confidence")
     are kept, unweighted. The nodes are all named STRING proteins' genes (restricted to `genes` when
-    given), so genes without a kept edge are isolated nodes: infinitely far from every other gene.
-    Proteins of the links file that have no name are counted in a warning and left out.
+    given), so genes without a kept edge, or without any link, are isolated nodes: infinitely far
+    from every other gene. Proteins of the links file that are not in the info file, or have no
+    name there, are counted in a warning and their links left out.
     """
     _check_header(links_path, _first_line(links_path, " "), LINKS_HEADER)
-    _check_header(info_path, _first_line(info_path, "\t"), INFO_COLUMNS)
-
-    info = pd.read_csv(
-        info_path, sep="\t", usecols=INFO_COLUMNS, dtype=str, quoting=csv.QUOTE_NONE
-    ).dropna()
-    protein, name = info[INFO_COLUMNS[0]], info[INFO_COLUMNS[1]].str.strip()
-    named = (name != "") & (name != protein)
-    symbol_of = pd.Series(name[named].to_numpy(), index=protein[named].to_numpy())
+    symbol_of = read_string_names(info_path)
 
     symbols = set(symbol_of)
     if genes is not None:

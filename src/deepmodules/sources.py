@@ -1,4 +1,5 @@
-"""Readers of the raw expression sources: the E-MTAB-3732 processed matrix and SDRF, and ARCHS4.
+"""Readers of the raw expression sources (the E-MTAB-3732 processed matrix and SDRF, ARCHS4) and of
+tables that map gene identifiers to symbols.
 
 Every reader streams its input in blocks so that memory stays close to the size of the array it
 returns, and reports bad input as an :class:`~deepmodules.errors.InputError` naming the file.
@@ -6,7 +7,13 @@ returns, and reports bad input as an :class:`~deepmodules.errors.InputError` nam
 
 from __future__ import annotations
 
+import csv
+import gzip
 import io
+import logging
+import os
+import re
+import warnings
 import zipfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -21,9 +28,12 @@ from pandas.api.types import is_numeric_dtype
 
 from deepmodules.errors import InputError
 
-MATRIX_HEADER = "Hybridization REF"
+log = logging.getLogger(__name__)
+
 # MAGE-TAB data matrices may carry a second header line naming the quantitation type.
 QUANTITATION_HEADERS = ("CompositeElement REF", "Composite Element REF", "Reporter REF")
+# Cells that mean "no value" rather than a word of a header line (compared in lower case).
+MISSING_VALUE_WORDS = frozenset({"", "na", "nan", "null", "n/a", "none", "-"})
 # Values parsed per block of the processed matrix (rows are sized to hold about this many).
 BLOCK_VALUES = 4_000_000
 ARCHS4_SAMPLE_FIELDS = (
@@ -35,6 +45,12 @@ ARCHS4_SAMPLE_FIELDS = (
     "title",
 )
 ARCHS4_SYMBOL_FIELDS = ("meta/genes/symbol", "meta/genes/gene_symbol")
+# Row ids that are identifiers, not gene symbols: Ensembl ids and (custom-CDF) probe sets.
+IDENTIFIER_PATTERN = re.compile(r"ENS[A-Z]*G\d{6,}(\.\d+)?|\d+(_[a-z]+)*_at|\d+", re.IGNORECASE)
+ENSEMBL_VERSION = re.compile(r"^(ENS[A-Z]*\d{6,})\.\d+$", re.IGNORECASE)
+ENTREZ_PROBE_SET = re.compile(r"^(\d+)_at$", re.IGNORECASE)
+# Symbols of one identifier are separated like this in Affymetrix and biomaRt tables ("A /// B").
+SEVERAL_SYMBOLS = re.compile(r"\s*(?:///|//|;|,|\|)\s*")
 
 
 def _require_file(path: Path) -> None:
@@ -44,64 +60,127 @@ def _require_file(path: Path) -> None:
 
 @contextmanager
 def _open_binary(path: Path, member: str | None) -> Iterator[IO[bytes]]:
-    """Open a plain file, or one member of a zip archive, as a binary stream (no extraction)."""
+    """Open a plain or gzipped file, or one member of a zip archive, as a binary stream.
+
+    ``member`` names the file inside a zip archive; it may be omitted when the archive holds one
+    file, and must be omitted for other files.
+    """
     _require_file(path)
-    if path.suffix.lower() != ".zip":
-        with open(path, "rb") as handle:
+    suffix = path.suffix.lower()
+    if suffix != ".zip":
+        if member is not None:
+            raise InputError(
+                path,
+                f"a zip member ({member!r}) is named but the file is not a zip archive",
+                "remove datasets.*.matrix_member, or point datasets.*.matrix at the zip",
+            )
+        with gzip.open(path, "rb") if suffix == ".gz" else open(path, "rb") as handle:
             yield handle
         return
     with zipfile.ZipFile(path) as archive:
-        names = archive.namelist()
+        names = [n for n in archive.namelist() if not n.endswith("/")]
         if member is None and len(names) == 1:
             member = names[0]
         if member not in names:
             raise InputError(
                 path,
                 f"zip member {member!r} not found; members: {', '.join(names) or '(none)'}",
-                "name one of the members",
+                "name one of the members in datasets.*.matrix_member",
             )
         with archive.open(member) as handle:
             yield handle
 
 
-def _split(line: str) -> list[str]:
-    return line.rstrip("\r\n").split("\t")
+def _fields(line: str) -> list[str]:
+    """The tab-separated fields of a line, double quotes around a field removed."""
+    return next(csv.reader([line.rstrip("\r\n")], delimiter="\t"), [""])
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _is_quantitation_line(fields: list[str]) -> bool:
+    """A MAGE-TAB second header line: a known name first, or words (not numbers) as values.
+
+    Values that only say "missing" (NA, null, empty) do not make a header: a gene measured in no
+    sample stays a gene.
+    """
+    values = fields[1:]
+    if fields[0] in QUANTITATION_HEADERS:
+        return True
+    return (
+        bool(values)
+        and not any(_is_number(v) for v in values)
+        and any(v.strip().lower() not in MISSING_VALUE_WORDS for v in values)
+    )
 
 
 def _matrix_layout(path: Path, member: str | None) -> tuple[list[str], int, int]:
-    """Check the header and row widths; return the samples, header line count and gene count."""
+    """Check the header and row widths; return the samples, header line count and gene count.
+
+    The header names the samples, after a first cell that names the gene column (any text, such as
+    ``Hybridization REF``, ``Gene`` or nothing) or without that cell (a header one field shorter
+    than the rows). A second header line with words instead of values (MAGE-TAB's quantitation
+    types, e.g. ``Composite Element REF``) is skipped. Every data row must have the width of the
+    first one.
+    """
     with _open_binary(path, member) as handle:
-        text = io.TextIOWrapper(handle, encoding="utf-8")
-        header = _split(text.readline())
-        if header[0] != MATRIX_HEADER or len(header) < 2:
+        text = io.TextIOWrapper(handle, encoding="utf-8-sig")
+        first = text.readline()
+        if not first.strip():
             raise InputError(
                 path,
-                f"first line starts with {header[0]!r}, expected {MATRIX_HEADER!r} and sample names",
+                "the first line is empty; expected sample names",
                 "pass a processed matrix with samples as columns and genes as rows",
             )
-        samples = header[1:]
-        duplicated = pd.Index(samples)[pd.Index(samples).duplicated()].unique()
-        if len(duplicated):
-            raise InputError(
-                path,
-                f"{len(duplicated)} duplicated sample names, e.g. {', '.join(duplicated[:5])}",
-                "give every column a unique sample name",
-            )
+        header = _fields(first)
+        samples, width, first_row = None, None, None
         n_header, n_genes = 1, 0
         for line_number, line in enumerate(text, start=2):
             if not line.strip():
                 continue
-            if line_number == 2 and line.split("\t", 1)[0] in QUANTITATION_HEADERS:
-                n_header = 2
-                continue
             n_fields = line.count("\t") + 1
-            if n_fields != len(samples) + 1:
+            if samples is None:
+                if line_number == 2 and _is_quantitation_line(fields := _fields(line)):
+                    log.info("%s: line 2 (%s) read as a second header line", path, fields[:2])
+                    n_header = 2
+                    continue
+                if n_fields == len(header):
+                    samples = header[1:]
+                elif n_fields == len(header) + 1:
+                    samples = header
+                else:
+                    raise InputError(
+                        path,
+                        f"line {line_number} has {n_fields} fields, the header has {len(header)}",
+                        "repair the truncated or ragged row (one gene name and one value per sample)",
+                    )
+                width, first_row = n_fields, line_number
+            elif n_fields != width:
                 raise InputError(
                     path,
-                    f"line {line_number} has {n_fields} fields, the header has {len(samples) + 1}",
+                    f"line {line_number} has {n_fields} fields, line {first_row} has {width}",
                     "repair the truncated or ragged row (one gene name and one value per sample)",
                 )
             n_genes += 1
+    if not samples:
+        raise InputError(
+            path,
+            "no sample columns" if samples is not None else "no gene rows after the header",
+            "pass a processed matrix with samples as columns and genes as rows",
+        )
+    duplicated = pd.Index(samples)[pd.Index(samples).duplicated()].unique()
+    if len(duplicated):
+        raise InputError(
+            path,
+            f"{len(duplicated)} duplicated sample names, e.g. {', '.join(duplicated[:5])}",
+            "give every column a unique sample name",
+        )
     return samples, n_header, n_genes
 
 
@@ -110,11 +189,13 @@ def read_processed_matrix(
 ) -> tuple[list[str], list[str], np.ndarray]:
     """Read an ArrayExpress processed data matrix (genes as rows, samples as columns).
 
-    The first line is ``Hybridization REF`` followed by the sample names; each further line is a
-    gene symbol followed by one value per sample. ``path`` is the text file or a zip archive holding
-    it (``member`` names the file inside; it may be omitted when the archive holds one file).
-    The file is read twice as a stream: once to check its shape, once to parse it block by block
-    into a preallocated array. Non-numeric values become NaN.
+    The first line holds the sample names (see :func:`_matrix_layout` for the header variants);
+    each further line is a gene followed by one value per sample. ``path`` is a text file, a
+    gzipped text file (``.gz``) or a zip archive holding it (``member`` names the file inside; it
+    may be omitted when the archive holds one file). Line ends may be LF or CRLF and fields may be
+    double-quoted (a quoted field may not hold a tab). The file is read twice as a stream: once to
+    check its shape, once to parse it block by block into a preallocated array. Non-numeric values
+    become NaN. A gene on several rows keeps one, by :func:`collapse_duplicate_genes`.
 
     Returns ``(genes, samples, values)`` with ``values`` float32 of shape samples × genes.
     """
@@ -122,9 +203,10 @@ def read_processed_matrix(
     samples, n_header, n_genes = _matrix_layout(path, member)
     values = np.empty((len(samples), n_genes), dtype=np.float32)
     genes: list[str] = []
+    has_number = False
     rows_per_block = max(1, BLOCK_VALUES // len(samples))
     with _open_binary(path, member) as handle:
-        text = io.TextIOWrapper(handle, encoding="utf-8")
+        text = io.TextIOWrapper(handle, encoding="utf-8-sig")
         for _ in range(n_header):
             text.readline()
         lines = (line for line in text if line.strip())
@@ -141,16 +223,109 @@ def read_processed_matrix(
             if text_columns:
                 numbers = numbers.copy()
                 numbers[text_columns] = numbers[text_columns].apply(pd.to_numeric, errors="coerce")
-            values[:, len(genes) : len(genes) + len(frame)] = numbers.to_numpy(np.float32).T
-            genes.extend(frame.iloc[:, 0])
-    duplicated = pd.Index(genes)[pd.Index(genes).duplicated()].unique()
-    if len(duplicated):
+            block_values = numbers.to_numpy(np.float32).T
+            has_number = has_number or not np.isnan(block_values).all()
+            values[:, len(genes) : len(genes) + len(frame)] = block_values
+            genes.extend(frame.iloc[:, 0].str.strip())
+    if not has_number:
         raise InputError(
             path,
-            f"{len(duplicated)} genes appear on more than one row, e.g. {', '.join(duplicated[:5])}",
-            "collapse duplicated gene rows (e.g. keep the probe set with the highest mean) first",
+            "no value of the matrix is a number",
+            "pass the processed data matrix (numbers per gene and sample), not an annotation file",
         )
+    genes, values = collapse_duplicate_genes(genes, values, path)
     return genes, samples, values
+
+
+def collapse_duplicate_genes(
+    genes: Sequence[str], values: np.ndarray, where: str | os.PathLike
+) -> tuple[list[str], np.ndarray]:
+    """Keep one row per gene: the one with the highest mean expression over the samples.
+
+    This is the usual rule for probe sets of one gene (the most highly expressed probe set is the
+    most reliable); a row with no value counts as the lowest, ties keep the first row. Rows that
+    mapped to the same symbol (:func:`deepmodules.compendium.gene_symbols`) merge the same way. The kept rows stay in file
+    order; the number of genes on several rows is logged. ``values`` is samples × genes.
+    """
+    genes = list(genes)
+    duplicated = pd.Index(genes).duplicated(keep=False)
+    if not duplicated.any():
+        return genes, values
+    rows = np.flatnonzero(duplicated)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a row of NaN has no mean
+        means = np.nanmean(np.asarray(values[:, rows], dtype=np.float64), axis=0)
+    candidates = pd.DataFrame(
+        {"gene": np.asarray(genes, dtype=object)[rows], "mean": np.nan_to_num(means, nan=-np.inf)},
+        index=rows,
+    )
+    best = candidates.sort_values("mean", ascending=False, kind="stable").drop_duplicates("gene")
+    keep = np.sort(np.concatenate([np.flatnonzero(~duplicated), best.index.to_numpy()]))
+    log.info(
+        "%s: %d genes are on more than one row (%d rows); kept the row with the highest mean "
+        "expression of each",
+        where,
+        len(best),
+        len(rows),
+    )
+    return [genes[i] for i in keep], values[:, keep]
+
+
+def normalize_gene_id(gene_id: str) -> str:
+    """An identifier without what changes between releases, so that it matches a mapping table.
+
+    Ensembl versions are stripped (``ENSG00000141510.16`` → ``ENSG00000141510``) and Entrez-based
+    custom-CDF probe sets become their Entrez id (``7157_at`` → ``7157``).
+    """
+    text = gene_id.strip()
+    for pattern in (ENSEMBL_VERSION, ENTREZ_PROBE_SET):
+        if match := pattern.match(text):
+            return match.group(1)
+    return text
+
+
+def read_gene_mapping(
+    path: str | os.PathLike, id_column: str, symbol_column: str
+) -> tuple[dict[str, str], int]:
+    """Read a tab-separated identifier → gene symbol table (with a header), e.g. a biomaRt export.
+
+    Identifiers are normalized by :func:`normalize_gene_id`. An identifier is ambiguous, and left
+    out, when its symbol names several genes (``A /// B``) or when its rows give different symbols.
+    Rows with an empty symbol are left out. Returns the mapping and the number of ambiguous ids.
+    """
+    path = Path(path)
+    _require_file(path)
+    try:
+        table = pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
+        raise InputError(
+            path, f"cannot read the gene id table ({err})", "supply a tab-separated text table"
+        ) from err
+    missing = [c for c in (id_column, symbol_column) if c not in table.columns]
+    if missing:
+        raise InputError(
+            path,
+            f"no column {', '.join(map(repr, missing))}; columns: {', '.join(table.columns[:8])}",
+            "set datasets.*.gene_ids.from and gene_ids.to to columns of this table",
+        )
+    pairs = pd.DataFrame(
+        {
+            "id": table[id_column].map(normalize_gene_id),
+            "symbol": table[symbol_column].str.strip(),
+        }
+    )
+    pairs = pairs[(pairs["id"] != "") & (pairs["symbol"] != "")].drop_duplicates()
+    several = pairs["symbol"].str.contains(SEVERAL_SYMBOLS) | pairs["id"].duplicated(keep=False)
+    ambiguous = set(pairs.loc[several, "id"])
+    pairs = pairs[~pairs["id"].isin(ambiguous)]
+    return dict(zip(pairs["id"], pairs["symbol"], strict=True)), len(ambiguous)
+
+
+def looks_like_identifiers(ids: Sequence[str]) -> float:
+    """The share of ``ids`` that are Ensembl ids, Entrez ids or probe sets rather than symbols."""
+    if not len(ids):
+        return 0.0
+    return sum(bool(IDENTIFIER_PATTERN.fullmatch(i.strip())) for i in ids) / len(ids)
 
 
 def read_sdrf(path: str | Path, required_columns: Sequence[str]) -> pd.DataFrame:

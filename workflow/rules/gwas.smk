@@ -1,10 +1,11 @@
 rule gwas_genes:
-    """Map each disease's GWAS SNPs to their closest gene with bedtools."""
+    """Map each disease's GWAS SNPs to their closest gene with bedtools; summarize each disease's set."""
     input:
         associations=config["gwas"][config["gwas"]["source"]],
         refgene=config["gwas"]["refgene"],
     output:
-        "results/gwas/gwas_genes.tsv",
+        genes="results/gwas/gwas_genes.tsv",
+        summary="results/gwas/gwas_summary.tsv",
     log:
         "logs/gwas/gwas_genes.log",
     benchmark:

@@ -1,8 +1,13 @@
 rule normalize:
-    """Read, check and min-max normalize one compendium; fixed-seed train/test split."""
+    """Read, check, min-max normalize and split (fixed seed) one compendium; log its genes in STRING and refGene."""
     input:
         matrix=lambda wc: config["datasets"][wc.dataset]["matrix"],
         annotation=lambda wc: config["datasets"][wc.dataset]["annotation"] or [],
+        gene_ids=lambda wc: config["datasets"][wc.dataset]
+        .get("gene_ids", {})
+        .get("mapping", []),
+        network_info=config["network"]["info"],
+        refgene=config["gwas"]["refgene"],
     output:
         expression="results/{dataset}/normalized/expression.npy",
         genes="results/{dataset}/normalized/genes.tsv",
@@ -22,5 +27,6 @@ rule normalize:
         spec=lambda wc: config["datasets"][wc.dataset],
         diseases=config["diseases"],
         seed=config["seed"],
+        noncoding_genes=config["gwas"]["noncoding_genes"],
     script:
         "../scripts/normalize.py"

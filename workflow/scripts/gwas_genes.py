@@ -1,4 +1,4 @@
-"""Rule gwas_genes: disease SNPs from the GWAS source, each mapped to its closest gene."""
+"""Rule gwas_genes: disease SNPs mapped to their closest gene, and a summary per disease."""
 
 import logging
 
@@ -17,7 +17,7 @@ def main(smk):
         snps = gwas.read_gwas_catalog(
             smk.input.associations, {d: spec["gwas_terms"] for d, spec in diseases.items()}
         )
-    genes = gwas.read_refgene(smk.input.refgene)
+    genes = gwas.read_refgene(smk.input.refgene, noncoding=cfg["noncoding_genes"])
     mapped, stats = gwas.closest_genes(snps, genes, source=smk.input.associations)
     logging.info(
         "%d disease SNPs, %d mapped to a gene, %d on chromosomes without genes",
@@ -25,7 +25,11 @@ def main(smk):
         stats.n_mapped,
         stats.n_no_gene_chrom,
     )
-    mapped.to_csv(smk.output[0], sep="\t", index=False)
+    summary = gwas.gwas_summary(snps, mapped, diseases)
+    for row in summary[summary["note"] != ""].itertuples():
+        logging.warning("%s: no GWAS gene (%s); its gene set is empty", row.disease, row.note)
+    mapped.to_csv(smk.output.genes, sep="\t", index=False)
+    summary.to_csv(smk.output.summary, sep="\t", index=False)
 
 
 run(main, snakemake)  # noqa: F821
