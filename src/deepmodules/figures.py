@@ -200,13 +200,19 @@ def gwas_enrichment(table: pd.DataFrame, alpha: float = 0.05) -> plt.Figure:
 
 
 def silhouette(table: pd.DataFrame, summary: pd.DataFrame) -> plt.Figure:
-    """Fig. 4: a, -log10 binomial P per layer and group kind; b, silhouette per group, layer vs genes."""
+    """Fig. 4: a, -log10 binomial P per layer and group kind; b, silhouette per group, layer vs genes.
+
+    Groupings skipped in the tables (``status`` other than ``tested``: one cell type, one study, a
+    layer without two live nodes) have no bar and no points, and each skip is written on panel a.
+    """
     fig, axes = plt.subplots(1, 2, figsize=(11, 4))
     kinds = list(dict.fromkeys(summary["group_kind"]))
     layers = [layer for layer in dict.fromkeys(summary["layer"]) if layer != "genes"]
     width = 0.8 / max(len(layers), 1)
+    summary_status = summary.get("status", pd.Series("tested", index=summary.index))
+    tested_summary = summary[summary_status == "tested"]
     for i, layer in enumerate(layers):
-        rows = summary[summary["layer"] == layer].set_index("group_kind")
+        rows = tested_summary[tested_summary["layer"] == layer].set_index("group_kind")
         heights = [-np.log10(max(rows["p_value"].get(k, np.nan), 1e-300)) for k in kinds]
         axes[0].bar(
             np.arange(len(kinds)) + i * width,
@@ -219,9 +225,23 @@ def silhouette(table: pd.DataFrame, summary: pd.DataFrame) -> plt.Figure:
     axes[0].set_ylabel("-log10 P (binomial, layer beats gene PCA)")
     axes[0].set_title("a  layers against gene-space PCA")
     axes[0].legend(fontsize=8)
-    genes = table[table["layer"] == "genes"].set_index(["group_kind", "group"])["silhouette"]
+    skipped = summary[summary_status != "tested"].groupby(["group_kind", "status"], sort=False)
+    notes = [f"{kind} ({', '.join(rows['layer'])}): {why}" for (kind, why), rows in skipped]
+    if notes:
+        axes[0].text(
+            0.02,
+            0.98,
+            "\n".join(notes),
+            transform=axes[0].transAxes,
+            va="top",
+            fontsize=7,
+            color="#9d0208",
+        )
+    status = table.get("status", pd.Series("tested", index=table.index))
+    tested = table[status == "tested"]
+    genes = tested[tested["layer"] == "genes"].set_index(["group_kind", "group"])["silhouette"]
     for layer in layers:
-        rows = table[table["layer"] == layer].set_index(["group_kind", "group"])["silhouette"]
+        rows = tested[tested["layer"] == layer].set_index(["group_kind", "group"])["silhouette"]
         common = rows.index.intersection(genes.index)
         axes[1].scatter(
             genes[common], rows[common], s=14, label=layer, color=LAYER_COLORS.get(layer)
