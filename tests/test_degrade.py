@@ -1,12 +1,23 @@
 """Stages degrade on single-tissue compendia and missing groups: skips are recorded, not raised."""
 
+import runpy
+from types import SimpleNamespace
+
 import numpy as np
 import pandas as pd
 import pytest
 
-from deepmodules import figures
+from deepmodules import compendium, figures
 from deepmodules.clustering import compare_to_genes, live_codes, silhouette_table
 from deepmodules.errors import InputError
+from deepmodules.reverse_training import (
+    disease_reference,
+    disease_scores,
+    gene_scores,
+    module_top_genes,
+    phenotype_labels,
+)
+from tests.conftest import ROOT
 
 
 def tissue_compendium(n_cell_types: int, seed: int = 0):
@@ -87,3 +98,172 @@ def test_flat_nodes_are_left_out_and_a_layer_without_two_live_nodes_is_skipped()
     assert (table.loc[table["layer"] == "genes", "status"] == "tested").all()
     with pytest.raises(InputError, match="lists 2 nodes of h1, the model has 3"):
         live_codes(h1, activity([False, True]), "h1", "node_activity.tsv")
+
+
+# Diseases without matched controls, without any controls, with too few cases.
+
+SETTINGS = {
+    "seeds": [1],
+    "epochs": 2,
+    "batch_size": 16,
+    "learning_rate": 0.01,
+    "score": "contrast",
+}
+DISEASES = {
+    "asthma": {"label": "asthma", "gwas_terms": ["asthma"]},
+    "lupus": {"label": "lupus", "gwas_terms": ["lupus"]},
+    "rare": {"label": "rare disease", "gwas_terms": ["rare"]},
+}
+
+
+def annotated_samples(controls: bool) -> pd.DataFrame:
+    """Asthma in airway (with airway controls), lupus in kidney (no kidney controls), 2 rare cases."""
+    disease = ["asthma"] * 12 + ["lupus"] * 12 + ["rare disease"] * 2
+    cell_type = ["airway"] * 12 + ["kidney"] * 12 + ["airway"] * 2
+    if controls:
+        disease += ["normal"] * 16
+        cell_type += ["airway"] * 8 + ["liver"] * 8
+    return pd.DataFrame(
+        {"disease": disease, "cell_type": cell_type, "study": "S1"}, index=range(len(disease))
+    )
+
+
+def test_check_diseases_skips_data_properties_and_stops_on_configuration_errors():
+    samples = annotated_samples(controls=True)
+    absent = {**DISEASES, "gout": {"label": "gout", "gwas_terms": ["gout"]}}
+    skipped = compendium.check_diseases(samples, absent, min_cases=10, where="samples.tsv")
+    assert skipped == {
+        "rare": "2 cases, fewer than min_cases = 10",
+        "gout": "no samples labelled 'gout' in this compendium",
+    }
+    assert compendium.check_diseases(samples, DISEASES, min_cases=2, where="samples.tsv") == {}
+    misspelt = {"asthma": {"label": "Asthma", "gwas_terms": ["asthma"]}}
+    with pytest.raises(InputError, match="set diseases.asthma.label to 'asthma'"):
+        compendium.check_diseases(samples, misspelt, min_cases=10, where="samples.tsv")
+    with pytest.raises(InputError, match="no sample carries a configured disease label"):
+        compendium.check_diseases(samples, {"gout": absent["gout"]}, 10, "samples.tsv")
+
+
+def test_reference_is_matched_else_all_controls_else_a_skip():
+    samples = annotated_samples(controls=True)
+    labels = phenotype_labels(samples, "normal")
+    matched = disease_reference(samples, labels, "asthma", "normal", "contrast")
+    assert (matched.name, matched.phenotypes, matched.skipped) == (
+        "normal (airway)",
+        ["normal (airway)"],
+        None,
+    )
+    fallback = disease_reference(samples, labels, "lupus", "normal", "contrast")
+    assert (fallback.name, fallback.phenotypes) == (
+        "all controls",
+        ["normal (airway)", "normal (liver)"],
+    )
+    assert disease_reference(samples, labels, "lupus", "normal", "paper").phenotypes == []
+    none = annotated_samples(controls=False)
+    skip = disease_reference(none, phenotype_labels(none, "normal"), "lupus", "normal", "contrast")
+    assert skip.phenotypes == [] and "no control samples ('normal')" in skip.skipped
+
+
+def test_all_controls_reference_is_the_mean_of_the_control_phenotypes():
+    z = np.array([[4.0, 1.0], [1.0, 1.0], [3.0, 5.0]])
+    phenotypes = ["lupus", "normal (airway)", "normal (liver)"]
+    scores = gene_scores(z, phenotypes, "lupus", ["normal (airway)", "normal (liver)"], "contrast")
+    np.testing.assert_allclose(scores, [2.0, 2.0])
+    np.testing.assert_allclose(
+        gene_scores(z, phenotypes, "lupus", "normal (liver)", "contrast"), [1, 4]
+    )
+
+
+def expression(samples, seed=0):
+    rng = np.random.default_rng(seed)
+    return rng.random((len(samples), 20)).astype(np.float32)
+
+
+def score_modules(samples, tmp_path):
+    """Naive-baseline modules of the three diseases, written as the reverse_training rule does."""
+    genes = [f"G{i}" for i in range(20)]
+    diseases = {d: spec["label"] for d, spec in DISEASES.items()}
+    skipped = compendium.check_diseases(samples, DISEASES, 10, "samples.tsv")
+    tables = disease_scores(
+        expression(samples), samples, genes, diseases, "normal", SETTINGS, hidden=4, skipped=skipped
+    )
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for disease_id, table in tables.items():
+        paths.append(tmp_path / f"{disease_id}.tsv")
+        table.to_csv(paths[-1], sep="\t", index=False, float_format="%.6g")
+    return tables, paths, genes
+
+
+def test_fallback_and_skips_are_recorded_in_the_module_tables(tmp_path):
+    tables, paths, genes = score_modules(annotated_samples(controls=True), tmp_path)
+    assert tables["asthma"]["reference"].eq("normal (airway)").all()
+    assert tables["lupus"]["reference"].eq("all controls").all()
+    assert tables["asthma"]["status"].eq("scored").all() and len(tables["asthma"]) == 20
+    assert tables["rare"]["status"].tolist() == ["skipped: 2 cases, fewer than min_cases = 10"]
+    module = pd.read_csv(paths[2], sep="\t", keep_default_na=False)
+    assert module_top_genes(module, 5) == ([], "skipped: 2 cases, fewer than min_cases = 10")
+    top, status = module_top_genes(pd.read_csv(paths[0], sep="\t", keep_default_na=False), 5)
+    assert status == "scored" and top == tables["asthma"]["gene"][:5].tolist()
+
+
+def run_script(name, smk):
+    runpy.run_path(str(ROOT / "workflow" / "scripts" / name), init_globals={"snakemake": smk})
+
+
+def test_skipped_modules_reach_enrichment_as_nan_rows_and_are_left_out_of_the_gmt(tmp_path):
+    _, controlled, genes = score_modules(
+        annotated_samples(controls=True), tmp_path / "naive4" / "controls"
+    )
+    _, uncontrolled, _ = score_modules(
+        annotated_samples(controls=False), tmp_path / "naive4" / "no_controls"
+    )
+    pd.DataFrame({"gene": genes}).to_csv(tmp_path / "genes.tsv", sep="\t", index=False)
+    gwas = pd.DataFrame({"disease": ["asthma"] * 4 + ["lupus"] * 4, "gene": genes[:4] + genes[4:8]})
+    gwas.to_csv(tmp_path / "gwas.tsv", sep="\t", index=False)
+    smk = SimpleNamespace(
+        rule="gwas_enrichment",
+        log=[str(tmp_path / "gwas.log")],
+        threads=1,
+        input=SimpleNamespace(
+            modules=[str(p) for p in controlled + uncontrolled],
+            gwas=[str(tmp_path / "gwas.tsv")],
+            genes=str(tmp_path / "genes.tsv"),
+        ),
+        output=SimpleNamespace(
+            table=str(tmp_path / "table.tsv"), combined=str(tmp_path / "combined.tsv")
+        ),
+        params=SimpleNamespace(
+            pairs=[("naive4", "controls"), ("naive4", "no_controls")],
+            diseases=list(DISEASES),
+            size=5,
+            min_gwas_genes=2,
+        ),
+    )
+    run_script("gwas_enrichment.py", smk)
+    table = pd.read_csv(tmp_path / "table.tsv", sep="\t").set_index(["layer", "disease"])
+    assert table.loc[("controls", "asthma"), "status"] == "tested"
+    assert table.loc[("controls", "lupus"), "status"] == "tested"
+    assert 0 < table.loc[("controls", "asthma"), "p_value"] <= 1
+    for key, reason in [
+        (("controls", "rare"), "2 cases, fewer than min_cases = 10"),
+        (("no_controls", "asthma"), "no control samples ('normal') in the compendium"),
+        (("no_controls", "lupus"), "no control samples ('normal') in the compendium"),
+    ]:
+        assert table.loc[key, "status"].startswith(f"skipped: {reason}")
+        assert np.isnan(table.loc[key, "p_value"]) and np.isnan(table.loc[key, "q_value"])
+    combined = pd.read_csv(tmp_path / "combined.tsv", sep="\t").set_index("layer")
+    assert combined.loc["controls", "n_diseases"] == 2
+    assert combined.loc["no_controls", "n_diseases"] == 0
+
+    gmt = SimpleNamespace(
+        rule="modules_gmt",
+        input=[str(p) for p in controlled + uncontrolled],
+        log=[str(tmp_path / "gmt.log")],
+        threads=1,
+        output=[str(tmp_path / "modules.gmt")],
+        params=SimpleNamespace(size=5),
+    )
+    run_script("modules_gmt.py", gmt)
+    names = [line.split("\t")[0] for line in (tmp_path / "modules.gmt").read_text().splitlines()]
+    assert names == ["asthma__naive4__controls", "lupus__naive4__controls"]

@@ -95,24 +95,47 @@ def read_source(spec: dict) -> tuple[list[str], pd.DataFrame, np.ndarray, dict]:
     return list(genes), annotation[ANNOTATION], values, scale
 
 
-def check_diseases(annotation: pd.DataFrame, diseases: dict, min_cases: int, where: str) -> None:
-    """Every configured disease label must have at least ``min_cases`` samples."""
+def check_diseases(
+    annotation: pd.DataFrame, diseases: dict, min_cases: int, where: str
+) -> dict[str, str]:
+    """Which configured diseases this compendium can analyse; the others, by id, with the reason.
+
+    A data property skips a disease in this compendium (logged, and recorded downstream as the
+    module's status): no sample carries its label, or fewer than ``min_cases`` do. A configuration
+    error stops: a label that matches an annotated disease only up to case, spaces or underscores
+    (a misspelt label), or no configured disease present at all (wrong labels or disease column).
+    """
     counts = annotation["disease"].value_counts()
+
+    def spelling(label: str) -> str:
+        return " ".join(label.replace("_", " ").casefold().split())
+
+    spelt = {spelling(label): label for label in counts.index}
+    skipped = {}
     for disease_id, disease in diseases.items():
-        n = int(counts.get(disease["label"], 0))
+        label = disease["label"]
+        n = int(counts.get(label, 0))
+        if n == 0 and spelling(label) in spelt:
+            raise InputError(
+                where,
+                f"disease {disease_id!r} has label {label!r}, the annotation says "
+                f"{spelt[spelling(label)]!r}",
+                f"set diseases.{disease_id}.label to {spelt[spelling(label)]!r}",
+            )
         if n == 0:
-            known = ", ".join(sorted(counts.index)[:10])
-            raise InputError(
-                where,
-                f"disease {disease_id!r} (label {disease['label']!r}) has no samples; labels here: {known}",
-                f"correct diseases.{disease_id}.label or remove the disease from the config",
-            )
-        if n < min_cases:
-            raise InputError(
-                where,
-                f"disease {disease_id!r} has {n} samples, fewer than min_cases = {min_cases}",
-                "lower datasets.*.min_cases or remove the disease from the config",
-            )
+            skipped[disease_id] = f"no samples labelled {label!r} in this compendium"
+        elif n < min_cases:
+            skipped[disease_id] = f"{n} cases, fewer than min_cases = {min_cases}"
+    if not any(counts.get(disease["label"], 0) for disease in diseases.values()):
+        known = ", ".join(sorted(counts.index)[:10])
+        raise InputError(
+            where,
+            f"no sample carries a configured disease label; disease labels here: {known}",
+            "correct diseases.*.label or datasets.*.columns.disease",
+        )
+    for disease_id, reason in skipped.items():
+        log.warning("disease %r is skipped in %s: %s", disease_id, where, reason)
+    return skipped
 
 
 def prepare(spec: dict, diseases: dict, seed: int, outdir: str | Path) -> Compendium:

@@ -15,7 +15,10 @@
    every phenotype, so the default (``score: contrast``) ranks genes by the change against the matched
    controls, s_p = |z_p - z_ref| = |W_L (x_{L-1}(r_p) - x_{L-1}(r_ref))|, where ref is the control
    phenotype of the cell type the disease samples come from. Control samples are therefore one-hot
-   coded per cell type ("normal (T cell)", ...), disease samples by their disease.
+   coded per cell type ("normal (T cell)", ...), disease samples by their disease. Where that cell
+   type has no controls, z_ref is the mean of z over all control phenotypes of the compendium
+   (reference ``all controls``); a compendium without controls cannot give a contrast, and its
+   diseases are skipped (:func:`disease_reference`).
 
 Steps 2-4 are repeated over several seeds (three in the paper) and summarized by the mean and sd.
 The naive baseline trains the same reverse network directly on gene expression (``following`` empty), and
@@ -25,6 +28,7 @@ z_p is then its rescaled output layer applied to the hidden activation, without 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import keras
@@ -174,6 +178,40 @@ def reference_phenotype(
     return reference if (labels == reference).any() else None
 
 
+@dataclass
+class Reference:
+    """What a disease's contrast is taken against: ``name`` and its control ``phenotypes``.
+
+    ``skipped`` holds the reason when the disease cannot be scored (``phenotypes`` is then empty).
+    """
+
+    name: str
+    phenotypes: list[str]
+    skipped: str | None = None
+
+
+def disease_reference(
+    samples: pd.DataFrame, labels: pd.Series, disease: str, control_label: str, score: str
+) -> Reference:
+    """The reference of ``disease``: its matched controls, else all controls, else a skip.
+
+    The matched controls are :func:`reference_phenotype`. Without them (the disease's cell type has
+    no control samples), ``all controls`` are the control phenotypes among ``labels``, whose mean z
+    :func:`gene_scores` subtracts. The ``paper`` score |z_p| needs no reference (``none``); the
+    ``contrast`` score of a compendium without control samples is skipped.
+    """
+    if score == "paper":
+        return Reference("none", [])
+    matched = reference_phenotype(samples, labels, disease, control_label)
+    if matched is not None:
+        return Reference(matched, [matched])
+    controls = sorted(labels[samples["disease"] == control_label].unique())
+    if not controls:
+        reason = f"no control samples ({control_label!r}) in the compendium to contrast with"
+        return Reference("", [], reason)
+    return Reference("all controls", controls)
+
+
 def output_preactivation(net: ReverseNetwork, following: list[DenseLayer]) -> np.ndarray:
     """z_p = W_L x_{L-1} for every phenotype p (rows) and gene (columns) of the stacked network.
 
@@ -213,16 +251,18 @@ def preactivations_over_seeds(
 
 
 def gene_scores(
-    z: np.ndarray, phenotypes: list[str], phenotype: str, reference: str | None, score: str
+    z: np.ndarray, phenotypes: list[str], phenotype: str, reference: str | Sequence[str], score: str
 ) -> np.ndarray:
     """Score of every gene for ``phenotype``: |z_p| (``paper``) or |z_p - z_ref| (``contrast``).
 
-    Without a matched control phenotype, ``contrast`` compares with the mean over all phenotypes.
+    ``reference`` is one phenotype, or several whose mean z_ref = (1/|R|) sum_{r in R} z_r is taken
+    (all controls, :func:`disease_reference`).
     """
     z_p = z[phenotypes.index(phenotype)]
     if score == "paper":
         return np.abs(z_p)
-    z_ref = z[phenotypes.index(reference)] if reference is not None else z.mean(axis=0)
+    references = [reference] if isinstance(reference, str) else list(reference)
+    z_ref = z[[phenotypes.index(r) for r in references]].mean(axis=0)
     return np.abs(z_p - z_ref)
 
 
@@ -264,6 +304,28 @@ def reverse_train(
     return preactivations_over_seeds(labels, targets, following, hidden, settings)
 
 
+def skipped_module(reason: str) -> pd.DataFrame:
+    """The module table of a disease that could not be scored: one row without a gene, its reason."""
+    return pd.DataFrame(
+        {
+            "gene": [""],
+            "score": [np.nan],
+            "score_sd": [np.nan],
+            "rank": [np.nan],
+            "reference": [""],
+            "status": [f"skipped: {reason}"],
+        }
+    )
+
+
+def module_top_genes(module: pd.DataFrame, size: int) -> tuple[list[str], str]:
+    """The ``size`` top-ranked genes of a module table and its status (``scored`` or a skip)."""
+    status = str(module["status"].iloc[0])
+    if status != "scored":
+        return [], status
+    return module.nsmallest(size, "rank")["gene"].tolist(), status
+
+
 def disease_scores(
     values: np.ndarray,
     samples: pd.DataFrame,
@@ -274,18 +336,40 @@ def disease_scores(
     layers: list[DenseLayer] | None = None,
     layer: str | None = None,
     hidden: int | None = None,
+    skipped: dict[str, str] | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Steps 1-4 for one layer: the seed-summarized gene scores of every disease (id -> label).
 
     Phenotypes are coded by :func:`phenotype_labels`; ``layers``, ``layer`` and ``hidden`` are those of
-    :func:`reverse_train`.
+    :func:`reverse_train`. Each module table records its ``reference`` (:func:`disease_reference`) and
+    a ``status``: ``scored``, or ``skipped: <reason>`` (:func:`skipped_module`) for the diseases of
+    ``skipped`` (id -> reason, :func:`deepmodules.compendium.check_diseases`) and those without a
+    reference.
     """
     labels = phenotype_labels(samples, control_label)
-    z, phenotypes = reverse_train(values, labels, settings, layers, layer, hidden)
-    tables = {}
+    tables = {d: skipped_module(reason) for d, reason in (skipped or {}).items() if d in diseases}
+    references = {}
     for disease_id, label in diseases.items():
-        reference = reference_phenotype(samples, labels, label, control_label)
-        log.info("%s: scored against %s", disease_id, reference or "the mean phenotype")
-        scores = [gene_scores(zs, phenotypes, label, reference, settings["score"]) for zs in z]
-        tables[disease_id] = summarize_seeds(scores, genes)
-    return tables
+        if disease_id in tables:
+            continue
+        reference = disease_reference(samples, labels, label, control_label, settings["score"])
+        if reference.skipped:
+            tables[disease_id] = skipped_module(reference.skipped)
+        else:
+            references[disease_id] = reference
+    for disease_id, table in tables.items():
+        log.warning("%s: %s", disease_id, table["status"].iloc[0])
+    if references:
+        z, phenotypes = reverse_train(values, labels, settings, layers, layer, hidden)
+    for disease_id, reference in references.items():
+        log.info("%s: scored against %s %s", disease_id, reference.name, reference.phenotypes)
+        scores = [
+            gene_scores(
+                zs, phenotypes, diseases[disease_id], reference.phenotypes, settings["score"]
+            )
+            for zs in z
+        ]
+        tables[disease_id] = summarize_seeds(scores, genes).assign(
+            reference=reference.name, status="scored"
+        )
+    return {disease_id: tables[disease_id] for disease_id in diseases}
