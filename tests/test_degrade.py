@@ -267,3 +267,90 @@ def test_skipped_modules_reach_enrichment_as_nan_rows_and_are_left_out_of_the_gm
     run_script("modules_gmt.py", gmt)
     names = [line.split("\t")[0] for line in (tmp_path / "modules.gmt").read_text().splitlines()]
     assert names == ["asthma__naive4__controls", "lupus__naive4__controls"]
+
+
+def write_compendium(folder, samples, n_genes=20):
+    """A compendium folder as ``compendium.prepare`` writes it, with random values."""
+    folder.mkdir(parents=True)
+    genes = [f"G{i}" for i in range(n_genes)]
+    np.save(folder / "expression.npy", expression(samples)[:, :n_genes])
+    pd.DataFrame({"gene": genes, "minimum": 0.0, "maximum": 1.0}).to_csv(
+        folder / "genes.tsv", sep="\t", index=False
+    )
+    table = samples.assign(sample=[f"X{i}" for i in range(len(samples))], split="train")
+    table[["sample", "cell_type", "disease", "study", "split"]].to_csv(
+        folder / "samples.tsv", sep="\t", index=False
+    )
+    (folder / "scale.json").write_text('{"values": "log"}\n')
+    return genes
+
+
+def blood_studies(studies):
+    """One cell type (blood), no healthy study: each disease study holds 12 cases and 6 controls."""
+    rows = []
+    for study, disease in studies.items():
+        rows += [(disease, study)] * 12 + [("normal", study)] * 6
+    rows += [("rare disease", "S9")] * 2
+    disease, study = zip(*rows, strict=True)
+    return pd.DataFrame({"disease": disease, "cell_type": "blood", "study": study})
+
+
+def run_controls_analysis(tmp_path, samples):
+    import keras
+
+    from deepmodules.autoencoder import build_autoencoder
+    from deepmodules.models import parse_model_id
+
+    genes = write_compendium(tmp_path / "normalized", samples)
+    keras.utils.set_random_seed(1)
+    build_autoencoder(len(genes), parse_model_id("deep8")).save(tmp_path / "model.keras")
+    gwas = pd.DataFrame({"disease": ["asthma"] * 5 + ["lupus"] * 5, "gene": genes[:10]})
+    gwas.to_csv(tmp_path / "gwas.tsv", sep="\t", index=False)
+    diseases = {**DISEASES, "gout": {"label": "gout", "gwas_terms": ["gout"]}}
+    smk = SimpleNamespace(
+        rule="controls_analysis",
+        log=[str(tmp_path / "controls.log")],
+        threads=1,
+        input=SimpleNamespace(
+            expression=str(tmp_path / "normalized" / "expression.npy"),
+            samples=str(tmp_path / "normalized" / "samples.tsv"),
+            model=str(tmp_path / "model.keras"),
+            gwas=str(tmp_path / "gwas.tsv"),
+        ),
+        output=SimpleNamespace(
+            table=str(tmp_path / "controls.tsv"), summary=str(tmp_path / "summary.tsv")
+        ),
+        params=SimpleNamespace(
+            layer="h3",
+            diseases=diseases,
+            settings=SETTINGS,
+            control_label="normal",
+            size=5,
+            min_gwas_genes=2,
+            min_cases=10,
+        ),
+    )
+    run_script("controls_analysis.py", smk)
+    table = pd.read_csv(tmp_path / "controls.tsv", sep="\t", keep_default_na=False)
+    return table.set_index("disease"), pd.read_csv(tmp_path / "summary.tsv", sep="\t")
+
+
+def test_controls_analysis_without_healthy_studies_contrasts_with_the_other_studies(tmp_path):
+    table, summary = run_controls_analysis(tmp_path, blood_studies({"S1": "asthma", "S2": "lupus"}))
+    for disease in ("asthma", "lupus"):
+        assert table.loc[disease, "status"] == "tested"
+        assert table.loc[disease, "reference"] == "all controls"
+        assert table.loc[disease, "disease_p_value"] != ""
+    assert table.loc["rare", "status"] == "skipped: 2 cases, fewer than min_cases = 10"
+    assert table.loc["gout", "study"] == ""
+    assert table.loc["gout", "status"].startswith("skipped: no samples labelled 'gout'")
+    assert summary.loc[0, "n_studies"] == 2 and summary.loc[0, "n_skipped"] == 2
+
+
+def test_controls_analysis_of_a_single_study_is_skipped_with_the_reason(tmp_path):
+    table, summary = run_controls_analysis(tmp_path, blood_studies({"S1": "asthma"}))
+    assert table.loc["asthma", "status"] == (
+        "skipped: no control samples outside the study to contrast with"
+    )
+    assert table.loc["asthma", "disease_p_value"] == ""
+    assert summary.loc[0, "n_studies"] == 0 and np.isnan(summary.loc[0, "p_value"])
