@@ -128,20 +128,17 @@ def annotated_samples(controls: bool) -> pd.DataFrame:
     )
 
 
-def test_check_diseases_skips_data_properties_and_stops_on_configuration_errors():
+def test_check_diseases_skips_too_few_cases_and_stops_on_absent_labels():
     samples = annotated_samples(controls=True)
-    absent = {**DISEASES, "gout": {"label": "gout", "gwas_terms": ["gout"]}}
-    skipped = compendium.check_diseases(samples, absent, min_cases=10, where="samples.tsv")
-    assert skipped == {
-        "rare": "2 cases, fewer than min_cases = 10",
-        "gout": "no samples labelled 'gout' in this compendium",
-    }
+    skipped = compendium.check_diseases(samples, DISEASES, min_cases=10, where="samples.tsv")
+    assert skipped == {"rare": "2 cases, fewer than min_cases = 10"}
     assert compendium.check_diseases(samples, DISEASES, min_cases=2, where="samples.tsv") == {}
     misspelt = {"asthma": {"label": "Asthma", "gwas_terms": ["asthma"]}}
     with pytest.raises(InputError, match="set diseases.asthma.label to 'asthma'"):
         compendium.check_diseases(samples, misspelt, min_cases=10, where="samples.tsv")
-    with pytest.raises(InputError, match="no sample carries a configured disease label"):
-        compendium.check_diseases(samples, {"gout": absent["gout"]}, 10, "samples.tsv")
+    absent = {"gout": {"label": "gout", "gwas_terms": ["gout"]}}
+    with pytest.raises(InputError, match=r"'gout' \(label 'gout'\) has no samples; labels here"):
+        compendium.check_diseases(samples, absent, 10, "samples.tsv")
 
 
 def test_reference_is_matched_else_all_controls_else_a_skip():
@@ -295,7 +292,7 @@ def blood_studies(studies):
     return pd.DataFrame({"disease": disease, "cell_type": "blood", "study": study})
 
 
-def run_controls_analysis(tmp_path, samples):
+def run_controls_analysis(tmp_path, samples, diseases):
     import keras
 
     from deepmodules.autoencoder import build_autoencoder
@@ -306,7 +303,6 @@ def run_controls_analysis(tmp_path, samples):
     build_autoencoder(len(genes), parse_model_id("deep8")).save(tmp_path / "model.keras")
     gwas = pd.DataFrame({"disease": ["asthma"] * 5 + ["lupus"] * 5, "gene": genes[:10]})
     gwas.to_csv(tmp_path / "gwas.tsv", sep="\t", index=False)
-    diseases = {**DISEASES, "gout": {"label": "gout", "gwas_terms": ["gout"]}}
     smk = SimpleNamespace(
         rule="controls_analysis",
         log=[str(tmp_path / "controls.log")],
@@ -322,7 +318,7 @@ def run_controls_analysis(tmp_path, samples):
         ),
         params=SimpleNamespace(
             layer="h3",
-            diseases=diseases,
+            diseases={d: DISEASES[d] for d in diseases},
             settings=SETTINGS,
             control_label="normal",
             size=5,
@@ -336,19 +332,21 @@ def run_controls_analysis(tmp_path, samples):
 
 
 def test_controls_analysis_without_healthy_studies_contrasts_with_the_other_studies(tmp_path):
-    table, summary = run_controls_analysis(tmp_path, blood_studies({"S1": "asthma", "S2": "lupus"}))
+    table, summary = run_controls_analysis(
+        tmp_path, blood_studies({"S1": "asthma", "S2": "lupus"}), DISEASES
+    )
     for disease in ("asthma", "lupus"):
         assert table.loc[disease, "status"] == "tested"
         assert table.loc[disease, "reference"] == "all controls"
         assert table.loc[disease, "disease_p_value"] != ""
     assert table.loc["rare", "status"] == "skipped: 2 cases, fewer than min_cases = 10"
-    assert table.loc["gout", "study"] == ""
-    assert table.loc["gout", "status"].startswith("skipped: no samples labelled 'gout'")
-    assert summary.loc[0, "n_studies"] == 2 and summary.loc[0, "n_skipped"] == 2
+    assert summary.loc[0, "n_studies"] == 2 and summary.loc[0, "n_skipped"] == 1
 
 
 def test_controls_analysis_of_a_single_study_is_skipped_with_the_reason(tmp_path):
-    table, summary = run_controls_analysis(tmp_path, blood_studies({"S1": "asthma"}))
+    table, summary = run_controls_analysis(
+        tmp_path, blood_studies({"S1": "asthma"}), ["asthma", "rare"]
+    )
     assert table.loc["asthma", "status"] == (
         "skipped: no control samples outside the study to contrast with"
     )

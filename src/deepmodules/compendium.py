@@ -100,10 +100,11 @@ def check_diseases(
 ) -> dict[str, str]:
     """Which configured diseases this compendium can analyse; the others, by id, with the reason.
 
-    A data property skips a disease in this compendium (logged, and recorded downstream as the
-    module's status): no sample carries its label, or fewer than ``min_cases`` do. A configuration
-    error stops: a label that matches an annotated disease only up to case, spaces or underscores
-    (a misspelt label), or no configured disease present at all (wrong labels or disease column).
+    A configured label that no sample carries is a configuration error (a compendium cannot tell a
+    disease it lacks from a misspelt label): it stops, naming the annotation's labels, or the label
+    that matches it up to case, spaces or underscores. Fewer than ``min_cases`` samples is a property
+    of the data: the disease is skipped in this compendium (logged, and recorded downstream as its
+    module's status).
     """
     counts = annotation["disease"].value_counts()
 
@@ -115,26 +116,19 @@ def check_diseases(
     for disease_id, disease in diseases.items():
         label = disease["label"]
         n = int(counts.get(label, 0))
-        if n == 0 and spelling(label) in spelt:
+        if n == 0:
+            known = ", ".join(sorted(counts.index)[:10])
+            fix = f"correct diseases.{disease_id}.label or remove the disease from the config"
+            if spelling(label) in spelt:
+                fix = f"set diseases.{disease_id}.label to {spelt[spelling(label)]!r}"
             raise InputError(
                 where,
-                f"disease {disease_id!r} has label {label!r}, the annotation says "
-                f"{spelt[spelling(label)]!r}",
-                f"set diseases.{disease_id}.label to {spelt[spelling(label)]!r}",
+                f"disease {disease_id!r} (label {label!r}) has no samples; labels here: {known}",
+                fix,
             )
-        if n == 0:
-            skipped[disease_id] = f"no samples labelled {label!r} in this compendium"
-        elif n < min_cases:
+        if n < min_cases:
             skipped[disease_id] = f"{n} cases, fewer than min_cases = {min_cases}"
-    if not any(counts.get(disease["label"], 0) for disease in diseases.values()):
-        known = ", ".join(sorted(counts.index)[:10])
-        raise InputError(
-            where,
-            f"no sample carries a configured disease label; disease labels here: {known}",
-            "correct diseases.*.label or datasets.*.columns.disease",
-        )
-    for disease_id, reason in skipped.items():
-        log.warning("disease %r is skipped in %s: %s", disease_id, where, reason)
+            log.warning("disease %r is skipped in %s: %s", disease_id, where, skipped[disease_id])
     return skipped
 
 

@@ -73,7 +73,7 @@ def main(smk):
             data.samples, labels, spec["label"], control, settings["score"]
         )
         studies = data.samples.loc[data.samples["disease"] == spec["label"], "study"].unique()
-        for study in sorted(studies) or [""]:
+        for study in sorted(studies):
             cases, controls = f"{spec['label']} [{study}]", f"{control} [{study}]"
             # The study's own controls cannot be their own reference.
             against = [p for p in reference.phenotypes if p != controls]
