@@ -71,9 +71,10 @@ def test_single_cell_type_compendium_skips_cell_types_and_says_so():
     assert summary.loc[("h1", "disease"), "n_groups"] == 3
 
     fig = figures.silhouette(table, summary.reset_index())
-    notes = " ".join(text.get_text() for text in fig.axes[0].texts)
-    assert "cell_type (h1): skipped: 1 group with ≥2 samples (cell type)" in notes
-    assert "disease" not in notes
+    notes = [text.get_text() for text in fig.axes[0].texts]
+    assert notes == ["skipped: 1 group with ≥2 samples (cell type)"]
+    # written in the empty slot of h1's cell-type bar, at the first tick
+    assert fig.axes[0].texts[0].get_position()[0] == pytest.approx(0.0)
 
 
 def test_two_cell_types_are_tested_and_draw_no_note():
