@@ -3,13 +3,16 @@
 import runpy
 from types import SimpleNamespace
 
+import keras
 import numpy as np
 import pandas as pd
 import pytest
 
 from deepmodules import compendium, figures
+from deepmodules.autoencoder import build_autoencoder
 from deepmodules.clustering import compare_to_genes, live_codes, silhouette_table
 from deepmodules.errors import InputError
+from deepmodules.models import parse_model_id
 from deepmodules.reverse_training import (
     disease_reference,
     disease_scores,
@@ -294,11 +297,7 @@ def blood_studies(studies):
 
 
 def run_controls_analysis(tmp_path, samples, diseases):
-    import keras
-
-    from deepmodules.autoencoder import build_autoencoder
-    from deepmodules.models import parse_model_id
-
+    """The controls_analysis rule script on a compendium of ``samples`` and an untrained deep8."""
     genes = write_compendium(tmp_path / "normalized", samples)
     keras.utils.set_random_seed(1)
     build_autoencoder(len(genes), parse_model_id("deep8")).save(tmp_path / "model.keras")
