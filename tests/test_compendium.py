@@ -25,11 +25,16 @@ def test_prepare_writes_a_normalized_split_compendium(config, dataset, tmp_path)
     assert loaded.genes == data.genes
 
 
-def test_too_few_cases_is_refused_before_writing(config, tmp_path):
+def test_too_few_cases_are_skipped_and_a_misspelt_label_is_refused_before_writing(
+    config, tmp_path, caplog
+):
     spec = {**config["datasets"]["microarray"], "min_cases": SMALL["cases_per_study"] + 1}
-    with pytest.raises(InputError, match="fewer than min_cases"):
-        compendium.prepare(spec, config["diseases"], seed=1, outdir=tmp_path / "out")
-    assert not (tmp_path / "out").exists()
+    compendium.prepare(spec, config["diseases"], seed=1, outdir=tmp_path / "out")
+    assert "fewer than min_cases" in caplog.text
+    diseases = {**config["diseases"], "asthma": {**config["diseases"]["asthma"], "label": "Asthma"}}
+    with pytest.raises(InputError, match="set diseases.asthma.label to 'asthma'"):
+        compendium.prepare(spec, diseases, seed=1, outdir=tmp_path / "refused")
+    assert not (tmp_path / "refused").exists()
 
 
 def write_matrix(path, values, genes, samples):

@@ -229,7 +229,9 @@ def string_files(path: Path, orgdb: OrgDb) -> tuple[str, str]:
             "combined_score": np.rint(links["score"].to_numpy() * 1000).astype(int),
         }
     )
-    both = pd.concat([links, links.rename(columns={"protein1": "protein2", "protein2": "protein1"})])
+    both = pd.concat(
+        [links, links.rename(columns={"protein1": "protein2", "protein2": "protein1"})]
+    )
     both = both.sort_values(["protein1", "protein2"])
     prot = orgdb.table("ensembl_prot", "prot_id").drop_duplicates("value")
     symbol_of = dict(zip("9606." + prot["value"], prot["symbol"], strict=True))
@@ -264,7 +266,7 @@ def hdl_catalog(genes_path: Path, markers_path: Path, loci: pd.DataFrame) -> str
     catalog["CHR_POS"] = where["start"].abs().to_numpy()
     catalog["SNPS"] = best["MARKER"].to_numpy()
     catalog["MAPPED_GENE"] = best["GENE"].to_numpy()
-    catalog["P-VALUE"] = [f"{10 ** -v:.1e}" for v in best["VALUE"]]
+    catalog["P-VALUE"] = [f"{10**-v:.1e}" for v in best["VALUE"]]
     catalog["STUDY"] = "HDL cholesterol GWAS example of Mergeomics"
     return catalog.to_csv(sep="\t", index=False)
 

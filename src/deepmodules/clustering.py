@@ -5,6 +5,10 @@ hidden layer's sample representation, and the full gene-space expression as a re
 first two principal components, computes the silhouette index of every cell type and disease group
 there, and counts the groups whose silhouette in a layer exceeds the gene-space one by at least
 0.1, with a binomial test.
+
+Degraded inputs do not stop the analysis: a grouping with fewer than two groups of two or more
+samples (one cell type, one study) and a layer with fewer than two live nodes cannot give a
+silhouette, and are recorded as rows with a ``status`` of ``skipped: <reason>`` instead.
 """
 
 from __future__ import annotations
@@ -18,6 +22,18 @@ from sklearn.decomposition import PCA
 from sklearn.metrics import silhouette_samples
 
 from deepmodules.errors import InputError
+
+SILHOUETTE_COLUMNS = [
+    "layer",
+    "group_kind",
+    "group",
+    "n",
+    "silhouette",
+    "n_dimensions",
+    "n_flat_nodes",
+    "status",
+]
+SUMMARY_COLUMNS = ["layer", "group_kind", "n_groups", "n_better", "odds_ratio", "p_value", "status"]
 
 
 def pca_coordinates(x: np.ndarray, n_components: int = 2, seed: int = 0) -> np.ndarray:
@@ -69,6 +85,71 @@ def group_silhouettes(coords: np.ndarray, labels: Sequence) -> pd.DataFrame:
     return table
 
 
+def live_codes(codes: np.ndarray, activity: pd.DataFrame, layer: str, where: str) -> np.ndarray:
+    """The columns of a layer's codes (samples × nodes) whose nodes are not flat.
+
+    activity: the ``node_activity.tsv`` table (:func:`deepmodules.activity.read_activity`); a flat
+    node barely moves over the compendium, so it carries no sample structure for the projection.
+    """
+    rows = activity[activity["layer"] == layer]
+    if len(rows) != codes.shape[1]:
+        raise InputError(
+            where,
+            f"lists {len(rows)} nodes of {layer}, the model has {codes.shape[1]}",
+            "rerun the node_activity rule for this model",
+        )
+    return codes[:, ~rows["flat"].to_numpy()]
+
+
+def usable_groups(labels: Sequence) -> int:
+    """The number of groups with two or more samples (missing labels left out)."""
+    sizes = pd.Series(np.asarray(labels, dtype=object)).dropna().value_counts()
+    return int((sizes >= 2).sum())
+
+
+def silhouette_table(
+    spaces: dict[str, np.ndarray],
+    groupings: dict[str, tuple[np.ndarray, np.ndarray]],
+    flat_nodes: dict[str, int] | None = None,
+) -> pd.DataFrame:
+    """Silhouette of every group of every grouping in the 2-PC projection of every space.
+
+    spaces: name -> samples × dimensions (the gene space, and each layer's live nodes);
+    groupings: kind -> (mask of the samples it compares, their labels). Each (space, kind) gives
+    the rows of :func:`group_silhouettes` with ``status`` ``tested``, or one row with ``status``
+    ``skipped: <reason>`` when the grouping has fewer than two groups of two or more samples or the
+    space has fewer than two dimensions. ``n_dimensions`` is the number of genes or live nodes used,
+    ``n_flat_nodes`` the number of flat nodes left out of the space (``flat_nodes``, 0 by default).
+    """
+    flat_nodes = flat_nodes or {}
+    tables = []
+    for space, x in spaces.items():
+        for kind, (mask, labels) in groupings.items():
+            n_groups, name = usable_groups(labels[mask]), kind.replace("_", " ")
+            reason = None
+            if n_groups < 2:
+                reason = f"{n_groups} group{'' if n_groups == 1 else 's'} with ≥2 samples ({name})"
+            elif x.shape[1] < 2:
+                live = x.shape[1]
+                reason = f"{live} live node{'' if live == 1 else 's'} in {space} (a 2-PC projection needs 2)"
+            if reason is None:
+                table = group_silhouettes(pca_coordinates(x[mask]), labels[mask])
+                table = table.assign(status="tested")
+            else:
+                table = pd.DataFrame(
+                    {"group": [None], "n": [np.nan], "silhouette": [np.nan]}
+                ).assign(status=f"skipped: {reason}")
+            tables.append(
+                table.assign(
+                    layer=space,
+                    group_kind=kind,
+                    n_dimensions=x.shape[1],
+                    n_flat_nodes=flat_nodes.get(space, 0),
+                )
+            )
+    return pd.concat(tables, ignore_index=True)[SILHOUETTE_COLUMNS]
+
+
 def compare_to_genes(
     silhouette_table: pd.DataFrame,
     margin: float = 0.1,
@@ -83,8 +164,10 @@ def compare_to_genes(
     p0). The paper does not state p0; 0.5 reproduces its disease p values (86 of 128:
     P = 6.27e-5), while its cell-type p values equal P(X > n_better) instead.
 
-    silhouette_table: rows of layer (including `reference`), group_kind, group, n, silhouette.
-    Returns layer, group_kind, n_groups, n_better, odds_ratio, p_value.
+    silhouette_table: rows of layer (including `reference`), group_kind, group, n, silhouette and
+    optionally status (rows not ``tested`` are left out). Returns layer, group_kind, n_groups,
+    n_better, odds_ratio, p_value and status: a (layer, group kind) without a tested group in both
+    spaces has NaN statistics and the reason of its skip (or ``skipped: no group in both spaces``).
     """
     needed = {"layer", "group_kind", "group", "silhouette"}
     if missing := needed - set(silhouette_table.columns):
@@ -99,19 +182,29 @@ def compare_to_genes(
             "add the gene-space PCA silhouettes",
         )
     keys = ["group_kind", "group"]
-    paired = silhouette_table[~is_reference].merge(
-        silhouette_table.loc[is_reference, [*keys, "silhouette"]],
+    status = silhouette_table.get("status", pd.Series("tested", index=silhouette_table.index))
+    tested = (status == "tested").to_numpy()
+    paired = silhouette_table[~is_reference & tested].merge(
+        silhouette_table.loc[is_reference & tested, [*keys, "silhouette"]],
         on=keys,
         suffixes=("", "_reference"),
     )
     gain = paired["silhouette"] - paired["silhouette_reference"]
     paired["better"] = (gain >= margin) | np.isclose(gain, margin)
 
+    groups = dict(list(paired.groupby(["layer", "group_kind"], sort=True)))
+    skipped = silhouette_table.loc[~tested, ["layer", "group_kind"]].assign(status=status[~tested])
+    reasons = {(layer, kind): why for layer, kind, why in skipped.itertuples(index=False)}
+    pairs = silhouette_table.loc[~is_reference, ["layer", "group_kind"]].drop_duplicates()
     rows = []
-    for (layer, kind), group in paired.groupby(["layer", "group_kind"], sort=True):
-        n, better = len(group), int(group["better"].sum())
-        odds = better / (n - better) if better < n else np.inf
-        rows.append([layer, kind, n, better, odds, stats.binom.sf(better - 1, n, p0)])
-    return pd.DataFrame(
-        rows, columns=["layer", "group_kind", "n_groups", "n_better", "odds_ratio", "p_value"]
-    )
+    for layer, kind in sorted(pairs.itertuples(index=False, name=None)):
+        if (layer, kind) in groups:
+            group = groups[(layer, kind)]
+            n, better = len(group), int(group["better"].sum())
+            odds = better / (n - better) if better < n else np.inf
+            rows.append([layer, kind, n, better, odds, stats.binom.sf(better - 1, n, p0), "tested"])
+        else:
+            reason = reasons.get((layer, kind)) or reasons.get((reference, kind))
+            reason = reason or "skipped: no group in both spaces"
+            rows.append([layer, kind, 0, 0, np.nan, np.nan, reason])
+    return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)

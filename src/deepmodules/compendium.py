@@ -184,24 +184,41 @@ def report_shared_genes(
     return shared
 
 
-def check_diseases(annotation: pd.DataFrame, diseases: dict, min_cases: int, where: str) -> None:
-    """Every configured disease label must have at least ``min_cases`` samples."""
+def check_diseases(
+    annotation: pd.DataFrame, diseases: dict, min_cases: int, where: str
+) -> dict[str, str]:
+    """Which configured diseases this compendium can analyse; the others, by id, with the reason.
+
+    A configured label that no sample carries is a configuration error (a compendium cannot tell a
+    disease it lacks from a misspelt label): it stops, naming the annotation's labels, or the label
+    that matches it up to case, spaces or underscores. Fewer than ``min_cases`` samples is a property
+    of the data: the disease is skipped in this compendium (logged, and recorded downstream as its
+    module's status).
+    """
     counts = annotation["disease"].value_counts()
+
+    def spelling(label: str) -> str:
+        return " ".join(label.replace("_", " ").casefold().split())
+
+    spelt = {spelling(label): label for label in counts.index}
+    skipped = {}
     for disease_id, disease in diseases.items():
-        n = int(counts.get(disease["label"], 0))
+        label = disease["label"]
+        n = int(counts.get(label, 0))
         if n == 0:
             known = ", ".join(sorted(counts.index)[:10])
+            fix = f"correct diseases.{disease_id}.label or remove the disease from the config"
+            if spelling(label) in spelt:
+                fix = f"set diseases.{disease_id}.label to {spelt[spelling(label)]!r}"
             raise InputError(
                 where,
-                f"disease {disease_id!r} (label {disease['label']!r}) has no samples; labels here: {known}",
-                f"correct diseases.{disease_id}.label or remove the disease from the config",
+                f"disease {disease_id!r} (label {label!r}) has no samples; labels here: {known}",
+                fix,
             )
         if n < min_cases:
-            raise InputError(
-                where,
-                f"disease {disease_id!r} has {n} samples, fewer than min_cases = {min_cases}",
-                "lower datasets.*.min_cases or remove the disease from the config",
-            )
+            skipped[disease_id] = f"{n} cases, fewer than min_cases = {min_cases}"
+            log.warning("disease %r is skipped in %s: %s", disease_id, where, skipped[disease_id])
+    return skipped
 
 
 def prepare(spec: dict, diseases: dict, seed: int, outdir: str | Path) -> Compendium:

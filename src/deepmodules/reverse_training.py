@@ -15,7 +15,10 @@
    every phenotype, so ``score: contrast`` ranks genes by the change against the matched controls,
    s_p = |z_p - z_ref| = |W_L (x_{L-1}(r_p) - x_{L-1}(r_ref))|, where ref is the control phenotype of
    the cell type the disease samples come from. Control samples are therefore one-hot coded per cell
-   type ("normal (T cell)", ...), disease samples by their disease.
+   type ("normal (T cell)", ...), disease samples by their disease. Where that cell type has no
+   controls, z_ref is the mean of z over all control phenotypes of the compendium (reference
+   ``all controls``); a compendium without controls cannot give a contrast, and its diseases are
+   skipped (:func:`disease_reference`).
    Both rank genes on the min-max scaled axis, where a gene's contrast is a fraction of its range, so a
    noisy gene that barely changes ranks with one that changes many-fold. The default
    (``score: expression``) decodes both phenotypes, x_L = f_L(W_L x_{L-1} + b_L), and ranks genes by the
@@ -30,6 +33,7 @@ z_p is then its rescaled output layer applied to the hidden activation, without 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import keras
@@ -179,6 +183,40 @@ def reference_phenotype(
     return reference if (labels == reference).any() else None
 
 
+@dataclass
+class Reference:
+    """What a disease's contrast is taken against: ``name`` and its control ``phenotypes``.
+
+    ``skipped`` holds the reason when the disease cannot be scored (``phenotypes`` is then empty).
+    """
+
+    name: str
+    phenotypes: list[str]
+    skipped: str | None = None
+
+
+def disease_reference(
+    samples: pd.DataFrame, labels: pd.Series, disease: str, control_label: str, score: str
+) -> Reference:
+    """The reference of ``disease``: its matched controls, else all controls, else a skip.
+
+    The matched controls are :func:`reference_phenotype`. Without them (the disease's cell type has
+    no control samples), ``all controls`` are the control phenotypes among ``labels``, whose mean z
+    :func:`gene_scores` subtracts. The ``paper`` score |z_p| needs no reference (``none``); the
+    ``contrast`` and ``expression`` scores of a compendium without control samples is skipped.
+    """
+    if score == "paper":
+        return Reference("none", [])
+    matched = reference_phenotype(samples, labels, disease, control_label)
+    if matched is not None:
+        return Reference(matched, [matched])
+    controls = sorted(labels[samples["disease"] == control_label].unique())
+    if not controls:
+        reason = f"no control samples ({control_label!r}) in the compendium to contrast with"
+        return Reference("", [], reason)
+    return Reference("all controls", controls)
+
+
 def output_preactivation(
     net: ReverseNetwork, following: list[DenseLayer], decoded: bool = False
 ) -> np.ndarray:
@@ -224,7 +262,7 @@ def gene_scores(
     z: np.ndarray,
     phenotypes: list[str],
     phenotype: str,
-    reference: str | None,
+    reference: str | Sequence[str],
     score: str,
     gene_span: np.ndarray | None = None,
 ) -> np.ndarray:
@@ -232,12 +270,14 @@ def gene_scores(
     |x_p - x_ref| * (max_j - min_j) (``expression``, ``z`` then holding the decoded outputs x and
     ``gene_span`` the genes' ranges max_j - min_j in the compendium).
 
-    Without a matched control phenotype, the contrasts compare with the mean over all phenotypes.
+    ``reference`` is one phenotype, or several whose mean z_ref = (1/|R|) sum_{r in R} z_r is taken
+    (all controls, :func:`disease_reference`).
     """
     z_p = z[phenotypes.index(phenotype)]
     if score == "paper":
         return np.abs(z_p)
-    z_ref = z[phenotypes.index(reference)] if reference is not None else z.mean(axis=0)
+    references = [reference] if isinstance(reference, str) else list(reference)
+    z_ref = z[[phenotypes.index(r) for r in references]].mean(axis=0)
     if score == "expression":
         if gene_span is None:
             raise ValueError("score 'expression' needs the genes' ranges (gene_span)")
@@ -283,6 +323,28 @@ def reverse_train(
     return preactivations_over_seeds(labels, targets, following, hidden, settings)
 
 
+def skipped_module(reason: str) -> pd.DataFrame:
+    """The module table of a disease that could not be scored: one row without a gene, its reason."""
+    return pd.DataFrame(
+        {
+            "gene": [""],
+            "score": [np.nan],
+            "score_sd": [np.nan],
+            "rank": [np.nan],
+            "reference": [""],
+            "status": [f"skipped: {reason}"],
+        }
+    )
+
+
+def module_top_genes(module: pd.DataFrame, size: int) -> tuple[list[str], str]:
+    """The ``size`` top-ranked genes of a module table and its status (``scored`` or a skip)."""
+    status = str(module["status"].iloc[0])
+    if status != "scored":
+        return [], status
+    return module.nsmallest(size, "rank")["gene"].tolist(), status
+
+
 def disease_scores(
     values: np.ndarray,
     samples: pd.DataFrame,
@@ -294,20 +356,45 @@ def disease_scores(
     layer: str | None = None,
     hidden: int | None = None,
     gene_span: np.ndarray | None = None,
+    skipped: dict[str, str] | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Steps 1-4 for one layer: the seed-summarized gene scores of every disease (id -> label).
 
     Phenotypes are coded by :func:`phenotype_labels`; ``layers``, ``layer`` and ``hidden`` are those of
-    :func:`reverse_train`, ``gene_span`` that of :func:`gene_scores`.
+    :func:`reverse_train`, ``gene_span`` that of :func:`gene_scores`. Each module table records its ``reference`` (:func:`disease_reference`) and
+    a ``status``: ``scored``, or ``skipped: <reason>`` (:func:`skipped_module`) for the diseases of
+    ``skipped`` (id -> reason, :func:`deepmodules.compendium.check_diseases`) and those without a
+    reference.
     """
     labels = phenotype_labels(samples, control_label)
-    z, phenotypes = reverse_train(values, labels, settings, layers, layer, hidden)
-    tables = {}
+    tables = {d: skipped_module(reason) for d, reason in (skipped or {}).items() if d in diseases}
+    references = {}
     for disease_id, label in diseases.items():
-        reference = reference_phenotype(samples, labels, label, control_label)
-        log.info("%s: scored against %s", disease_id, reference or "the mean phenotype")
+        if disease_id in tables:
+            continue
+        reference = disease_reference(samples, labels, label, control_label, settings["score"])
+        if reference.skipped:
+            tables[disease_id] = skipped_module(reference.skipped)
+        else:
+            references[disease_id] = reference
+    for disease_id, table in tables.items():
+        log.warning("%s: %s", disease_id, table["status"].iloc[0])
+    if references:
+        z, phenotypes = reverse_train(values, labels, settings, layers, layer, hidden)
+    for disease_id, reference in references.items():
+        log.info("%s: scored against %s %s", disease_id, reference.name, reference.phenotypes)
         scores = [
-            gene_scores(zs, phenotypes, label, reference, settings["score"], gene_span) for zs in z
+            gene_scores(
+                zs,
+                phenotypes,
+                diseases[disease_id],
+                reference.phenotypes,
+                settings["score"],
+                gene_span,
+            )
+            for zs in z
         ]
-        tables[disease_id] = summarize_seeds(scores, genes)
-    return tables
+        tables[disease_id] = summarize_seeds(scores, genes).assign(
+            reference=reference.name, status="scored"
+        )
+    return {disease_id: tables[disease_id] for disease_id in diseases}

@@ -1,9 +1,10 @@
 rule silhouette:
-    """Silhouette of cell types and diseases in 2-PC projections of each layer vs gene space (Fig. 4)."""
+    """Silhouette of cell types, diseases and studies in 2-PC projections of each layer's live nodes vs gene space (Fig. 4)."""
     input:
         expression=rules.normalize.output.expression,
         samples=rules.normalize.output.samples,
         model=f"results/{{dataset}}/models/{ANALYSIS}/model.keras",
+        node_activity=f"results/{{dataset}}/models/{ANALYSIS}/node_activity.tsv",
     output:
         table="results/{dataset}/silhouette.tsv",
         summary="results/{dataset}/silhouette_summary.tsv",

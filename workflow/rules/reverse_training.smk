@@ -24,6 +24,7 @@ rule reverse_training:
         diseases=config["diseases"],
         settings=config["reverse_training"],
         control_label=lambda wc: config["datasets"][wc.dataset]["control_label"],
+        min_cases=lambda wc: config["datasets"][wc.dataset]["min_cases"],
     script:
         "../scripts/reverse_training.py"
 
@@ -55,6 +56,7 @@ rule naive_baseline:
         diseases=config["diseases"],
         settings=config["reverse_training"],
         control_label=lambda wc: config["datasets"][wc.dataset]["control_label"],
+        min_cases=lambda wc: config["datasets"][wc.dataset]["min_cases"],
     script:
         "../scripts/reverse_training.py"
 
@@ -123,6 +125,7 @@ rule controls_analysis:
         control_label=lambda wc: config["datasets"][wc.dataset]["control_label"],
         size=config["modules"]["size"],
         min_gwas_genes=config["gwas"]["min_gwas_genes"],
+        min_cases=lambda wc: config["datasets"][wc.dataset]["min_cases"],
     script:
         "../scripts/controls_analysis.py"
 

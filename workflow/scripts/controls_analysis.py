@@ -2,8 +2,11 @@
 
 Both modules come from the same reverse-trained network (cases and controls of every disease study coded
 apart) and are tested against the disease's GWAS genes; a binomial test asks whether the disease module
-beats the control module in more studies than chance (paper: Supplementary Table 1). Studies of a
-disease with too few GWAS genes, or without control samples, are recorded as skipped.
+beats the control module in more studies than chance (paper: Supplementary Table 1). Both are
+contrasted with the disease's reference (its cell type's controls from healthy studies, else all
+controls, :func:`deepmodules.reverse_training.disease_reference`), recorded in ``reference``. Studies
+of a disease with too few cases or GWAS genes, without control samples, or without controls outside
+the study to contrast with, are recorded as skipped with the reason.
 """
 
 import logging
@@ -18,8 +21,8 @@ from deepmodules.autoencoder import dense_layers
 from deepmodules.enrichment import binomial_greater, gwas_test
 from deepmodules.gwas import gwas_gene_sets
 from deepmodules.reverse_training import (
+    disease_reference,
     gene_scores,
-    reference_phenotype,
     reverse_train,
     study_phenotype_labels,
 )
@@ -31,6 +34,7 @@ COLUMNS = [
     "layer",
     "n_cases",
     "n_controls",
+    "reference",
     "disease_overlap",
     "disease_p_value",
     "control_overlap",
@@ -45,6 +49,9 @@ def main(smk):
     data = compendium.load(Path(smk.input.expression).parent)
     settings, control, layer = smk.params.settings, smk.params.control_label, smk.params.layer
     minimum = smk.params.min_gwas_genes
+    skipped = compendium.check_diseases(
+        data.samples, smk.params.diseases, smk.params.min_cases, smk.input.samples
+    )
     labels = study_phenotype_labels(data.samples, control)
     layers = dense_layers(keras.saving.load_model(smk.input.model))
     z, phenotypes = reverse_train(data.values, labels, settings, layers, layer)
@@ -66,24 +73,33 @@ def main(smk):
     rows = []
     for disease_id, spec in smk.params.diseases.items():
         gwas_genes = gwas.get(disease_id, set())
-        reference = reference_phenotype(data.samples, labels, spec["label"], control)
+        reference = disease_reference(
+            data.samples, labels, spec["label"], control, settings["score"]
+        )
         studies = data.samples.loc[data.samples["disease"] == spec["label"], "study"].unique()
         for study in sorted(studies):
             cases, controls = f"{spec['label']} [{study}]", f"{control} [{study}]"
+            # The study's own controls cannot be their own reference.
+            against = [p for p in reference.phenotypes if p != controls]
             row = {
                 "disease": disease_id,
                 "study": study,
                 "layer": layer,
                 "n_cases": int((labels == cases).sum()),
                 "n_controls": int((labels == controls).sum()),
+                "reference": reference.name,
             }
-            if controls not in phenotypes:
+            if disease_id in skipped or reference.skipped:
+                row["status"] = f"skipped: {skipped.get(disease_id) or reference.skipped}"
+            elif controls not in phenotypes:
                 row["status"] = "skipped: the study has no control samples"
+            elif reference.phenotypes and not against:
+                row["status"] = "skipped: no control samples outside the study to contrast with"
             else:
-                disease = gwas_test(module(cases, reference), gwas_genes, universe, minimum)
+                disease = gwas_test(module(cases, against), gwas_genes, universe, minimum)
                 row["status"] = disease["status"]
             if row["status"] == "tested":
-                null = gwas_test(module(controls, reference), gwas_genes, universe, minimum)
+                null = gwas_test(module(controls, against), gwas_genes, universe, minimum)
                 row.update(
                     disease_overlap=disease["overlap"],
                     disease_p_value=disease["p_value"],

@@ -56,7 +56,12 @@ def main(smk):
         for group in spec["references"]:
             scores = [
                 gene_scores(
-                    zs, phenotypes, spec["case"], group, settings["score"], reference.gene_range.span
+                    zs,
+                    phenotypes,
+                    spec["case"],
+                    group,
+                    settings["score"],
+                    reference.gene_range.span,
                 )
                 for zs in z
             ]

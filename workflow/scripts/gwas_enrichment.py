@@ -2,10 +2,12 @@
 
 import logging
 
+import numpy as np
 import pandas as pd
 
-from deepmodules.enrichment import adjust_and_combine, gwas_test
+from deepmodules.enrichment import ENRICHMENT_FIELDS, adjust_and_combine, gwas_test
 from deepmodules.gwas import gwas_gene_sets
+from deepmodules.reverse_training import module_top_genes
 from deepmodules.workflow import run
 
 
@@ -17,8 +19,13 @@ def main(smk):
     for model, layer in smk.params.pairs:
         for disease in smk.params.diseases:
             module = pd.read_csv(next(paths), sep="\t", keep_default_na=False)
-            top = module.nsmallest(smk.params.size, "rank")["gene"]
-            result = gwas_test(top, gwas.get(disease, set()), universe, smk.params.min_gwas_genes)
+            top, status = module_top_genes(module, smk.params.size)
+            if status == "scored":
+                result = gwas_test(
+                    top, gwas.get(disease, set()), universe, smk.params.min_gwas_genes
+                )
+            else:  # the module itself was skipped: its reason, NaN statistics
+                result = {**dict.fromkeys(ENRICHMENT_FIELDS, np.nan), "status": status}
             if result["status"] != "tested":
                 logging.warning("%s, %s %s: %s", disease, model, layer, result["status"])
             rows.append({"disease": disease, "model": model, "layer": layer, **result})

@@ -1,9 +1,11 @@
 """Rule modules_gmt: every disease module (top genes) as one GMT gene set."""
 
+import logging
 from pathlib import Path
 
 import pandas as pd
 
+from deepmodules.reverse_training import module_top_genes
 from deepmodules.workflow import run
 
 
@@ -12,11 +14,13 @@ def main(smk):
         for path in smk.input:
             path = Path(path)
             disease, layer, model = path.stem, path.parent.name, path.parent.parent.name
-            genes = pd.read_csv(path, sep="\t", keep_default_na=False).nsmallest(
-                smk.params.size, "rank"
-            )
+            module = pd.read_csv(path, sep="\t", keep_default_na=False)
+            genes, status = module_top_genes(module, smk.params.size)
             name = f"{disease}__{model}__{layer}"
-            gmt.write("\t".join([name, f"top {len(genes)} genes", *genes["gene"]]) + "\n")
+            if status != "scored":  # a gene set needs genes: a skipped module is left out
+                logging.warning("%s left out: %s", name, status)
+                continue
+            gmt.write("\t".join([name, f"top {len(genes)} genes", *genes]) + "\n")
 
 
 run(main, snakemake)  # noqa: F821

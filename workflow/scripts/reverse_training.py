@@ -1,4 +1,8 @@
-"""Rules reverse_training and naive_baseline: gene scores per disease, mean and sd over seeds."""
+"""Rules reverse_training and naive_baseline: gene scores per disease, mean and sd over seeds.
+
+A disease this compendium cannot score (too few cases, no controls to contrast with) still gets its
+module file, one row carrying the reason in ``status``, so that the enrichment rules report the skip.
+"""
 
 from pathlib import Path
 
@@ -13,6 +17,9 @@ from deepmodules.workflow import run
 def main(smk):
     data = compendium.load(Path(smk.input.expression).parent)
     diseases = {disease_id: d["label"] for disease_id, d in smk.params.diseases.items()}
+    skipped = compendium.check_diseases(
+        data.samples, smk.params.diseases, smk.params.min_cases, smk.input.samples
+    )
     if "model" in smk.input.keys():
         layers = dense_layers(keras.saving.load_model(smk.input.model))
         where = {"layers": layers, "layer": smk.wildcards.layer}
@@ -26,6 +33,7 @@ def main(smk):
         smk.params.control_label,
         smk.params.settings,
         gene_span=data.gene_range.span,
+        skipped=skipped,
         **where,
     )
     for disease_id, path in zip(diseases, smk.output, strict=True):

@@ -1,35 +1,47 @@
-"""Rule silhouette: cell-type and disease silhouettes in 2-PC projections of each layer and of genes."""
+"""Rule silhouette: cell-type, disease and study silhouettes in 2-PC projections of each layer and of genes."""
 
+import logging
 from pathlib import Path
 
 import keras
 import numpy as np
-import pandas as pd
 
 from deepmodules import compendium
+from deepmodules.activity import read_activity
 from deepmodules.autoencoder import dense_layers, encode
-from deepmodules.clustering import compare_to_genes, group_silhouettes, pca_coordinates
+from deepmodules.clustering import compare_to_genes, live_codes, silhouette_table
 from deepmodules.workflow import run
 
 
 def main(smk):
     data = compendium.load(Path(smk.input.expression).parent)
     layers = dense_layers(keras.saving.load_model(smk.input.model))
+    activity = read_activity(smk.input.node_activity)
     samples = data.samples
-    # Cell types are compared among healthy samples, diseases among all annotated samples.
-    healthy = (samples["disease"] == smk.params.control_label).to_numpy()
+    everyone = np.ones(len(samples), dtype=bool)
+    # Cell types are compared among healthy samples, diseases and studies among all samples.
     groupings = {
-        "cell_type": (healthy, samples["cell_type"].to_numpy()),
-        "disease": (np.ones(len(samples), dtype=bool), samples["disease"].to_numpy()),
+        "cell_type": (
+            (samples["disease"] == smk.params.control_label).to_numpy(),
+            samples["cell_type"].to_numpy(),
+        ),
+        "disease": (everyone, samples["disease"].to_numpy()),
+        "study": (everyone, samples["study"].to_numpy()),
     }
-    spaces = {"genes": np.asarray(data.values)}
-    spaces.update({layer: encode(layers, data.values, layer) for layer in smk.params.layers})
-    tables = []
-    for space, x in spaces.items():
-        for kind, (mask, labels) in groupings.items():
-            table = group_silhouettes(pca_coordinates(x[mask]), labels[mask])
-            tables.append(table.assign(layer=space, group_kind=kind))
-    table = pd.concat(tables)[["layer", "group_kind", "group", "n", "silhouette"]]
+    spaces, flat = {"genes": np.asarray(data.values)}, {}
+    for layer in smk.params.layers:
+        codes = encode(layers, data.values, layer)
+        spaces[layer] = live_codes(codes, activity, layer, smk.input.node_activity)
+        flat[layer] = codes.shape[1] - spaces[layer].shape[1]
+        logging.info(
+            "%s: %d of %d nodes live, flat nodes left out of the projection",
+            layer,
+            spaces[layer].shape[1],
+            codes.shape[1],
+        )
+    table = silhouette_table(spaces, groupings, flat)
+    for row in table[table["status"] != "tested"].itertuples():
+        logging.warning("%s, %s: %s", row.layer, row.group_kind, row.status)
     table.to_csv(smk.output.table, sep="\t", index=False, float_format="%.6g")
     cfg = smk.params.clustering
     summary = compare_to_genes(table, margin=cfg["margin"], p0=cfg["p0"])
