@@ -222,6 +222,8 @@ def test_skipped_modules_reach_enrichment_as_nan_rows_and_are_left_out_of_the_gm
     pd.DataFrame({"gene": genes}).to_csv(tmp_path / "genes.tsv", sep="\t", index=False)
     gwas = pd.DataFrame({"disease": ["asthma"] * 4 + ["lupus"] * 4, "gene": genes[:4] + genes[4:8]})
     gwas.to_csv(tmp_path / "gwas.tsv", sep="\t", index=False)
+    columns = ["disease", "model", "layer", "encodability_r", "encodable"]
+    pd.DataFrame(columns=columns).to_csv(tmp_path / "encodability.tsv", sep="\t", index=False)
     smk = SimpleNamespace(
         rule="gwas_enrichment",
         log=[str(tmp_path / "gwas.log")],
@@ -230,6 +232,7 @@ def test_skipped_modules_reach_enrichment_as_nan_rows_and_are_left_out_of_the_gm
             modules=[str(p) for p in controlled + uncontrolled],
             gwas=[str(tmp_path / "gwas.tsv")],
             genes=str(tmp_path / "genes.tsv"),
+            encodability=str(tmp_path / "encodability.tsv"),
         ),
         output=SimpleNamespace(
             table=str(tmp_path / "table.tsv"), combined=str(tmp_path / "combined.tsv")
