@@ -14,6 +14,7 @@ from deepmodules.enrichment import gwas_test
 from deepmodules.errors import InputError
 from deepmodules.gwas import (
     MappingStats,
+    assign_loci,
     canonical_chromosomes,
     check_build,
     closest_genes,
@@ -234,11 +235,11 @@ def test_disease_without_snps_near_genes_gets_an_empty_set_and_a_reason(tmp_path
     snps = read_gwas_catalog(tmp_path / "c.tsv", terms)
     mapped, stats = closest_genes(snps, genes)
     assert stats == MappingStats(n_snps=3, n_mapped=1, n_no_gene_chrom=2)
-    summary = gwas_summary(snps, mapped, terms)
+    summary = gwas_summary(assign_loci(snps, 250), mapped, terms)
     assert summary.values.tolist() == [
-        ["asthma", 1, 1, 1, ""],
-        ["gout", 2, 0, 0, "all 2 SNPs on chromosomes without genes"],
-        ["lupus", 0, 0, 0, "no association with a single SNP position"],
+        ["asthma", "closest", 1, 1, 1, 1, 1, ""],
+        ["gout", "closest", 2, 1, 0, 0, 0, "all 2 SNPs on chromosomes without genes"],
+        ["lupus", "closest", 0, 0, 0, 0, 0, "no association with a single SNP position"],
     ]
     sets = gwas_gene_sets(mapped)
     result = gwas_test({"GENEA"}, sets.get("gout", set()), {"GENEA", "GENEB"}, min_gwas_genes=1)
