@@ -14,7 +14,6 @@ without any disease signal.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable, Sequence
 
 import numpy as np
@@ -22,8 +21,6 @@ import pandas as pd
 from scipy import stats
 
 from deepmodules.errors import InputError
-
-log = logging.getLogger(__name__)
 
 
 def fisher_enrichment(
@@ -172,12 +169,6 @@ def matched_gwas_test(
         return {**result, **dict.fromkeys(NULL_FIELDS, np.nan), "length_density_bias": np.nan}
     n_loci = gwas_loci.loc[gwas_loci["gene"].isin(module), "locus"].nunique()
     null = matched_null(module, gwas_loci["gene"], strata, n_draws, rng)
-    if null["null_module_share"] > 0.5:
-        log.warning(
-            "random gene sets matched on length and density share %.0f%% of the module's genes; "
-            "the matched null has little power for this module",
-            100 * null["null_module_share"],
-        )
     bias = bool(result["p_value"] < alpha <= null["empirical_p_value"])
     return {**result, "n_loci": n_loci, **null, "length_density_bias": bias}
 

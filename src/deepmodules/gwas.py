@@ -246,7 +246,9 @@ def map_snps(
         return closest_genes(snps, genes, source=source)
     if mapping == "window":
         return window_genes(snps, genes, window_kb, source=source)
-    raise InputError("config: gwas.mapping", f"unknown mapping '{mapping}'", "use closest or window")
+    raise InputError(
+        "config: gwas.mapping", f"unknown mapping '{mapping}'", "use closest or window"
+    )
 
 
 def assign_loci(snps: pd.DataFrame, locus_kb: float) -> pd.DataFrame:
