@@ -254,9 +254,13 @@ def gwas_enrichment(table: pd.DataFrame, alpha: float = 0.05) -> plt.Figure:
                 )  # fmt: skip
     if matched:
         ax.scatter([], [], marker="D", s=14, color="black", label="matched null (empirical P)")
+        ax.scatter(
+            [], [], marker="D", s=14, facecolors="none", edgecolors="black",
+            label="matched null not significant (length/density bias)",
+        )  # fmt: skip
     ax.axhline(-np.log10(alpha), color="black", linestyle="--", linewidth=0.8)
     ax.set_xticks(np.arange(len(diseases)) + 0.4 - width / 2, diseases, rotation=30, ha="right")
-    ax.set_ylabel("-log10 P (bars: Fisher exact; markers: matched null)" if matched else "-log10 P")
+    ax.set_ylabel("-log10 P (bars: Fisher exact)")
     ax.set_title("GWAS genes among the top-ranked module genes")
     ax.legend(fontsize=8)
     return fig
