@@ -262,7 +262,7 @@ def gwas_enrichment(table: pd.DataFrame, alpha: float = 0.05) -> plt.Figure:
     ax.set_xticks(np.arange(len(diseases)) + 0.4 - width / 2, diseases, rotation=30, ha="right")
     ax.set_ylabel("-log10 P (bars: Fisher exact)")
     ax.set_title("GWAS genes among the top-ranked module genes")
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1))
     return fig
 
 
