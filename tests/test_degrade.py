@@ -221,7 +221,10 @@ def test_skipped_modules_reach_enrichment_as_nan_rows_and_are_left_out_of_the_gm
     )
     pd.DataFrame({"gene": genes}).to_csv(tmp_path / "genes.tsv", sep="\t", index=False)
     gwas = pd.DataFrame({"disease": ["asthma"] * 4 + ["lupus"] * 4, "gene": genes[:4] + genes[4:8]})
-    gwas.to_csv(tmp_path / "gwas.tsv", sep="\t", index=False)
+    gwas = pd.concat([gwas.assign(mapping=mapping) for mapping in ("closest", "window")])
+    gwas.assign(locus=gwas["gene"]).to_csv(tmp_path / "gwas.tsv", sep="\t", index=False)
+    features = pd.DataFrame({"gene": genes, "length": 1000, "neighbours": 1})
+    features.to_csv(tmp_path / "features.tsv", sep="\t", index=False)
     columns = ["disease", "model", "layer", "encodability_r", "encodable"]
     pd.DataFrame(columns=columns).to_csv(tmp_path / "encodability.tsv", sep="\t", index=False)
     smk = SimpleNamespace(
@@ -230,18 +233,28 @@ def test_skipped_modules_reach_enrichment_as_nan_rows_and_are_left_out_of_the_gm
         threads=1,
         input=SimpleNamespace(
             modules=[str(p) for p in controlled + uncontrolled],
-            gwas=[str(tmp_path / "gwas.tsv")],
+            gwas=str(tmp_path / "gwas.tsv"),
+            features=str(tmp_path / "features.tsv"),
             genes=str(tmp_path / "genes.tsv"),
             encodability=str(tmp_path / "encodability.tsv"),
         ),
         output=SimpleNamespace(
-            table=str(tmp_path / "table.tsv"), combined=str(tmp_path / "combined.tsv")
+            table=str(tmp_path / "table.tsv"),
+            combined=str(tmp_path / "combined.tsv"),
+            sensitivity=str(tmp_path / "sensitivity.tsv"),
         ),
         params=SimpleNamespace(
             pairs=[("naive4", "controls"), ("naive4", "no_controls")],
             diseases=list(DISEASES),
             size=5,
-            min_gwas_genes=2,
+            gwas={
+                "mapping": "closest",
+                "min_gwas_genes": 2,
+                "null_draws": 100,
+                "null_stratum_genes": 5,
+                "null_density_bins": 1,
+            },
+            seed=1,
         ),
     )
     run_script("gwas_enrichment.py", smk)

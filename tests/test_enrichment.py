@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats
 
+from deepmodules import simulate as sim
 from deepmodules.enrichment import (
     adjust_and_combine,
     benjamini_hochberg,
@@ -16,8 +18,12 @@ from deepmodules.enrichment import (
     fisher_combined,
     fisher_enrichment,
     gwas_test,
+    matched_gwas_test,
+    matched_null,
+    matched_strata,
 )
 from deepmodules.errors import InputError
+from deepmodules.gwas import MAPPINGS, assign_loci, gene_features, map_snps, read_refgene
 
 UNIVERSE = [f"G{i}" for i in range(2000)]
 
@@ -139,3 +145,106 @@ def test_q_values_and_combined_p_leave_skipped_rows_out():
     assert combined["n_diseases"].tolist() == [2, 0]
     assert combined.loc[0, "combined_p_value"] == pytest.approx(fisher_combined([0.01, 0.04]))
     assert np.isnan(combined.loc[1, "combined_p_value"])
+
+
+def features_of(lengths: list[int], neighbours: list[int]) -> pd.DataFrame:
+    genes = [f"G{i}" for i in range(len(lengths))]
+    return pd.DataFrame({"gene": genes, "length": lengths, "neighbours": neighbours})
+
+
+def test_strata_group_genes_of_similar_length_and_density():
+    rng = np.random.default_rng(0)
+    features = features_of(rng.integers(1000, 10**6, 1000).tolist(), rng.integers(0, 30, 1000))
+    strata = matched_strata(features, [*features["gene"], "NO_COORDINATES"], 50, density_bins=4)
+    assert strata["NO_COORDINATES"] == -1
+    sizes = strata[strata >= 0].value_counts()
+    assert len(sizes) == 4 * 5 and (sizes == 50).all()  # 4 density bins of 250, 5 length bins each
+    table = features.set_index("gene").join(strata)
+    table["density_bin"] = table["stratum"] // 5  # strata are numbered density bin by density bin
+    density = table.groupby("density_bin")["neighbours"].agg(["min", "max"])
+    assert (density["min"].to_numpy()[1:] >= density["max"].to_numpy()[:-1]).all()
+    for _, group in table.groupby("density_bin"):
+        length = group.groupby("stratum")["length"].agg(["min", "max"])
+        assert (length["min"].to_numpy()[1:] > length["max"].to_numpy()[:-1]).all()
+
+
+def test_small_universe_gets_fewer_density_bins():
+    features = features_of(list(range(1000, 1120)), [0, 1, 2] * 40)
+    strata = matched_strata(features, features["gene"], 50, density_bins=4)
+    assert strata.nunique() == 2  # 120 genes: two density bins of 60, one length bin each
+
+
+def test_matched_null_with_one_stratum_is_the_fisher_test():
+    """With a single stratum a random set is a random module of the same size: the empirical p is
+    the hypergeometric upper tail, the Fisher p, up to sampling error."""
+    features = features_of([5000] * 2000, [3] * 2000)
+    strata = matched_strata(features, features["gene"], stratum_genes=2000)
+    gwas = UNIVERSE[:200]
+    for overlap in (10, 16, 25):  # expected 10 by chance
+        module = UNIVERSE[:overlap] + UNIVERSE[1000 : 1100 - overlap]
+        fisher = fisher_enrichment(module, gwas, UNIVERSE)
+        null = matched_null(module, gwas, strata, 20_000, np.random.default_rng(1))
+        assert null["empirical_p_value"] == pytest.approx(fisher["p_value"], abs=0.01)
+        assert null["null_module_share"] == pytest.approx(100 / 2000)
+    assert null["empirical_p_value"] < 1e-3 and fisher["p_value"] < 1e-3  # 25 of 100: enriched
+    assert null["null_median_odds_ratio"] == pytest.approx(1, abs=0.35)
+
+
+def test_matched_gwas_test_counts_loci_and_skips_like_gwas_test():
+    features = features_of([5000] * 2000, [3] * 2000)
+    strata = matched_strata(features, features["gene"])
+    loci = pd.DataFrame({"gene": ["G0", "G1", "G2", "G3"], "locus": ["a", "a", "b", "c"]})
+    result = matched_gwas_test(["G0", "G1", "G2"], loci, strata, 1, 1000, np.random.default_rng(0))
+    assert result["overlap"] == 3 and result["n_loci"] == 2 and result["status"] == "tested"
+    skipped = matched_gwas_test(["G0"], loci, strata, 5, 1000, np.random.default_rng(0))
+    assert skipped["status"].startswith("skipped: 4 GWAS genes")
+    assert math.isnan(skipped["empirical_p_value"]) and math.isnan(skipped["n_loci"])
+
+
+@pytest.fixture(scope="module")
+def long_gene_genome(tmp_path_factory) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+    """A simulated genome of 3,000 genes with real-like spread of gene length (log-normal, sd 1.2,
+    2 kb to 2 Mb) and spacing, and 600 GWAS SNPs placed uniformly along it: no disease signal, but a
+    long gene is the closest gene of (and within 50 kb of) more of them."""
+    path = tmp_path_factory.mktemp("genome") / "refGene.txt.gz"
+    params = {
+        "gene_length_range": [2_000, 2_000_000],
+        "gene_length_log_sd": 1.2,
+        "gene_spacing_min": 10_000,
+        "gene_spacing_jitter": 100_000,
+    }
+    symbols = [f"G{i}" for i in range(3000)]
+    p = sim._params({"n_genes": len(symbols), **params}, "direct")
+    sim._write_refgene(Path(path), p, symbols, np.random.default_rng(1))
+    genes = read_refgene(path)
+    rng = np.random.default_rng(2)
+    extent = genes.groupby("chrom")["end"].max()
+    chrom = rng.choice(extent.index, 600, p=extent / extent.sum())
+    pos = (rng.random(600) * extent[chrom].to_numpy()).astype(int) + 1
+    snps = pd.DataFrame({"disease": "d", "snp": [f"rs{i}" for i in range(600)], "chrom": chrom})
+    return genes, assign_loci(snps.assign(pos=pos), 250), symbols
+
+
+@pytest.mark.parametrize("mapping", MAPPINGS)
+def test_long_gene_module_passes_fisher_but_not_the_matched_null(long_gene_genome, mapping):
+    genes, snps, universe = long_gene_genome
+    features = gene_features(genes)
+    strata = matched_strata(features, universe)
+    rng = np.random.default_rng(3)
+    longest = features.nlargest(400, "length")["gene"]
+    long_module = rng.choice(longest, 100, replace=False)
+    mapped, _ = map_snps(snps, genes, mapping, 50, "simulated SNPs")
+    decoy = matched_gwas_test(long_module, mapped, strata, 10, 1000, rng)
+    assert decoy["p_value"] < 1e-4  # the bias: long genes collect SNPs
+    assert decoy["empirical_p_value"] > 0.2 and decoy["length_density_bias"]
+    # positive control: SNPs at 60 of 100 random module genes on top of the same background
+    planted = rng.choice(universe, 100, replace=False)
+    body = genes.set_index("gene").loc[planted[:60]]
+    signal = pd.DataFrame(
+        {"disease": "d", "snp": [f"rs_m{i}" for i in range(60)], "chrom": body["chrom"]}
+    ).assign(pos=(body["start"] + 1).to_numpy())
+    snps = assign_loci(pd.concat([snps, signal], ignore_index=True), 250)
+    mapped, _ = map_snps(snps, genes, mapping, 50, "simulated SNPs")
+    hit = matched_gwas_test(planted, mapped, strata, 10, 1000, rng)
+    assert hit["p_value"] < 1e-10 and hit["empirical_p_value"] < 0.01
+    assert not hit["length_density_bias"]

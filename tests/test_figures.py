@@ -144,3 +144,48 @@ def test_duplicate_enrichment_rows_are_rejected():
     table, combined = enrichment_tables()
     with pytest.raises(InputError, match="appears more than once"):
         figures.gwas_table(pd.concat([table, table.iloc[[0]]]), combined)
+
+
+def with_matched_null(table: pd.DataFrame, mapping: str, seed: int) -> pd.DataFrame:
+    """The enrichment table with the matched-null columns of rule gwas_enrichment for ``mapping``."""
+    rng = np.random.default_rng(seed)
+    tested = table["status"] == "tested"
+    table = table.assign(mapping=mapping, n_loci=np.nan, empirical_p_value=np.nan)
+    table["null_median_odds_ratio"] = np.nan
+    table.loc[tested, "n_loci"] = table.loc[tested, "overlap"]
+    table.loc[tested, "empirical_p_value"] = rng.uniform(0.001, 1, tested.sum())
+    table.loc[tested, "null_median_odds_ratio"] = rng.uniform(0.5, 3, tested.sum())
+    table["length_density_bias"] = tested & (table["p_value"] < 0.05)
+    table["length_density_bias"] &= table["empirical_p_value"] >= 0.05
+    return table
+
+
+def test_matched_null_and_other_mapping_columns_follow_each_layer():
+    table, combined = enrichment_tables()
+    closest = with_matched_null(table, "closest", 1)
+    window = with_matched_null(table.assign(p_value=table["p_value"] * 0.5), "window", 2)
+    wide = figures.gwas_table(closest, combined, pd.concat([closest, window]))
+    fields = ["overlap", "odds_ratio", "p_value", "q_value", "n_loci", "null_median_odds_ratio"]
+    fields += ["empirical_p_value", "window overlap", "window p_value", "window empirical_p_value"]
+    assert list(wide.columns) == ["disease"] + [f"{m} {x} {f}" for m, x in ORDER for f in fields]
+    wide = wide.set_index("disease")
+    for row in window[window["status"] == "tested"].itertuples():
+        assert wide.loc[row.disease, f"{row.model} {row.layer} window p_value"] == row.p_value
+    for row in closest[closest["status"] == "tested"].itertuples():
+        cells = wide.loc[row.disease]
+        assert cells[f"{row.model} {row.layer} empirical_p_value"] == row.empirical_p_value
+        assert cells[f"{row.model} {row.layer} n_loci"] == int(row.n_loci)
+    assert (wide.loc["obesity"] == SKIPPED).all()
+    assert (wide.loc["Fisher combined", "deep128 h1 window p_value"]) == "not applicable"
+
+
+def test_figure_marks_the_matched_null_on_each_bar():
+    table, _ = enrichment_tables()
+    plain = figures.gwas_enrichment(table)
+    matched = figures.gwas_enrichment(with_matched_null(table, "closest", 1))
+    n_bars = len(ORDER) * 2  # two tested diseases
+    assert len(plain.axes[0].patches) == len(matched.axes[0].patches) == n_bars
+    markers = sum(len(c.get_offsets()) for c in matched.axes[0].collections)
+    assert markers == n_bars and not plain.axes[0].collections
+    labels = [text.get_text() for text in matched.axes[0].get_legend().get_texts()]
+    assert "matched null (empirical P)" in labels

@@ -14,14 +14,17 @@ from deepmodules.enrichment import gwas_test
 from deepmodules.errors import InputError
 from deepmodules.gwas import (
     MappingStats,
+    assign_loci,
     canonical_chromosomes,
     check_build,
     closest_genes,
+    gene_features,
     gwas_gene_sets,
     gwas_summary,
     read_disgenet,
     read_gwas_catalog,
     read_refgene,
+    window_genes,
 )
 
 # name, chrom, strand, txStart, txEnd, name2
@@ -234,11 +237,11 @@ def test_disease_without_snps_near_genes_gets_an_empty_set_and_a_reason(tmp_path
     snps = read_gwas_catalog(tmp_path / "c.tsv", terms)
     mapped, stats = closest_genes(snps, genes)
     assert stats == MappingStats(n_snps=3, n_mapped=1, n_no_gene_chrom=2)
-    summary = gwas_summary(snps, mapped, terms)
+    summary = gwas_summary(assign_loci(snps, 250), mapped, terms)
     assert summary.values.tolist() == [
-        ["asthma", 1, 1, 1, ""],
-        ["gout", 2, 0, 0, "all 2 SNPs on chromosomes without genes"],
-        ["lupus", 0, 0, 0, "no association with a single SNP position"],
+        ["asthma", "closest", 1, 1, 1, 1, 1, ""],
+        ["gout", "closest", 2, 1, 0, 0, 0, "all 2 SNPs on chromosomes without genes"],
+        ["lupus", "closest", 0, 0, 0, 0, 0, "no association with a single SNP position"],
     ]
     sets = gwas_gene_sets(mapped)
     result = gwas_test({"GENEA"}, sets.get("gout", set()), {"GENEA", "GENEB"}, min_gwas_genes=1)
@@ -364,3 +367,70 @@ def test_check_build():
         check_build("GRCh38", "hg19", "config.gwas")
     with pytest.raises(InputError, match="unknown genome build 'mm10'"):
         check_build("mm10", "hg19", "config.gwas")
+
+
+def snp_table(rows: list[tuple[str, str, str, int]]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=["disease", "snp", "chrom", "pos"])
+
+
+def test_window_maps_a_snp_to_every_gene_within_the_flank(genes):
+    snps = snp_table(
+        [
+            ("d", "rs1", "chr1", 1500),  # inside GENEA
+            ("d", "rs2", "chr1", 3500),  # 1000 bp past GENEA's end (2500): at the edge, kept
+            ("d", "rs3", "chr1", 3501),  # 1001 bp past GENEA, 1500 before GENEB: in no window
+            ("d", "rs4", "chr2", 150),  # inside both GENEC and GENEZ
+            ("d", "rs5", "chr3", 100),  # no gene on chr3
+        ]
+    )
+    mapped, stats = window_genes(snps, genes, window_kb=1)
+    got = sorted((row.snp, row.gene, row.distance) for row in mapped.itertuples())
+    assert got == [
+        ("rs1", "GENEA", 0),
+        ("rs2", "GENEA", 1000),
+        ("rs4", "GENEC", 0),
+        ("rs4", "GENEZ", 0),
+    ]
+    assert stats == MappingStats(n_snps=5, n_mapped=3, n_no_gene_chrom=1, n_beyond_window=1)
+    closest, _ = closest_genes(snps, genes)
+    # on the genes both mappings give, the window reports the closest-gene distance
+    both = mapped.merge(closest, on=["snp", "gene"])
+    assert (both["distance_x"] == both["distance_y"]).all() and len(both) == 3
+    summary = gwas_summary(assign_loci(snps, 250), mapped, ["d"], mapping="window")
+    assert summary[
+        ["snps", "loci", "mapped_snps", "mapped_loci", "gwas_genes"]
+    ].values.tolist() == [[5, 3, 3, 2, 3]]
+    far = snp_table([("e", "rs9", "chr1", 40_000)])
+    summary = gwas_summary(assign_loci(far, 250), window_genes(far, genes, 1)[0], ["e"], "window")
+    assert summary["note"].tolist() == ["none of 1 SNPs within the window of a gene"]
+
+
+def test_snps_closer_than_the_locus_distance_form_one_locus():
+    snps = snp_table(
+        [
+            ("d", "rs3", "chr1", 500_200),  # 300,100 bp after rs2: a new locus
+            ("d", "rs1", "chr1", 100),
+            ("d", "rs2", "chr1", 200_100),  # 200,000 bp after rs1: same locus
+            ("d", "rs4", "chr2", 150),  # another chromosome
+            ("e", "rs5", "chr1", 150),  # another disease, though next to rs1
+        ]
+    )
+    loci = assign_loci(snps, locus_kb=250)
+    assert loci["snp"].tolist() == snps["snp"].tolist()  # input order kept
+    assert loci.set_index("snp")["locus"].to_dict() == {
+        "rs1": "chr1:100", "rs2": "chr1:100", "rs3": "chr1:500200", "rs4": "chr2:150",
+        "rs5": "chr1:150",
+    }  # fmt: skip
+    assert assign_loci(snps, locus_kb=0)["locus"].nunique() == 5
+
+
+def test_gene_features_give_length_and_neighbours(genes):
+    wide = gene_features(genes, density_kb=3).set_index("gene")
+    assert wide["length"].to_dict() == {
+        "GENEA": 1500, "GENEB": 1000, "GENEC": 100, "GENED": 30, "GENEZ": 200,
+    }  # fmt: skip
+    assert wide["neighbours"].to_dict() == {
+        "GENEA": 1, "GENEB": 1, "GENEC": 1, "GENED": 0, "GENEZ": 1,
+    }  # fmt: skip
+    narrow = gene_features(genes, density_kb=1).set_index("gene")
+    assert narrow.loc[["GENEA", "GENEB"], "neighbours"].tolist() == [0, 0]  # 2.5 kb apart

@@ -409,3 +409,20 @@ def test_demo_gwas_signal_grades_module_recovery_without_reaching_the_floor(tmp_
     assert 1e-10 < median[1.0] < 1e-6, median
     assert 1e-5 < median[0.5] < 1e-2, median
     assert median[0.0] > 0.1, median
+
+
+@pytest.mark.parametrize("log_sd", [None, 1.2])
+def test_gene_lengths_are_uniform_by_default_and_log_normal_on_request(tmp_path: Path, log_sd):
+    p = sim._params(
+        {"gene_length_range": [2_000, 2_000_000], "gene_length_log_sd": log_sd}, "direct"
+    )
+    symbols = [f"G{i}" for i in range(2000)]
+    body = sim._write_refgene(tmp_path / "refGene.txt.gz", p, symbols, np.random.default_rng(0))
+    lengths = (body["end"] - body["start"]).to_numpy()
+    assert lengths.min() >= 2_000 and lengths.max() <= 2_000_000
+    spread = np.percentile(lengths, 90) / np.percentile(lengths, 10)
+    if log_sd is None:  # uniform: the median is the range's midpoint
+        assert np.median(lengths) == pytest.approx(1_001_000, rel=0.1) and spread < 20
+    else:  # log-normal: median at the geometric midpoint, 90th/10th percentile e^(2.56 sd) ≈ 22
+        assert np.median(lengths) == pytest.approx(63_246, rel=0.15)
+        assert 15 < spread < 30

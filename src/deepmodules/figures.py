@@ -57,6 +57,11 @@ def reconstruction(table: pd.DataFrame, genes: pd.DataFrame) -> plt.Figure:
 GWAS_MODEL_ORDER = ("deep", "shallow", "naive")
 # Columns of the Fig. 3 supplementary table, per model and layer.
 GWAS_TABLE_FIELDS = ("overlap", "odds_ratio", "p_value", "q_value")
+# Matched-null columns that follow them where the enrichment table has them.
+GWAS_NULL_FIELDS = ("n_loci", "null_median_odds_ratio", "empirical_p_value")
+# Columns per model and layer of each other SNP-to-gene mapping (the mapping sensitivity).
+GWAS_MAPPING_FIELDS = ("overlap", "p_value", "empirical_p_value")
+GWAS_COUNT_FIELDS = ("overlap", "n_loci")
 GWAS_COMBINED_ROW = "Fisher combined"
 NOT_APPLICABLE = "not applicable"
 NO_DISEASE = "no disease tested"
@@ -82,18 +87,24 @@ def gwas_series(table: pd.DataFrame) -> list[tuple[str, str]]:
     return sorted(pairs, key=key)
 
 
-def gwas_table(table: pd.DataFrame, combined: pd.DataFrame) -> pd.DataFrame:
+def gwas_table(
+    table: pd.DataFrame, combined: pd.DataFrame, sensitivity: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """Supplementary table of Fig. 3 (Fig. 6 for RNA-seq): GWAS enrichment of every disease module.
 
     ``table`` is the long enrichment table (disease, model, layer, overlap, odds_ratio, p_value,
     q_value, status, ...) and ``combined`` Fisher's combined p per layer (model, layer, n_diseases,
     combined_p_value). The result has one row per disease, in the order of ``table``, and a last row
-    ``Fisher combined``. After the ``disease`` column come four columns per model and layer, in the
+    ``Fisher combined``. After the ``disease`` column come the columns of each model and layer, in the
     order of the figure (:func:`gwas_series`), named ``"<model> <layer> <field>"`` for the fields
-    overlap, odds_ratio, p_value (one-sided Fisher exact) and q_value (Benjamini-Hochberg). A module
-    whose status is not ``tested`` shows its status text in all four cells. The combined row holds the
-    combined p in the p_value cell and ``not applicable`` in the others, or ``no disease tested`` as
-    p where no disease of that layer was tested. No cell is left empty.
+    overlap, odds_ratio, p_value (one-sided Fisher exact) and q_value (Benjamini-Hochberg), then, where
+    ``table`` has them, n_loci, null_median_odds_ratio and empirical_p_value (the matched null). With
+    ``sensitivity`` (the enrichment under every mapping, with a ``mapping`` column) each mapping other
+    than ``table``'s adds ``"<model> <layer> <mapping> <field>"`` for overlap, p_value and
+    empirical_p_value, so that the effect of the SNP-to-gene mapping is visible. A module whose status
+    is not ``tested`` shows its status text in all its cells. The combined row holds the combined p in
+    the p_value cell and ``not applicable`` in the others, or ``no disease tested`` as p where no
+    disease of that layer was tested. No cell is left empty.
     """
     needed = {"disease", "model", "layer", "status", *GWAS_TABLE_FIELDS}
     if missing := needed - set(table.columns):
@@ -137,24 +148,13 @@ def gwas_table(table: pd.DataFrame, combined: pd.DataFrame) -> pd.DataFrame:
             f"{' '.join(unknown[0])} is not in the enrichment table",
             "pass the gwas_combined.tsv written together with gwas_enrichment.tsv",
         )
+    fields = [*GWAS_TABLE_FIELDS, *(f for f in GWAS_NULL_FIELDS if f in table.columns)]
+    alternatives = _other_mappings(table, sensitivity)
     rows = table.set_index(keys)
     diseases = list(dict.fromkeys(table["disease"]))
     wide: dict[str, list[object]] = {"disease": [*diseases, GWAS_COMBINED_ROW]}
     for model, layer in series:
-        cells: dict[str, list[object]] = {field: [] for field in GWAS_TABLE_FIELDS}
-        for disease in diseases:
-            row = (
-                rows.loc[(disease, model, layer)] if (disease, model, layer) in rows.index else None
-            )
-            for field in GWAS_TABLE_FIELDS:
-                if row is None:
-                    cells[field].append("missing from the enrichment table")
-                elif row["status"] != "tested":
-                    cells[field].append(row["status"])
-                elif field == "overlap":
-                    cells[field].append(int(row[field]))
-                else:
-                    cells[field].append(float(row[field]))
+        cells = _gwas_cells(rows, diseases, model, layer, fields)
         n_tested = int(((tested["model"] == model) & (tested["layer"] == layer)).sum())
         if (model, layer) in combined.index:
             n_diseases = int(combined.loc[(model, layer), "n_diseases"])
@@ -173,29 +173,96 @@ def gwas_table(table: pd.DataFrame, combined: pd.DataFrame) -> pd.DataFrame:
         p_value = (
             float(combined.loc[(model, layer), "combined_p_value"]) if n_tested else NO_DISEASE
         )
-        for field in GWAS_TABLE_FIELDS:
+        for field in fields:
             cells[field].append(p_value if field == "p_value" else NOT_APPLICABLE)
             wide[f"{model} {layer} {field}"] = cells[field]
+        for mapping, other in alternatives.items():
+            cells = _gwas_cells(other, diseases, model, layer, GWAS_MAPPING_FIELDS)
+            for field in GWAS_MAPPING_FIELDS:
+                wide[f"{model} {layer} {mapping} {field}"] = [*cells[field], NOT_APPLICABLE]
     return pd.DataFrame(wide, dtype=object)
 
 
+def _other_mappings(
+    table: pd.DataFrame, sensitivity: pd.DataFrame | None
+) -> dict[str, pd.DataFrame]:
+    """The enrichment rows of each mapping in ``sensitivity`` but not in ``table``, indexed by
+    disease, model and layer."""
+    if sensitivity is None:
+        return {}
+    needed = {"disease", "model", "layer", "mapping", "status", *GWAS_MAPPING_FIELDS}
+    if missing := needed - set(sensitivity.columns):
+        raise InputError(
+            "GWAS mapping sensitivity table",
+            f"columns {sorted(missing)} are missing",
+            "pass the gwas_mapping_sensitivity.tsv written by rule gwas_enrichment",
+        )
+    own = set(table["mapping"]) if "mapping" in table.columns else set()
+    return {
+        mapping: rows.set_index(["disease", "model", "layer"])
+        for mapping, rows in sensitivity.groupby("mapping", sort=False)
+        if mapping not in own
+    }
+
+
+def _gwas_cells(
+    rows: pd.DataFrame, diseases: list[str], model: str, layer: str, fields: list[str] | tuple
+) -> dict[str, list[object]]:
+    """Cells of one model and layer per disease: the value, the status when not tested, or a note
+    when the disease is missing."""
+    cells: dict[str, list[object]] = {field: [] for field in fields}
+    for disease in diseases:
+        row = rows.loc[(disease, model, layer)] if (disease, model, layer) in rows.index else None
+        for field in fields:
+            if row is None:
+                cells[field].append("missing from the enrichment table")
+            elif row["status"] != "tested":
+                cells[field].append(row["status"])
+            elif field in GWAS_COUNT_FIELDS:
+                cells[field].append(int(row[field]))
+            else:
+                cells[field].append(float(row[field]))
+    return cells
+
+
 def gwas_enrichment(table: pd.DataFrame, alpha: float = 0.05) -> plt.Figure:
-    """Fig. 3: -log10 P of GWAS enrichment per disease, one bar per model layer."""
+    """Fig. 3: -log10 P of GWAS enrichment per disease, one bar per model layer.
+
+    Bars are the paper's one-sided Fisher exact P. Where the table has ``empirical_p_value`` a black
+    marker on each bar shows the P against random gene sets matched on gene length and local gene
+    density (open where ``length_density_bias``: Fisher significant, the matched null not).
+    """
     tested = table[table["status"] == "tested"].copy()
     tested["series"] = tested["model"] + " " + tested["layer"]
     series = [f"{model} {layer}" for model, layer in gwas_series(tested)]
     diseases = list(dict.fromkeys(tested["disease"]))
+    matched = "empirical_p_value" in tested.columns
     fig, ax = plt.subplots(figsize=(max(6, 1.4 * len(diseases)), 4))
     width = 0.8 / max(len(series), 1)
     for i, name in enumerate(series):
-        values = tested[tested["series"] == name].set_index("disease")["p_value"]
-        heights = [-np.log10(max(values.get(d, np.nan), 1e-300)) for d in diseases]
-        ax.bar(np.arange(len(diseases)) + i * width, heights, width, label=name)
+        rows = tested[tested["series"] == name].set_index("disease").reindex(diseases)
+        x = np.arange(len(diseases)) + i * width
+        ax.bar(x, -np.log10(rows["p_value"].clip(lower=1e-300)), width, label=name)
+        if matched:
+            heights = -np.log10(rows["empirical_p_value"].to_numpy(dtype=float))
+            flags = rows.get("length_density_bias", pd.Series(False, index=rows.index))
+            biased = flags.astype(str).eq("True").to_numpy()
+            for fill, where in (("black", ~biased), ("none", biased)):
+                ax.scatter(
+                    x[where], heights[where], marker="D", s=14, zorder=3,
+                    facecolors=fill, edgecolors="black", linewidths=0.8,
+                )  # fmt: skip
+    if matched:
+        ax.scatter([], [], marker="D", s=14, color="black", label="matched null (empirical P)")
+        ax.scatter(
+            [], [], marker="D", s=14, facecolors="none", edgecolors="black",
+            label="matched null not significant (length/density bias)",
+        )  # fmt: skip
     ax.axhline(-np.log10(alpha), color="black", linestyle="--", linewidth=0.8)
     ax.set_xticks(np.arange(len(diseases)) + 0.4 - width / 2, diseases, rotation=30, ha="right")
-    ax.set_ylabel("-log10 P (Fisher exact)")
+    ax.set_ylabel("-log10 P (bars: Fisher exact)")
     ax.set_title("GWAS genes among the top-ranked module genes")
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1))
     return fig
 
 

@@ -64,7 +64,10 @@ RNA-seq counts (ARCHS4 arm, its own samples and studies from the same model):
     Y_{sg} \sim \mathrm{Poisson}\Big(L_s \, 2^{E_{sg}} / \textstyle\sum_h 2^{E_{sh}}\Big),
     \qquad \log L_s \sim \mathrm{U}(\log 10^6, \log 2\cdot 10^7).
 
-Genome and GWAS: genes lie on chr1–chr22 and chrX, at least ``gene_spacing_min`` apart. For each
+Genome and GWAS: genes lie on chr1–chr22 and chrX, at least ``gene_spacing_min`` apart. Gene lengths
+are uniform over ``gene_length_range`` or, with ``gene_length_log_sd`` set, log-normal around the
+range's geometric midpoint with that standard deviation of the natural log, clipped to the range (real
+gene lengths span three orders of magnitude, with sd of log length about 1.2). For each
 planted disease, SNPs fall inside or within ``snp_flank`` bp of a fraction ``gwas_fraction`` of its
 module genes (so that the closest gene is that gene); decoy SNPs fall near random non-module genes,
 and a few lie on chrY (which has no genes) or have no position.
@@ -309,6 +312,7 @@ DEFAULT_PARAMS: dict = {
     "gene_spacing_min": 200_000,
     "gene_spacing_jitter": 300_000,
     "gene_length_range": [5_000, 80_000],
+    "gene_length_log_sd": None,  # None: lengths uniform over the range; else log-normal (Genome)
     "two_transcript_fraction": 0.1,
     "exon_count_range": [2, 10],
     "gwas_fraction": 0.7,
@@ -1160,7 +1164,12 @@ def _write_refgene(
     chromosomes = list(CHROMOSOME_MB)
     weights = np.array(list(CHROMOSOME_MB.values()), dtype=float)
     counts = rng.multinomial(n_genes, weights / weights.sum())
-    lengths = rng.integers(p["gene_length_range"][0], p["gene_length_range"][1] + 1, size=n_genes)
+    low, high = p["gene_length_range"]
+    if p["gene_length_log_sd"] is None:
+        lengths = rng.integers(low, high + 1, size=n_genes)
+    else:
+        log_lengths = rng.normal(np.log(low * high) / 2, p["gene_length_log_sd"], size=n_genes)
+        lengths = np.clip(np.exp(log_lengths), low, high).astype(np.int64)
     gaps = p["gene_spacing_min"] + rng.integers(0, p["gene_spacing_jitter"] + 1, size=n_genes)
     order = rng.permutation(n_genes)
     chrom = np.empty(n_genes, dtype=object)

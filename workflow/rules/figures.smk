@@ -26,6 +26,7 @@ rule figure_gwas:
     input:
         table=lambda wc: f"results/{figure_dataset(wc)}/gwas_enrichment.tsv",
         combined=lambda wc: f"results/{figure_dataset(wc)}/gwas_combined.tsv",
+        sensitivity=lambda wc: f"results/{figure_dataset(wc)}/gwas_mapping_sensitivity.tsv",
     output:
         **figure_outputs("gwas"),
         table=report(

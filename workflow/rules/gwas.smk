@@ -1,10 +1,12 @@
 rule gwas_genes:
-    """Map each disease's GWAS SNPs to their closest gene with bedtools; summarize each disease's set."""
+    """Map each disease's GWAS SNPs to genes (closest gene and gene window) in loci; gene lengths."""
     input:
         associations=config["gwas"][config["gwas"]["source"]],
         refgene=config["gwas"]["refgene"],
     output:
         genes="results/gwas/gwas_genes.tsv",
+        mappings="results/gwas/gwas_genes_by_mapping.tsv",
+        features="results/gwas/gene_features.tsv",
         summary="results/gwas/gwas_summary.tsv",
     log:
         "logs/gwas/gwas_genes.log",
@@ -25,15 +27,17 @@ rule gwas_genes:
 
 
 rule gwas_enrichment:
-    """Fisher exact test of every disease module against the disease's GWAS genes (Fig. 3, 6)."""
+    """Fisher exact test and matched null of every disease module against its GWAS genes (Fig. 3, 6)."""
     input:
         modules=lambda wc: module_files(wc.dataset),
-        gwas=rules.gwas_genes.output,
+        gwas=rules.gwas_genes.output.mappings,
+        features=rules.gwas_genes.output.features,
         genes=rules.normalize.output.genes,
         encodability=rules.encodability.output.table,
     output:
         table="results/{dataset}/gwas_enrichment.tsv",
         combined="results/{dataset}/gwas_combined.tsv",
+        sensitivity="results/{dataset}/gwas_mapping_sensitivity.tsv",
     log:
         "logs/{dataset}/gwas_enrichment.log",
     benchmark:
@@ -48,6 +52,7 @@ rule gwas_enrichment:
         pairs=module_models(),
         diseases=DISEASES,
         size=config["modules"]["size"],
-        min_gwas_genes=config["gwas"]["min_gwas_genes"],
+        gwas=config["gwas"],
+        seed=config["seed"],
     script:
         "../scripts/gwas_enrichment.py"
