@@ -34,14 +34,9 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from deepmodules.ppi import (
-    PAPER_KS,
-    Network,
-    betweenness,
-    colocalization,
-    harmonic_distances,
-    reciprocal_distances,
-)
+from deepmodules.interpret.colocalization import PAPER_KS, colocalization
+from deepmodules.interpret.distances import betweenness, harmonic_distances, reciprocal_distances
+from deepmodules.interpret.network import Network
 
 FULL = {"n_genes": 19_000, "n_nodes": 512, "ks": PAPER_KS, "nx_sources": 30}
 QUICK = {"n_genes": 3_000, "n_nodes": 64, "ks": (100, 200, 400, 800, 1600), "nx_sources": 30}

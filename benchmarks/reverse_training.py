@@ -63,8 +63,8 @@ def training_seconds(values: np.ndarray, epochs: int, sweep: list[str]) -> dict:
 
     The training split is the paper's: 20,000 of 27,887 samples.
     """
-    from deepmodules import autoencoder, training
-    from deepmodules.models import parse_model_id
+    from deepmodules.model import autoencoder, training
+    from deepmodules.model.architecture import parse_model_id
 
     dtype = autoencoder.resolve_precision("auto")
     model = autoencoder.build_autoencoder(values.shape[1], parse_model_id("deep512"), dtype=dtype)
@@ -93,7 +93,7 @@ def per_sample_seconds(samples: pd.DataFrame, targets: np.ndarray, hidden: int) 
     """One epoch of the reverse network trained on the one-hot rows of all samples (``model.fit``)."""
     import keras
 
-    from deepmodules.reverse_training import one_hot, phenotype_labels
+    from deepmodules.modules.reverse_training import one_hot, phenotype_labels
 
     c, _ = one_hot(phenotype_labels(samples, "normal"))
     layers = [keras.layers.Dense(hidden, "sigmoid"), keras.layers.Dense(targets.shape[1])]
@@ -113,9 +113,9 @@ def main() -> None:
     settings = {"seeds": SEEDS, "epochs": size["epochs"], "batch_size": BATCH}
     settings |= {"learning_rate": 1e-3, "score": "contrast"}
 
-    from deepmodules import autoencoder
-    from deepmodules.models import parse_model_id
-    from deepmodules.reverse_training import disease_scores, phenotype_labels
+    from deepmodules.model import autoencoder
+    from deepmodules.model.architecture import parse_model_id
+    from deepmodules.modules.reverse_training import disease_scores, phenotype_labels
 
     samples = phenotype_table(size["samples"], list(diseases.values()), size["cell_types"])
     with tempfile.TemporaryDirectory() as folder:

@@ -16,7 +16,7 @@ process (so that its peak memory is its own):
 Throughput is training samples per second of training wall time (the test loss after every epoch
 included); the arithmetic rate is 6 × parameters FLOP per sample (forward 2, backward 4). The float32
 matrix-product peak of the machine is measured with numpy and TensorFlow on 4096 × 4096 matrices. The
-test R^2 (global, see :mod:`deepmodules.reconstruction`) is computed in float64 after training. Prints
+test R^2 (global, see :mod:`deepmodules.model.reconstruction`) is computed in float64 after training. Prints
 one JSON line last.
 """
 
@@ -88,8 +88,8 @@ def run_variant(variant: str, matrix: Path, test: int, epochs: int) -> dict:
     """Train in this process; returns throughput, peak memory (after training) and test R^2."""
     import keras
 
-    from deepmodules import autoencoder, reconstruction, training
-    from deepmodules.models import parse_model_id
+    from deepmodules.model import autoencoder, reconstruction, training
+    from deepmodules.model.architecture import parse_model_id
 
     values = np.load(matrix, mmap_mode="r")
     rows = np.random.default_rng(SEED).permutation(len(values))

@@ -3,8 +3,8 @@
 import numpy as np
 import pandas as pd
 
-from deepmodules.activity import flat_counts, node_activity, read_activity
-from deepmodules.autoencoder import DenseLayer
+from deepmodules.model.activity import flat_counts, node_activity, read_activity
+from deepmodules.model.autoencoder import DenseLayer
 
 
 def network(rng):

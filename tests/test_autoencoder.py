@@ -1,9 +1,9 @@
 import numpy as np
 import pytest
 
-from deepmodules.autoencoder import build_autoencoder, dense_layers, reconstruct
 from deepmodules.errors import InputError
-from deepmodules.models import parse_model_id
+from deepmodules.model.architecture import parse_model_id
+from deepmodules.model.autoencoder import build_autoencoder, dense_layers, reconstruct
 
 
 @pytest.mark.parametrize(

@@ -3,8 +3,8 @@ import pandas as pd
 import pytest
 from scipy.stats import binom
 
-from deepmodules.clustering import compare_to_genes, group_silhouettes, pca_coordinates
 from deepmodules.errors import InputError
+from deepmodules.interpret.clustering import compare_to_genes, group_silhouettes, pca_coordinates
 
 
 @pytest.fixture

@@ -2,9 +2,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from deepmodules import compendium
 from deepmodules import simulate as sim
 from deepmodules.config import validate_config
+from deepmodules.data import compendium
 from deepmodules.errors import InputError
 from tests.conftest import ROOT, SMALL
 

@@ -8,12 +8,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from deepmodules import compendium, figures
-from deepmodules.autoencoder import build_autoencoder
-from deepmodules.clustering import compare_to_genes, live_codes, silhouette_table
+from deepmodules import figures
+from deepmodules.data import compendium
 from deepmodules.errors import InputError
-from deepmodules.models import parse_model_id
-from deepmodules.reverse_training import (
+from deepmodules.interpret.clustering import compare_to_genes, live_codes, silhouette_table
+from deepmodules.model.architecture import parse_model_id
+from deepmodules.model.autoencoder import build_autoencoder
+from deepmodules.modules.reverse_training import (
     disease_reference,
     disease_scores,
     gene_scores,

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from deepmodules.download import fetch, sha256sum
+from deepmodules.data.download import fetch, sha256sum
 from deepmodules.errors import InputError
 
 BODY = b"gene\tvalue\n" + b"ACGT" * 5000
@@ -140,7 +140,7 @@ def test_interrupt_leaves_no_temp_file(server, tmp_path, monkeypatch):
     def interrupt(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("deepmodules.download._verify", interrupt)
+    monkeypatch.setattr("deepmodules.data.download._verify", interrupt)
     with pytest.raises(KeyboardInterrupt):
         fetch(f"{base}/good", tmp_path / "table.tsv")
     assert list(tmp_path.iterdir()) == []

@@ -2,9 +2,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from deepmodules.autoencoder import DenseLayer, build_autoencoder, dense_layers
-from deepmodules.encodability import case_control_groups, encodability, layer_encodability
-from deepmodules.models import parse_model_id
+from deepmodules.interpret.encodability import case_control_groups, encodability, layer_encodability
+from deepmodules.model.architecture import parse_model_id
+from deepmodules.model.autoencoder import DenseLayer, build_autoencoder, dense_layers
 
 N_PROGRAM_GENES, N_NOISE_GENES = 30, 30
 

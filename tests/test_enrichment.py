@@ -11,19 +11,17 @@ import pytest
 from scipy import stats
 
 from deepmodules import simulate as sim
-from deepmodules.enrichment import (
+from deepmodules.errors import InputError
+from deepmodules.stats import benjamini_hochberg, binomial_greater, fisher_combined
+from deepmodules.validate.enrichment import (
     adjust_and_combine,
-    benjamini_hochberg,
-    binomial_greater,
-    fisher_combined,
     fisher_enrichment,
     gwas_test,
     matched_gwas_test,
     matched_null,
     matched_strata,
 )
-from deepmodules.errors import InputError
-from deepmodules.gwas import MAPPINGS, assign_loci, gene_features, map_snps, read_refgene
+from deepmodules.validate.gwas import MAPPINGS, assign_loci, gene_features, map_snps, read_refgene
 
 UNIVERSE = [f"G{i}" for i in range(2000)]
 

@@ -2,10 +2,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from deepmodules import compendium, sources
+from deepmodules.data import compendium, sources
+from deepmodules.data.normalize import GeneRange
 from deepmodules.errors import InputError
-from deepmodules.external import align_to_compendium, read_sample_sheet, to_compendium_scale
-from deepmodules.normalize import GeneRange
+from deepmodules.modules.external import align_to_compendium, read_sample_sheet, to_compendium_scale
 
 
 def test_alignment_uses_compendium_ranges_order_clips_and_fills_missing_genes():

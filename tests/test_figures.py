@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 from deepmodules import figures
-from deepmodules.enrichment import adjust_and_combine
 from deepmodules.errors import InputError
+from deepmodules.validate.enrichment import adjust_and_combine
 
 # Deliberately not in the figure's order: the table must sort them.
 PAIRS = [

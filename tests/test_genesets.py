@@ -2,16 +2,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from deepmodules.enrichment import fisher_enrichment
 from deepmodules.errors import InputError
-from deepmodules.genesets import (
+from deepmodules.interpret.genesets import (
     annotated,
     hypergeometric_pvalues,
     layer_enrichment,
     membership,
     read_gmt,
 )
-from deepmodules.lightup import node_rankings
+from deepmodules.interpret.lightup import node_rankings
+from deepmodules.validate.enrichment import fisher_enrichment
 
 UNIVERSE = [f"G{i}" for i in range(400)]
 

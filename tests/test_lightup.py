@@ -3,18 +3,19 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from deepmodules.activity import node_activity
-from deepmodules.autoencoder import DenseLayer, build_autoencoder, dense_layers
 from deepmodules.errors import InputError
-from deepmodules.lightup import (
+from deepmodules.interpret.colocalization import colocalization, summarize_layers
+from deepmodules.interpret.lightup import (
     diversity,
     layer_diversity,
     lightup,
     mean_pairwise_jaccard,
     node_rankings,
 )
-from deepmodules.models import parse_model_id
-from deepmodules.ppi import Network, colocalization, summarize_layers
+from deepmodules.interpret.network import Network
+from deepmodules.model.activity import node_activity
+from deepmodules.model.architecture import parse_model_id
+from deepmodules.model.autoencoder import DenseLayer, build_autoencoder, dense_layers
 
 
 def sigmoid(z):

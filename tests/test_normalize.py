@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from deepmodules import normalize
+from deepmodules.data import normalize
 from deepmodules.errors import InputError
 
 

@@ -8,19 +8,16 @@ import pytest
 
 from deepmodules import figures
 from deepmodules.errors import InputError
-from deepmodules.ppi import (
+from deepmodules.interpret.colocalization import (
     NODE_COLUMNS,
-    Network,
-    betweenness,
     colocalization,
     degree_bins,
-    harmonic_distances,
     live_layer_summary,
     null_sets,
-    read_string,
-    reciprocal_distances,
     summarize_layers,
 )
+from deepmodules.interpret.distances import betweenness, harmonic_distances, reciprocal_distances
+from deepmodules.interpret.network import Network, read_string
 
 N_COMMUNITIES, COMMUNITY_SIZE, N_BACKGROUND = 10, 30, 200
 

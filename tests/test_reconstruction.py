@@ -1,6 +1,6 @@
 import numpy as np
 
-from deepmodules.reconstruction import r2_global, r2_per_gene
+from deepmodules.model.reconstruction import r2_global, r2_per_gene
 
 
 def test_r2_hand_computed():

@@ -5,18 +5,18 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from deepmodules import compendium, training
 from deepmodules import simulate as sim
-from deepmodules.autoencoder import (
+from deepmodules.data import compendium
+from deepmodules.model import training
+from deepmodules.model.architecture import parse_model_id
+from deepmodules.model.autoencoder import (
     DenseLayer,
     build_autoencoder,
     dense_layers,
     encode,
     layers_after,
 )
-from deepmodules.enrichment import fisher_combined, fisher_enrichment
-from deepmodules.models import parse_model_id
-from deepmodules.reverse_training import (
+from deepmodules.modules.reverse_training import (
     disease_scores,
     fit_reverse,
     gene_scores,
@@ -29,6 +29,8 @@ from deepmodules.reverse_training import (
     study_phenotype_labels,
     summarize_seeds,
 )
+from deepmodules.stats import fisher_combined
+from deepmodules.validate.enrichment import fisher_enrichment
 from tests.conftest import small_config
 from tests.xor_compendium import binary_programs, gene_names, xor_expression
 

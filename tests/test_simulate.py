@@ -13,9 +13,14 @@ import pytest
 import yaml
 
 from deepmodules import simulate as sim
-from deepmodules.enrichment import fisher_enrichment
+from deepmodules.data.sources import (
+    parse_characteristics,
+    read_archs4,
+    read_processed_matrix,
+    read_sdrf,
+)
 from deepmodules.errors import InputError
-from deepmodules.sources import parse_characteristics, read_archs4, read_processed_matrix, read_sdrf
+from deepmodules.validate.enrichment import fisher_enrichment
 from tests.conftest import ROOT, SEED, SMALL
 
 

@@ -10,9 +10,14 @@ import h5py
 import numpy as np
 import pytest
 
-from deepmodules import sources
+from deepmodules.data import sources
+from deepmodules.data.sources import (
+    parse_characteristics,
+    read_archs4,
+    read_processed_matrix,
+    read_sdrf,
+)
 from deepmodules.errors import InputError
-from deepmodules.sources import parse_characteristics, read_archs4, read_processed_matrix, read_sdrf
 
 MATRIX = (
     "Hybridization REF\tS1\tS2\tS3\nGENEA\t1.5\t2.25\t3\nGENEB\t4\tnull\t6.125\nGENEC\t7\t8\tNA\n"
@@ -145,7 +150,7 @@ def test_duplicated_genes_keep_the_row_with_the_highest_mean(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ):
     text = MATRIX + "GENEA\t5\t5\t5\nGENEB\t0\t0\t0\nGENEA\t1\t1\tNA\n"
-    with caplog.at_level("INFO", logger="deepmodules.sources"):
+    with caplog.at_level("INFO", logger="deepmodules.data.sources"):
         genes, _, values = read_processed_matrix(_write(tmp_path / "m.txt", text))
     assert genes == ["GENEB", "GENEC", "GENEA"]  # the kept rows, in file order
     np.testing.assert_array_equal(values[:, 0], [4, np.nan, 6.125])  # mean 5.06 beats 0
@@ -154,7 +159,7 @@ def test_duplicated_genes_keep_the_row_with_the_highest_mean(
 
 
 def test_distinct_genes_are_not_collapsed(tmp_path: Path, caplog: pytest.LogCaptureFixture):
-    with caplog.at_level("INFO", logger="deepmodules.sources"):
+    with caplog.at_level("INFO", logger="deepmodules.data.sources"):
         genes, _, values = read_processed_matrix(_write(tmp_path / "m.txt", MATRIX))
     assert genes == ["GENEA", "GENEB", "GENEC"] and "more than one row" not in caplog.text
 

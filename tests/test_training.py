@@ -1,10 +1,10 @@
 import numpy as np
 import pytest
 
-from deepmodules import training
-from deepmodules.autoencoder import build_autoencoder, float32_copy
 from deepmodules.errors import InputError
-from deepmodules.models import parse_model_id
+from deepmodules.model import training
+from deepmodules.model.architecture import parse_model_id
+from deepmodules.model.autoencoder import build_autoencoder, float32_copy
 from tests.xor_compendium import all_pairs, binary_programs, xor_expression
 
 
@@ -144,7 +144,7 @@ def test_deep_decoder_captures_xor_relations_a_shallow_one_cannot():
     """At the same code width (4 nodes for 4 binary programs), the deep funnel (8, 4, 8) decodes genes
     that follow the XOR of two programs; the shallow model's sigmoid output layer, linear in its code,
     cannot. Without XOR genes both reconstruct equally well (negative control)."""
-    from deepmodules.reconstruction import r2_global
+    from deepmodules.model.reconstruction import r2_global
 
     def test_r2(model_id: str, values: np.ndarray) -> float:
         model = build_autoencoder(

@@ -9,12 +9,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from deepmodules import compendium, figures, training, truth
+from deepmodules import figures
 from deepmodules import simulate as sim
-from deepmodules.autoencoder import build_autoencoder, dense_layers
+from deepmodules.data import compendium
 from deepmodules.errors import InputError
-from deepmodules.models import parse_model_id
-from deepmodules.reverse_training import disease_scores
+from deepmodules.model import training
+from deepmodules.model.architecture import parse_model_id
+from deepmodules.model.autoencoder import build_autoencoder, dense_layers
+from deepmodules.modules.reverse_training import disease_scores
+from deepmodules.validate import truth
 from tests.conftest import ROOT, SEED, SMALL, small_config
 
 GENES = [f"G{i:04d}" for i in range(1000)]

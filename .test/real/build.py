@@ -41,7 +41,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from deepmodules.download import fetch, sha256sum
+from deepmodules.data.download import fetch, sha256sum
 from deepmodules.simulate import GWAS_CATALOG_COLUMNS, ucsc_bin
 
 log = logging.getLogger("real-data")

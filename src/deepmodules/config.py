@@ -10,7 +10,7 @@ from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
 from deepmodules.errors import InputError
-from deepmodules.models import parse_model_id
+from deepmodules.model.architecture import parse_model_id
 
 
 def validate_config(config: dict, schema: str | Path, where: str = "config") -> None:
@@ -30,7 +30,8 @@ def validate_config(config: dict, schema: str | Path, where: str = "config") -> 
 
 
 def check_config(config: dict, produced: set[str], where: str = "config") -> None:
-    """Cross-key checks: model ids, the analysed models among those trained, input files present.
+    """Cross-key checks: model ids (:data:`~deepmodules.model.architecture.MODEL_PATTERN`), the analysed
+    models deep or shallow as named and among those trained, input files present.
 
     ``produced`` are the paths that a rule of the workflow makes (simulated or downloaded sources); any
     other input path must exist already.
@@ -38,7 +39,13 @@ def check_config(config: dict, produced: set[str], where: str = "config") -> Non
     models = config["models"]
     for model_id in models["sweep"]:
         parse_model_id(model_id)
-    for key in ("analysis", "shallow"):
+    for key, depth in (("analysis", "deep"), ("shallow", "shallow")):
+        if models[key] is not None and parse_model_id(models[key]).depth != depth:
+            raise InputError(
+                f"{where}: models.{key}",
+                f"{models[key]!r} is not a {depth} model",
+                f"name a {depth}<width> model of models.sweep",
+            )
         if models[key] is not None and models[key] not in models["sweep"]:
             raise InputError(
                 f"{where}: models.{key}",

@@ -3,8 +3,8 @@ rule silhouette:
     input:
         expression=rules.normalize.output.expression,
         samples=rules.normalize.output.samples,
-        model=f"results/{{dataset}}/models/{ANALYSIS}/model.keras",
-        node_activity=f"results/{{dataset}}/models/{ANALYSIS}/node_activity.tsv",
+        model=layout.model_file("{dataset}", ANALYSIS, "model"),
+        node_activity=layout.model_file("{dataset}", ANALYSIS, "node_activity"),
     output:
         table="results/{dataset}/silhouette.tsv",
         summary="results/{dataset}/silhouette_summary.tsv",

@@ -3,9 +3,10 @@ import re
 import sys
 from pathlib import Path
 
-from deepmodules.models import parse_model_id
+from deepmodules import layout
 from deepmodules.config import check_config, validate_config
 from deepmodules.errors import InputError
+from deepmodules.model.architecture import MODEL_PATTERN, parse_model_id
 from deepmodules.simulate import GROUND_TRUTH_FILE, OUTPUT_FILES
 from deepmodules.workflow import export_environment
 
@@ -60,12 +61,36 @@ def module_models():
     return pairs
 
 
-def module_files(dataset):
+def module_inputs(wc):
+    """Every disease module of a dataset as named inputs (deepmodules.layout.module_inputs)."""
+    return layout.module_inputs(wc.dataset, module_models(), DISEASES)
+
+
+def subset(section, keys):
+    """The config values of one section that a rule uses, so that editing another reruns nothing."""
+    return {key: config[section][key] for key in keys}
+
+
+def normalized(kind):
+    """One file of a dataset's normalized folder (deepmodules.layout.NORMALIZED)."""
+    return f"{layout.normalized_dir('{dataset}')}/{layout.NORMALIZED[kind]}"
+
+
+def analysis_lightup(kind):
+    """A light-up file of every hidden layer of the analysed model, for a dataset's rules."""
     return [
-        f"results/{dataset}/modules/{model}/{layer}/{disease}.tsv"
-        for model, layer in module_models()
-        for disease in DISEASES
+        layout.lightup_file("{dataset}", ANALYSIS, layer, kind)
+        for layer in layers(ANALYSIS)
     ]
+
+
+# Everything the download rule fetches, by path under resources/: the configured source files and the
+# gene-set collections.
+DOWNLOADS = {f"downloads/{name}": spec for name, spec in config["downloads"].items()}
+DOWNLOADS |= {
+    f"genesets/{name}.gmt": spec
+    for name, spec in config["genesets"]["collections"].items()
+}
 
 
 # Paper figures: target rule name -> (file stem, dataset it is drawn from). Figs. 2-5 are drawn from
@@ -124,7 +149,7 @@ def all_targets():
 
 wildcard_constraints:
     dataset="|".join(DATASETS),
-    model=r"(deep|shallow)\d+(-(denoising|sparse|funnel))?",
+    model=MODEL_PATTERN,
     layer=r"h[123]",
     disease="|".join(DISEASES),
     external="|".join(config["external"]) or "(?!)",

@@ -1,13 +1,13 @@
 rule download:
-    """Fetch one source file, atomically, verified against its pinned SHA-256."""
+    """Fetch one source file or gene-set collection, atomically, verified against its pinned SHA-256."""
     output:
-        "resources/downloads/{file}",
+        "resources/{path}",
     log:
-        "logs/download/{file}.log",
+        "logs/download/{path}.log",
     benchmark:
-        "benchmarks/out/download/{file}.tsv"
+        "benchmarks/out/download/{path}.tsv"
     wildcard_constraints:
-        file="|".join(re.escape(name) for name in config["downloads"]) or "(?!)",
+        path="|".join(re.escape(path) for path in DOWNLOADS) or "(?!)",
     retries: 2
     conda:
         "../../envs/analysis.yaml"
@@ -16,7 +16,7 @@ rule download:
         mem_mb=500,
         runtime=600,
     params:
-        url=lambda wc: config["downloads"][wc.file]["url"],
-        sha256=lambda wc: config["downloads"][wc.file]["sha256"],
+        url=lambda wc: DOWNLOADS[wc.path]["url"],
+        sha256=lambda wc: DOWNLOADS[wc.path]["sha256"],
     script:
         "../scripts/download.py"

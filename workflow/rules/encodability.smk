@@ -11,9 +11,9 @@ rule encodability:
     input:
         expression=rules.normalize.output.expression,
         samples=rules.normalize.output.samples,
-        models=expand(
-            "results/{{dataset}}/models/{model}/model.keras", model=AUTOENCODERS
-        ),
+        models=[
+            layout.model_file("{dataset}", model, "model") for model in AUTOENCODERS
+        ],
     output:
         table="results/{dataset}/encodability.tsv",
     log:

@@ -96,6 +96,60 @@ rule figure_ppi:
         "../scripts/figure_ppi.py"
 
 
+rule figure_genesets:
+    """Supplementary: fraction of nodes annotated by each collection, per layer, against random."""
+    input:
+        expand("results/{dataset}/genesets.tsv", dataset=DATASETS),
+    output:
+        pdf=report(
+            "results/figures/supp_genesets.pdf",
+            caption="../report/genesets.rst",
+            category="Figures",
+        ),
+        png="results/figures/supp_genesets.png",
+    log:
+        "logs/figures/supp_genesets.log",
+    benchmark:
+        "benchmarks/out/figures/supp_genesets.tsv"
+    conda:
+        "../../envs/analysis.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    params:
+        datasets=DATASETS,
+    script:
+        "../scripts/figure_genesets.py"
+
+
+rule figure_truth:
+    """Supplementary: planted-gene recovery per model and layer, one panel per dataset."""
+    input:
+        expand("results/{dataset}/truth_recovery.tsv", dataset=DATASETS),
+    output:
+        pdf=report(
+            "results/figures/supp_truth_recovery.pdf",
+            caption="../report/truth_recovery.rst",
+            category="Figures",
+        ),
+        png="results/figures/supp_truth_recovery.png",
+    log:
+        "logs/figures/supp_truth_recovery.log",
+    benchmark:
+        "benchmarks/out/figures/supp_truth_recovery.tsv"
+    conda:
+        "../../envs/analysis.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    params:
+        datasets=DATASETS,
+    script:
+        "../scripts/figure_truth.py"
+
+
 rule fig2:
     input:
         figure_files("fig2"),

@@ -1,3 +1,24 @@
+# The gwas settings of SNP-to-gene mapping, and those of the enrichment tests: an edit of one kind
+# reruns only its rule.
+GWAS_MAPPING_KEYS = [
+    "source",
+    "snp_build",
+    "refgene_build",
+    "noncoding_genes",
+    "mapping",
+    "window_kb",
+    "locus_kb",
+    "null_density_kb",
+]
+GWAS_ENRICHMENT_KEYS = [
+    "mapping",
+    "min_gwas_genes",
+    "null_draws",
+    "null_stratum_genes",
+    "null_density_bins",
+]
+
+
 rule gwas_genes:
     """Map each disease's GWAS SNPs to genes (closest gene and gene window) in loci; gene lengths."""
     input:
@@ -19,9 +40,12 @@ rule gwas_genes:
         mem_mb=4000,
         runtime=30,
     params:
-        gwas=config["gwas"],
-        diseases=config["diseases"],
-        external=config["external"],
+        gwas=subset("gwas", GWAS_MAPPING_KEYS),
+        # the search terms of every disease, of the compendium and of the external datasets
+        terms={
+            disease: {k: v for k, v in spec.items() if k.endswith("_terms")}
+            for disease, spec in {**config["diseases"], **config["external"]}.items()
+        },
     script:
         "../scripts/gwas_genes.py"
 
@@ -29,7 +53,7 @@ rule gwas_genes:
 rule gwas_enrichment:
     """Fisher exact test and matched null of every disease module against its GWAS genes (Fig. 3, 6)."""
     input:
-        modules=lambda wc: module_files(wc.dataset),
+        unpack(module_inputs),
         gwas=rules.gwas_genes.output.mappings,
         features=rules.gwas_genes.output.features,
         genes=rules.normalize.output.genes,
@@ -49,10 +73,8 @@ rule gwas_enrichment:
         mem_mb=2000,
         runtime=30,
     params:
-        pairs=module_models(),
-        diseases=DISEASES,
         size=config["modules"]["size"],
-        gwas=config["gwas"],
+        gwas=subset("gwas", GWAS_ENRICHMENT_KEYS),
         seed=config["seed"],
     script:
         "../scripts/gwas_enrichment.py"

@@ -3,13 +3,14 @@ rule lightup:
     output (or the paper's output activation, Eq. 1), each node's gene ranking down to the largest PPI
     cutoff, and how distinct the nodes' top-k gene sets are."""
     input:
-        model="results/{dataset}/models/{model}/model.keras",
+        model=rules.train.output.model,
         genes=rules.normalize.output.genes,
         activity=rules.node_activity.output.table,
     output:
-        activations="results/{dataset}/lightup/{model}/{layer}.tsv.gz",
-        rankings="results/{dataset}/lightup/{model}/{layer}.rankings.tsv.gz",
-        diversity="results/{dataset}/lightup/{model}/{layer}.diversity.tsv",
+        **{
+            kind: layout.lightup_file("{dataset}", "{model}", "{layer}", kind)
+            for kind in layout.LIGHTUP_FILES
+        },
     log:
         "logs/{dataset}/lightup/{model}/{layer}.log",
     benchmark:

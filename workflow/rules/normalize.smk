@@ -9,10 +9,7 @@ rule normalize:
         network_info=config["network"]["info"],
         refgene=config["gwas"]["refgene"],
     output:
-        expression="results/{dataset}/normalized/expression.npy",
-        genes="results/{dataset}/normalized/genes.tsv",
-        samples="results/{dataset}/normalized/samples.tsv",
-        scale="results/{dataset}/normalized/scale.json",
+        **{kind: normalized(kind) for kind in layout.NORMALIZED},
     log:
         "logs/{dataset}/normalize.log",
     benchmark:

@@ -2,16 +2,8 @@ rule ppi_colocalization:
     """Network closeness and centrality of each live node's top light-up genes in STRING (Fig. 5, 7),
     and the light-up diversity of every layer."""
     input:
-        lightup=expand(
-            "results/{{dataset}}/lightup/{model}/{layer}.tsv.gz",
-            model=ANALYSIS,
-            layer=layers(ANALYSIS),
-        ),
-        diversity=expand(
-            "results/{{dataset}}/lightup/{model}/{layer}.diversity.tsv",
-            model=ANALYSIS,
-            layer=layers(ANALYSIS),
-        ),
+        lightup=analysis_lightup("activations"),
+        diversity=analysis_lightup("diversity"),
         links=config["network"]["links"],
         info=config["network"]["info"],
     output:
@@ -32,7 +24,7 @@ rule ppi_colocalization:
     params:
         model=ANALYSIS,
         layers=layers(ANALYSIS),
-        network=config["network"],
+        network=subset("network", ["min_score", "min_shared_genes"]),
         ppi=config["ppi"],
         method=config["lightup"]["method"],
         seed=config["seed"],

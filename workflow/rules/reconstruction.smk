@@ -3,9 +3,9 @@ rule reconstruction:
     input:
         expression=rules.normalize.output.expression,
         samples=rules.normalize.output.samples,
-        models=expand(
-            "results/{{dataset}}/models/{model}/model.keras", model=MODELS["sweep"]
-        ),
+        models=[
+            layout.model_file("{dataset}", model, "model") for model in MODELS["sweep"]
+        ],
     output:
         table="results/{dataset}/reconstruction.tsv",
         genes="results/{dataset}/reconstruction_genes.tsv.gz",

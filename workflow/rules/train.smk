@@ -8,8 +8,8 @@ rule train:
         expression=rules.normalize.output.expression,
         samples=rules.normalize.output.samples,
     output:
-        model="results/{dataset}/models/{model}/model.keras",
-        history="results/{dataset}/models/{model}/history.tsv",
+        model=layout.model_file("{dataset}", "{model}", "model"),
+        history=layout.model_file("{dataset}", "{model}", "history"),
     log:
         "logs/{dataset}/train/{model}.log",
     benchmark:
@@ -22,7 +22,8 @@ rule train:
         runtime=1440,
         gpu=config["training"]["gpus"],
     params:
-        training=config["training"],
+        # every training setting but the GPUs it runs on, which change nothing in the model
+        training={k: v for k, v in config["training"].items() if k != "gpus"},
         seed=config["seed"],
     script:
         "../scripts/train.py"
@@ -35,7 +36,7 @@ rule node_activity:
         expression=rules.normalize.output.expression,
         samples=rules.normalize.output.samples,
     output:
-        table="results/{dataset}/models/{model}/node_activity.tsv",
+        table=layout.model_file("{dataset}", "{model}", "node_activity"),
     log:
         "logs/{dataset}/node_activity/{model}.log",
     benchmark:

@@ -2,7 +2,7 @@
 
 import logging
 
-from deepmodules.download import fetch
+from deepmodules.data.download import fetch
 from deepmodules.workflow import run
 
 

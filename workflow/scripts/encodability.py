@@ -1,18 +1,18 @@
 """Rule encodability: each disease's case-control contrast against its image through each layer."""
 
 import logging
-from pathlib import Path
 
 import keras
 
-from deepmodules import compendium
-from deepmodules.autoencoder import dense_layers
-from deepmodules.encodability import encodability
+from deepmodules import layout
+from deepmodules.data import compendium
+from deepmodules.interpret.encodability import encodability
+from deepmodules.model.autoencoder import dense_layers
 from deepmodules.workflow import run
 
 
 def main(smk):
-    data = compendium.load(Path(smk.input.expression).parent)
+    data = compendium.load(layout.normalized_folder(smk.input.expression))
     models = {
         model: dense_layers(keras.saving.load_model(path))
         for model, path in zip(smk.params.models, smk.input.models, strict=True)

@@ -7,13 +7,14 @@ from pathlib import Path
 import keras
 import pandas as pd
 
-from deepmodules import compendium, sources
-from deepmodules.autoencoder import dense_layers
-from deepmodules.enrichment import gwas_test
+from deepmodules import layout
+from deepmodules.data import compendium, sources
 from deepmodules.errors import InputError
-from deepmodules.external import align_to_compendium, read_sample_sheet, to_compendium_scale
-from deepmodules.gwas import gwas_gene_sets
-from deepmodules.reverse_training import gene_scores, reverse_train, summarize_seeds
+from deepmodules.model.autoencoder import dense_layers
+from deepmodules.modules.external import align_to_compendium, read_sample_sheet, to_compendium_scale
+from deepmodules.modules.reverse_training import gene_scores, reverse_train, summarize_seeds
+from deepmodules.validate.enrichment import gwas_test
+from deepmodules.validate.gwas import gwas_gene_sets
 from deepmodules.workflow import run
 
 
@@ -24,7 +25,7 @@ def slug(text):
 
 def main(smk):
     spec, settings = smk.params.spec, smk.params.settings
-    reference = compendium.load(Path(smk.input.genes).parent)
+    reference = compendium.load(layout.normalized_folder(smk.input.genes))
     sheet = read_sample_sheet(
         smk.input.samples, [spec["case"], *spec["references"]], spec["min_samples"]
     )

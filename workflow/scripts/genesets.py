@@ -4,7 +4,7 @@ import logging
 
 import pandas as pd
 
-from deepmodules.genesets import layer_enrichment, read_gmt
+from deepmodules.interpret.genesets import layer_enrichment, read_gmt
 from deepmodules.workflow import run
 
 

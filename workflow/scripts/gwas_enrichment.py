@@ -7,15 +7,16 @@ import logging
 import numpy as np
 import pandas as pd
 
-from deepmodules.enrichment import (
+from deepmodules import layout
+from deepmodules.modules.reverse_training import module_top_genes
+from deepmodules.validate.enrichment import (
     ENRICHMENT_FIELDS,
     NULL_FIELDS,
     adjust_and_combine,
     matched_gwas_test,
     matched_strata,
 )
-from deepmodules.gwas import MAPPINGS
-from deepmodules.reverse_training import module_top_genes
+from deepmodules.validate.gwas import MAPPINGS
 from deepmodules.workflow import run
 
 COLUMNS = [
@@ -32,12 +33,10 @@ def main(smk):
     features = pd.read_csv(smk.input.features, sep="\t", keep_default_na=False)
     strata = matched_strata(features, universe, cfg["null_stratum_genes"], cfg["null_density_bins"])
     rng = np.random.default_rng(smk.params.seed)
-    paths = iter(smk.input.modules)
     modules = []
-    for model, layer in smk.params.pairs:
-        for disease in smk.params.diseases:
-            module = pd.read_csv(next(paths), sep="\t", keep_default_na=False)
-            modules.append((disease, model, layer, *module_top_genes(module, smk.params.size)))
+    for model, layer, disease, path in layout.modules_of(smk.input.items()):
+        module = pd.read_csv(path, sep="\t", keep_default_na=False)
+        modules.append((disease, model, layer, *module_top_genes(module, smk.params.size)))
     tables = {}
     for mapping in MAPPINGS:
         rows_of = mapped[mapped["mapping"] == mapping]

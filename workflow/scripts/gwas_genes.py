@@ -5,13 +5,13 @@ import logging
 
 import pandas as pd
 
-from deepmodules import gwas
+from deepmodules.validate import gwas
 from deepmodules.workflow import run
 
 
 def main(smk):
     cfg = smk.params.gwas
-    diseases = {**smk.params.diseases, **smk.params.external}
+    diseases = smk.params.terms
     gwas.check_build(cfg["snp_build"], cfg["refgene_build"], "config: gwas.snp_build")
     if cfg["source"] == "disgenet":
         terms = {d: spec.get("disgenet_terms", []) for d, spec in diseases.items()}

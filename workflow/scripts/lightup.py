@@ -5,9 +5,9 @@ import logging
 import keras
 import pandas as pd
 
-from deepmodules.activity import read_activity
-from deepmodules.autoencoder import dense_layers
-from deepmodules.lightup import layer_diversity, node_rankings
+from deepmodules.interpret.lightup import layer_diversity, node_rankings
+from deepmodules.model.activity import read_activity
+from deepmodules.model.autoencoder import dense_layers
 from deepmodules.workflow import run
 
 

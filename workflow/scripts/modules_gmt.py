@@ -1,19 +1,17 @@
 """Rule modules_gmt: every disease module (top genes) as one GMT gene set."""
 
 import logging
-from pathlib import Path
 
 import pandas as pd
 
-from deepmodules.reverse_training import module_top_genes
+from deepmodules import layout
+from deepmodules.modules.reverse_training import module_top_genes
 from deepmodules.workflow import run
 
 
 def main(smk):
     with open(smk.output[0], "w") as gmt:
-        for path in smk.input:
-            path = Path(path)
-            disease, layer, model = path.stem, path.parent.name, path.parent.parent.name
+        for model, layer, disease, path in layout.modules_of(smk.input.items()):
             module = pd.read_csv(path, sep="\t", keep_default_na=False)
             genes, status = module_top_genes(module, smk.params.size)
             name = f"{disease}__{model}__{layer}"

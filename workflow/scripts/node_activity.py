@@ -1,18 +1,18 @@
 """Rule node_activity: mean and sd of every hidden node over all samples, and which nodes are flat."""
 
 import logging
-from pathlib import Path
 
 import keras
 
-from deepmodules import compendium
-from deepmodules.activity import flat_counts, node_activity
-from deepmodules.autoencoder import dense_layers
+from deepmodules import layout
+from deepmodules.data import compendium
+from deepmodules.model.activity import flat_counts, node_activity
+from deepmodules.model.autoencoder import dense_layers
 from deepmodules.workflow import run
 
 
 def main(smk):
-    data = compendium.load(Path(smk.input.expression).parent)
+    data = compendium.load(layout.normalized_folder(smk.input.expression))
     layers = dense_layers(keras.saving.load_model(smk.input.model))
     table = node_activity(layers, data.values, smk.params.flat_sd)
     for row in flat_counts(table).itertuples():

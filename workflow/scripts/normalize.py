@@ -1,23 +1,26 @@
 """Rule normalize: check, normalize and split one compendium; report its genes in STRING and refGene."""
 
-from pathlib import Path
-
-from deepmodules import gwas, ppi
-from deepmodules.compendium import prepare, report_shared_genes
+from deepmodules import layout
+from deepmodules.data.compendium import prepare, report_shared_genes
+from deepmodules.interpret import network
+from deepmodules.validate import gwas
 from deepmodules.workflow import run
 
 
 def main(smk):
     references = {
         f"the network ({smk.input.network_info})": set(
-            ppi.read_string_names(smk.input.network_info)
+            network.read_string_names(smk.input.network_info)
         ),
         f"the gene coordinates ({smk.input.refgene})": set(
             gwas.read_refgene(smk.input.refgene, noncoding=smk.params.noncoding_genes)["gene"]
         ),
     }
     data = prepare(
-        smk.params.spec, smk.params.diseases, smk.params.seed, Path(smk.output.expression).parent
+        smk.params.spec,
+        smk.params.diseases,
+        smk.params.seed,
+        layout.normalized_folder(smk.output.expression),
     )
     report_shared_genes(data.genes, references, smk.input.matrix)
 

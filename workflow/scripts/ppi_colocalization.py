@@ -5,14 +5,9 @@ import time
 
 import pandas as pd
 
-from deepmodules.ppi import (
-    NODE_COLUMNS,
-    betweenness,
-    colocalization,
-    live_layer_summary,
-    read_string,
-    reciprocal_distances,
-)
+from deepmodules.interpret.colocalization import NODE_COLUMNS, colocalization, live_layer_summary
+from deepmodules.interpret.distances import betweenness, reciprocal_distances
+from deepmodules.interpret.network import read_string
 from deepmodules.workflow import run
 
 

@@ -1,19 +1,19 @@
 """Rule reconstruction: global and gene-wise 1 - R^2 of every trained model on both splits."""
 
-from pathlib import Path
-
 import keras
 import numpy as np
 import pandas as pd
 
-from deepmodules import autoencoder, compendium
-from deepmodules.models import parse_model_id
-from deepmodules.reconstruction import r2_global, r2_per_gene
+from deepmodules import layout
+from deepmodules.data import compendium
+from deepmodules.model import autoencoder
+from deepmodules.model.architecture import parse_model_id
+from deepmodules.model.reconstruction import r2_global, r2_per_gene
 from deepmodules.workflow import run
 
 
 def main(smk):
-    data = compendium.load(Path(smk.input.expression).parent)
+    data = compendium.load(layout.normalized_folder(smk.input.expression))
     rows, genes = [], []
     for model_id, path in zip(smk.params.models, smk.input.models, strict=True):
         spec = parse_model_id(model_id)

@@ -4,18 +4,17 @@ A disease this compendium cannot score (too few cases, no controls to contrast w
 module file, one row carrying the reason in ``status``, so that the enrichment rules report the skip.
 """
 
-from pathlib import Path
-
 import keras
 
-from deepmodules import compendium
-from deepmodules.autoencoder import dense_layers
-from deepmodules.reverse_training import disease_scores
+from deepmodules import layout
+from deepmodules.data import compendium
+from deepmodules.model.autoencoder import dense_layers
+from deepmodules.modules.reverse_training import disease_scores
 from deepmodules.workflow import run
 
 
 def main(smk):
-    data = compendium.load(Path(smk.input.expression).parent)
+    data = compendium.load(layout.normalized_folder(smk.input.expression))
     diseases = {disease_id: d["label"] for disease_id, d in smk.params.diseases.items()}
     skipped = compendium.check_diseases(
         data.samples, smk.params.diseases, smk.params.min_cases, smk.input.samples

@@ -1,20 +1,20 @@
 """Rule silhouette: cell-type, disease and study silhouettes in 2-PC projections of each layer and of genes."""
 
 import logging
-from pathlib import Path
 
 import keras
 import numpy as np
 
-from deepmodules import compendium
-from deepmodules.activity import read_activity
-from deepmodules.autoencoder import dense_layers, encode
-from deepmodules.clustering import compare_to_genes, live_codes, silhouette_table
+from deepmodules import layout
+from deepmodules.data import compendium
+from deepmodules.interpret.clustering import compare_to_genes, live_codes, silhouette_table
+from deepmodules.model.activity import read_activity
+from deepmodules.model.autoencoder import dense_layers, encode
 from deepmodules.workflow import run
 
 
 def main(smk):
-    data = compendium.load(Path(smk.input.expression).parent)
+    data = compendium.load(layout.normalized_folder(smk.input.expression))
     layers = dense_layers(keras.saving.load_model(smk.input.model))
     activity = read_activity(smk.input.node_activity)
     samples = data.samples

@@ -2,12 +2,13 @@
 
 import logging
 import shutil
-from pathlib import Path
 
 import numpy as np
 
-from deepmodules import compendium, training
-from deepmodules.models import parse_model_id
+from deepmodules import layout
+from deepmodules.data import compendium
+from deepmodules.model import training
+from deepmodules.model.architecture import parse_model_id
 from deepmodules.workflow import run
 
 OPTIMIZER = ("learning_rate", "beta_1", "beta_2", "epsilon", "decay")
@@ -19,9 +20,9 @@ def main(smk):
     training.check_backend(cfg["backend"])
     import keras  # loads the backend checked above
 
-    from deepmodules import autoencoder
+    from deepmodules.model import autoencoder
 
-    data = compendium.load(Path(smk.input.expression).parent)
+    data = compendium.load(layout.normalized_folder(smk.input.expression))
     dtype = autoencoder.resolve_precision(cfg["precision"])
     logging.info(
         "Keras %s backend on %s, dtype policy %s",
@@ -51,7 +52,7 @@ def main(smk):
         dtype=dtype,
         **{k: cfg[k] for k in (*OPTIMIZER, "batch_size", "noise_sd", "l1")},
     )
-    checkpoint = Path(smk.output.model).parent / "checkpoint"
+    checkpoint = layout.checkpoint_dir(smk.output.model)
     history = training.train(
         model,
         data.values,

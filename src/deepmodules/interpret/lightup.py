@@ -18,7 +18,7 @@ the change it causes,
 signed (``score: signed``: genes the node turns up) or as |Delta x_L(j)| (``score: absolute``).
 All H nodes of a layer are lit up at once by propagating the H codes as the rows of one matrix.
 
-Flat nodes (activation sd below ``nodes.flat_sd`` over the compendium, :mod:`deepmodules.activity`) encode
+Flat nodes (activation sd below ``nodes.flat_sd`` over the compendium, :mod:`deepmodules.model.activity`) encode
 nothing and are left out of the rankings; they stay at their baseline value while the others are lit.
 """
 
@@ -29,9 +29,9 @@ import itertools
 import numpy as np
 import pandas as pd
 
-from deepmodules.activity import flat_counts
-from deepmodules.autoencoder import DenseLayer, layers_after
 from deepmodules.errors import InputError
+from deepmodules.model.activity import flat_counts
+from deepmodules.model.autoencoder import DenseLayer, layers_after
 
 METHODS = ("baseline", "paper")
 BASELINES = ("mean", "zero")

@@ -21,8 +21,8 @@ import numpy as np
 import pandas as pd
 from scipy import sparse, stats
 
-from deepmodules.enrichment import benjamini_hochberg
 from deepmodules.errors import InputError
+from deepmodules.stats import benjamini_hochberg
 
 
 def read_gmt(path: str | os.PathLike) -> dict[str, list[str]]:

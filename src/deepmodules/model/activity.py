@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from deepmodules.autoencoder import DenseLayer
+from deepmodules.model.autoencoder import DenseLayer
 
 COLUMNS = ["layer", "node", "mean", "sd", "flat"]
 

@@ -14,7 +14,9 @@ from dataclasses import dataclass
 
 from deepmodules.errors import InputError
 
-MODEL_ID = re.compile(r"^(deep|shallow)(\d+)(?:-(denoising|sparse|funnel))?$")
+# The one definition of a model id: the workflow's wildcard constraint and parse_model_id use it.
+MODEL_PATTERN = r"(deep|shallow)(\d+)(?:-(denoising|sparse|funnel))?"
+MODEL_ID = re.compile(f"^{MODEL_PATTERN}$")
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ import logging
 import numpy as np
 import pandas as pd
 
-from deepmodules import normalize, sources
+from deepmodules.data import normalize, sources
 from deepmodules.errors import InputError
 
 log = logging.getLogger(__name__)

@@ -25,7 +25,7 @@ import keras
 import numpy as np
 
 from deepmodules.errors import InputError
-from deepmodules.models import ModelSpec
+from deepmodules.model.architecture import ModelSpec
 
 
 @keras.saving.register_keras_serializable(package="deepmodules")

@@ -1,8 +1,8 @@
 """Encodability: how much of a disease's expression contrast survives the autoencoder.
 
-Reverse training (:mod:`deepmodules.reverse_training`) can only find disease genes in what a hidden
+Reverse training (:mod:`deepmodules.modules.reverse_training`) can only find disease genes in what a hidden
 layer encodes. For disease d with case samples C and matched control samples R (the controls of the
-cases' main cell type, :func:`~deepmodules.reverse_training.reference_phenotype`; all controls when no
+cases' main cell type, :func:`~deepmodules.modules.reverse_training.reference_phenotype`; all controls when no
 such phenotype exists), the contrast in gene space and its image through hidden layer p are
 
     Delta x   = mean_{i in C} x_i - mean_{i in R} x_i                         (normalized values)
@@ -22,9 +22,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from deepmodules.autoencoder import DenseLayer, encode, layers_after
-from deepmodules.lightup import decode
-from deepmodules.reverse_training import phenotype_labels, reference_phenotype
+from deepmodules.interpret.lightup import decode
+from deepmodules.model.autoencoder import DenseLayer, encode, layers_after
+from deepmodules.modules.reverse_training import phenotype_labels, reference_phenotype
 
 COLUMNS = [
     "model",

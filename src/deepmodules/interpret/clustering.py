@@ -88,7 +88,7 @@ def group_silhouettes(coords: np.ndarray, labels: Sequence) -> pd.DataFrame:
 def live_codes(codes: np.ndarray, activity: pd.DataFrame, layer: str, where: str) -> np.ndarray:
     """The columns of a layer's codes (samples × nodes) whose nodes are not flat.
 
-    activity: the ``node_activity.tsv`` table (:func:`deepmodules.activity.read_activity`); a flat
+    activity: the ``node_activity.tsv`` table (:func:`deepmodules.model.activity.read_activity`); a flat
     node barely moves over the compendium, so it carries no sample structure for the projection.
     """
     rows = activity[activity["layer"] == layer]

@@ -21,6 +21,7 @@ import pandas as pd
 from scipy import stats
 
 from deepmodules.errors import InputError
+from deepmodules.stats import benjamini_hochberg, fisher_combined
 
 
 def fisher_enrichment(
@@ -85,7 +86,7 @@ def matched_strata(
 ) -> pd.Series:
     """Strata of the universe's genes with similar length and local gene density.
 
-    ``features`` has columns gene, length, neighbours (:func:`deepmodules.gwas.gene_features`).
+    ``features`` has columns gene, length, neighbours (:func:`deepmodules.validate.gwas.gene_features`).
     Genes with coordinates are cut into ``density_bins`` equal-sized bins by rank of ``neighbours``
     (fewer when the universe holds fewer than ``density_bins × stratum_genes`` such genes) and each of
     these into bins of about ``stratum_genes`` genes by rank of ``length``; ties are broken in gene
@@ -193,56 +194,7 @@ def adjust_and_combine(
     return table, pd.DataFrame(rows, columns=[*by, "n_diseases", "combined_p_value"])
 
 
-def benjamini_hochberg(p: Iterable[float]) -> np.ndarray:
-    """Benjamini-Hochberg adjusted p-values (q-values); NaN entries stay NaN and are not counted.
-
-    With the m non-NaN p-values sorted as p_(1) <= ... <= p_(m):
-    q_(i) = min_{j >= i} m · p_(j) / j, monotone in p and at most p_(m) <= 1.
-    """
-    p = np.asarray(p, dtype=float)
-    _check_probabilities(p[~np.isnan(p)], "benjamini_hochberg")
-    q = np.full(p.shape, np.nan)
-    finite = np.flatnonzero(~np.isnan(p))
-    m = finite.size
-    if m == 0:
-        return q
-    order = finite[np.argsort(p[finite], kind="stable")]
-    scaled = p[order] * m / np.arange(1, m + 1)
-    q[order] = np.minimum.accumulate(scaled[::-1])[::-1]
-    return q
-
-
-def fisher_combined(p: Iterable[float]) -> float:
-    """Fisher's method: X = -2 Σ ln p_i ~ χ²(2n) under the joint null; returns P(χ²(2n) >= X)."""
-    p = np.asarray(list(p), dtype=float)
-    if p.size == 0 or np.isnan(p).any():
-        raise InputError(
-            "fisher_combined", "needs at least one p-value and no NaN", "drop NaN p-values"
-        )
-    _check_probabilities(p, "fisher_combined")
-    return float(stats.combine_pvalues(p, method="fisher").pvalue)
-
-
-def binomial_greater(successes: int, n: int, p: float = 0.5) -> float:
-    """One-sided exact binomial test: P(X >= successes) for X ~ Binomial(n, p)."""
-    if not 0 <= successes <= n:
-        raise InputError(
-            "binomial_greater",
-            f"successes={successes} outside 0..n={n}",
-            "pass counts with 0 <= k <= n",
-        )
-    return float(stats.binomtest(successes, n, p, alternative="greater").pvalue)
-
-
 def _even_bins(values: pd.Series, n_bins: int) -> np.ndarray:
     """Bin numbers 0..n_bins-1 of equal size by rank (ties broken in order of appearance)."""
     rank = values.rank(method="first").to_numpy() - 1
     return (rank * n_bins // len(values)).astype(int)
-
-
-def _check_probabilities(p: np.ndarray, where: str) -> None:
-    """Raise InputError unless every value lies in [0, 1]."""
-    if ((p < 0) | (p > 1)).any():
-        raise InputError(
-            where, "p-values must lie in [0, 1]", "pass p-values, not scores or -log10 p"
-        )

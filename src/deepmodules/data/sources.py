@@ -244,7 +244,7 @@ def collapse_duplicate_genes(
 
     This is the usual rule for probe sets of one gene (the most highly expressed probe set is the
     most reliable); a row with no value counts as the lowest, ties keep the first row. Rows that
-    mapped to the same symbol (:func:`deepmodules.compendium.gene_symbols`) merge the same way. The kept rows stay in file
+    mapped to the same symbol (:func:`deepmodules.data.compendium.gene_symbols`) merge the same way. The kept rows stay in file
     order; the number of genes on several rows is logged. ``values`` is samples × genes.
     """
     genes = list(genes)

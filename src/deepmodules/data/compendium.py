@@ -1,7 +1,7 @@
 """A normalized compendium on disk: the samples × genes matrix, its gene ranges and sample annotation.
 
 ``prepare`` reads a source (E-MTAB-3732 microarrays or ARCHS4 RNA-seq counts), checks it before any long
-work starts, normalizes it (see :mod:`deepmodules.normalize`) and splits it into training and test samples.
+work starts, normalizes it (see :mod:`deepmodules.data.normalize`) and splits it into training and test samples.
 ``load`` memory-maps what ``prepare`` wrote.
 
 Layout of a normalized compendium folder:
@@ -11,7 +11,7 @@ Layout of a normalized compendium folder:
 - ``samples.tsv``: sample, cell_type, disease, study, split (train / test);
 - ``scale.json``: what the ranges apply to, so that external datasets can be put on the same scale:
   ``{"values": "log"}`` for microarrays, ``{"values": "counts", "noise_floor": …,
-  "upper_quartile_reference": …}`` for RNA-seq counts (:func:`deepmodules.normalize.log_counts`).
+  "upper_quartile_reference": …}`` for RNA-seq counts (:func:`deepmodules.data.normalize.log_counts`).
 """
 
 from __future__ import annotations
@@ -24,7 +24,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from deepmodules import normalize, sources
+from deepmodules import layout
+from deepmodules.data import normalize, sources
 from deepmodules.errors import InputError
 
 log = logging.getLogger(__name__)
@@ -57,10 +58,10 @@ def gene_symbols(
     """Turn a matrix's row ids into gene symbols, one row per symbol (``values`` is samples × rows).
 
     Without ``gene_ids`` the ids are taken as symbols. With it, ids are normalized
-    (:func:`~deepmodules.sources.normalize_gene_id`) and looked up in the table
+    (:func:`~deepmodules.data.sources.normalize_gene_id`) and looked up in the table
     ``gene_ids["mapping"]`` (column ``from`` → column ``to``); rows with no or an ambiguous
     symbol are dropped, and fewer than ``min_mapped`` of the rows mapped is refused. Rows of one
-    symbol merge by :func:`~deepmodules.sources.collapse_duplicate_genes` (highest mean kept).
+    symbol merge by :func:`~deepmodules.data.sources.collapse_duplicate_genes` (highest mean kept).
     """
     if gene_ids is None:
         share = sources.looks_like_identifiers(ids)
@@ -247,8 +248,9 @@ def prepare(spec: dict, diseases: dict, seed: int, outdir: str | Path) -> Compen
 
     outdir = Path(outdir)
     outdir.mkdir(parents=True, exist_ok=True)
+    files = layout.normalized_files(outdir)
     scaled = np.lib.format.open_memmap(
-        outdir / "expression.npy", mode="w+", dtype=np.float32, shape=values.shape
+        files["expression"], mode="w+", dtype=np.float32, shape=values.shape
     )
     for start in range(0, len(values), 4096):
         scaled[start : start + 4096] = normalize.apply_range(
@@ -257,9 +259,9 @@ def prepare(spec: dict, diseases: dict, seed: int, outdir: str | Path) -> Compen
     scaled.flush()
     pd.DataFrame(
         {"gene": genes, "minimum": gene_range.minimum, "maximum": gene_range.maximum}
-    ).to_csv(outdir / "genes.tsv", sep="\t", index=False)
-    annotation.to_csv(outdir / "samples.tsv", sep="\t", index=False)
-    (outdir / "scale.json").write_text(json.dumps(scale, indent=1) + "\n")
+    ).to_csv(files["genes"], sep="\t", index=False)
+    annotation.to_csv(files["samples"], sep="\t", index=False)
+    files["scale"].write_text(json.dumps(scale, indent=1) + "\n")
     log.info(
         "%d samples (%d test) × %d genes written to %s",
         len(annotation),
@@ -272,13 +274,13 @@ def prepare(spec: dict, diseases: dict, seed: int, outdir: str | Path) -> Compen
 
 def load(folder: str | Path, mmap: bool = True) -> Compendium:
     """Open a compendium folder written by :func:`prepare`."""
-    folder = Path(folder)
-    genes = pd.read_csv(folder / "genes.tsv", sep="\t", keep_default_na=False)
-    samples = pd.read_csv(folder / "samples.tsv", sep="\t", dtype=str, keep_default_na=False)
-    values = np.load(folder / "expression.npy", mmap_mode="r" if mmap else None)
+    files = layout.normalized_files(folder)
+    genes = pd.read_csv(files["genes"], sep="\t", keep_default_na=False)
+    samples = pd.read_csv(files["samples"], sep="\t", dtype=str, keep_default_na=False)
+    values = np.load(files["expression"], mmap_mode="r" if mmap else None)
     gene_list = genes["gene"].tolist()
     gene_range = normalize.GeneRange(
         gene_list, genes["minimum"].to_numpy(), genes["maximum"].to_numpy()
     )
-    scale = json.loads((folder / "scale.json").read_text())
+    scale = json.loads(files["scale"].read_text())
     return Compendium(values, gene_list, samples, gene_range, scale)

@@ -40,7 +40,7 @@ import keras
 import numpy as np
 import pandas as pd
 
-from deepmodules.autoencoder import DenseLayer, adam, encode, layers_after
+from deepmodules.model.autoencoder import DenseLayer, adam, encode, layers_after
 
 log = logging.getLogger(__name__)
 
@@ -363,7 +363,7 @@ def disease_scores(
     Phenotypes are coded by :func:`phenotype_labels`; ``layers``, ``layer`` and ``hidden`` are those of
     :func:`reverse_train`, ``gene_span`` that of :func:`gene_scores`. Each module table records its ``reference`` (:func:`disease_reference`) and
     a ``status``: ``scored``, or ``skipped: <reason>`` (:func:`skipped_module`) for the diseases of
-    ``skipped`` (id -> reason, :func:`deepmodules.compendium.check_diseases`) and those without a
+    ``skipped`` (id -> reason, :func:`deepmodules.data.compendium.check_diseases`) and those without a
     reference.
     """
     labels = phenotype_labels(samples, control_label)

@@ -1,0 +1,116 @@
+"""The on-disk layout of intermediate results under ``results/``: the one place file names are written.
+
+The rules (``workflow/rules/common.smk``) build their inputs and outputs from these functions and the
+package reads the same names, so a folder's contents are defined once:
+
+- ``{dataset}/normalized/``: the compendium (:mod:`deepmodules.data.compendium`), :data:`NORMALIZED`;
+- ``{dataset}/models/{model}/``: one trained autoencoder, :data:`MODEL_FILES` and its checkpoint folder;
+- ``{dataset}/lightup/{model}/``: one file of each kind of :data:`LIGHTUP_FILES` per hidden layer;
+- ``{dataset}/modules/{model}/{layer}/{disease}.tsv``: one disease module.
+
+A list of disease modules travels between rules as named inputs (:func:`module_key`), so that a rule
+script never depends on the order of its inputs nor on parsing their paths.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+RESULTS = "results"
+# Files of a compendium's normalized folder: the min-max scaled matrix (float32 samples x genes), each
+# gene's range, the samples' annotation and split, and what the ranges apply to.
+NORMALIZED = {
+    "expression": "expression.npy",
+    "genes": "genes.tsv",
+    "samples": "samples.tsv",
+    "scale": "scale.json",
+}
+# Files of a model's folder.
+MODEL_FILES = {
+    "model": "model.keras",
+    "history": "history.tsv",
+    "node_activity": "node_activity.tsv",
+}
+CHECKPOINT = "checkpoint"  # the per-epoch checkpoint folder of a training job (not an output)
+# Files of a model's light-up folder, one of each per hidden layer.
+LIGHTUP_FILES = {
+    "activations": "{layer}.tsv.gz",
+    "rankings": "{layer}.rankings.tsv.gz",
+    "diversity": "{layer}.diversity.tsv",
+}
+_MODULE_KEY = "module:"
+
+
+def normalized_dir(dataset: str) -> str:
+    """The normalized folder of a compendium."""
+    return f"{RESULTS}/{dataset}/normalized"
+
+
+def normalized_files(folder: str | os.PathLike) -> dict[str, Path]:
+    """Every file of a normalized folder, by kind (:data:`NORMALIZED`)."""
+    return {kind: Path(folder) / name for kind, name in NORMALIZED.items()}
+
+
+def normalized_folder(path: str | os.PathLike) -> Path:
+    """The normalized folder holding one of its files (a rule's ``expression`` input)."""
+    return Path(path).parent
+
+
+def model_dir(dataset: str, model: str) -> str:
+    """The folder of one trained autoencoder."""
+    return f"{RESULTS}/{dataset}/models/{model}"
+
+
+def model_file(dataset: str, model: str, kind: str) -> str:
+    """One file of a model's folder (:data:`MODEL_FILES`)."""
+    return f"{model_dir(dataset, model)}/{MODEL_FILES[kind]}"
+
+
+def checkpoint_dir(model_path: str | os.PathLike) -> Path:
+    """The checkpoint folder beside a model's ``model.keras``."""
+    return Path(model_path).parent / CHECKPOINT
+
+
+def lightup_file(dataset: str, model: str, layer: str, kind: str) -> str:
+    """One light-up file of a hidden layer (:data:`LIGHTUP_FILES`)."""
+    return f"{RESULTS}/{dataset}/lightup/{model}/" + LIGHTUP_FILES[kind].format(layer=layer)
+
+
+def module_file(dataset: str, model: str, layer: str, disease: str) -> str:
+    """The disease module of one disease at one layer of one model."""
+    return f"{RESULTS}/{dataset}/modules/{model}/{layer}/{disease}.tsv"
+
+
+def module_key(model: str, layer: str, disease: str) -> str:
+    """The input name of one disease module in a rule that takes many."""
+    return f"{_MODULE_KEY}{model}:{layer}:{disease}"
+
+
+def module_inputs(
+    dataset: str, pairs: Iterable[tuple[str, str]], diseases: Iterable[str]
+) -> dict[str, str]:
+    """Named inputs of the modules of every (model, layer) pair and disease, pairs outermost."""
+    diseases = list(diseases)
+    return {
+        module_key(model, layer, disease): module_file(dataset, model, layer, disease)
+        for model, layer in pairs
+        for disease in diseases
+    }
+
+
+def modules_of(
+    named: Mapping[str, str] | Iterable[tuple[str, str]],
+) -> list[tuple[str, str, str, str]]:
+    """(model, layer, disease, path) of every module among a rule's named inputs, in their order.
+
+    ``named`` is the rule's ``input`` (its ``items()``) or a mapping from input name to path; inputs
+    not made by :func:`module_inputs` are passed over.
+    """
+    items = named.items() if hasattr(named, "items") else named
+    return [
+        (*name[len(_MODULE_KEY) :].split(":"), str(path))
+        for name, path in items
+        if name.startswith(_MODULE_KEY)
+    ]

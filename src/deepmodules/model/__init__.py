@@ -1,0 +1,1 @@
+"""Stage 2, the autoencoders: architecture ids, networks, training, reconstruction and node activity."""

@@ -1,0 +1,1 @@
+"""Stage 4, disease modules: reverse training, your own disease data and the study-controls analysis."""
