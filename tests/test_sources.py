@@ -10,7 +10,7 @@ import h5py
 import numpy as np
 import pytest
 
-from deepmodules.data import sources
+from deepmodules.data import identifiers, sources
 from deepmodules.data.sources import (
     parse_characteristics,
     read_archs4,
@@ -150,7 +150,7 @@ def test_duplicated_genes_keep_the_row_with_the_highest_mean(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ):
     text = MATRIX + "GENEA\t5\t5\t5\nGENEB\t0\t0\t0\nGENEA\t1\t1\tNA\n"
-    with caplog.at_level("INFO", logger="deepmodules.data.sources"):
+    with caplog.at_level("INFO", logger="deepmodules.data"):
         genes, _, values = read_processed_matrix(_write(tmp_path / "m.txt", text))
     assert genes == ["GENEB", "GENEC", "GENEA"]  # the kept rows, in file order
     np.testing.assert_array_equal(values[:, 0], [4, np.nan, 6.125])  # mean 5.06 beats 0
@@ -159,7 +159,7 @@ def test_duplicated_genes_keep_the_row_with_the_highest_mean(
 
 
 def test_distinct_genes_are_not_collapsed(tmp_path: Path, caplog: pytest.LogCaptureFixture):
-    with caplog.at_level("INFO", logger="deepmodules.data.sources"):
+    with caplog.at_level("INFO", logger="deepmodules.data"):
         genes, _, values = read_processed_matrix(_write(tmp_path / "m.txt", MATRIX))
     assert genes == ["GENEA", "GENEB", "GENEC"] and "more than one row" not in caplog.text
 
@@ -176,7 +176,7 @@ def test_distinct_genes_are_not_collapsed(tmp_path: Path, caplog: pytest.LogCapt
     ],
 )
 def test_normalize_gene_id(gene_id: str, expected: str):
-    assert sources.normalize_gene_id(gene_id) == expected
+    assert identifiers.normalize_gene_id(gene_id) == expected
 
 
 def test_gene_mapping_drops_ambiguous_ids(tmp_path: Path):
@@ -189,16 +189,19 @@ def test_gene_mapping_drops_ambiguous_ids(tmp_path: Path):
         "ENSG00000000002\tC\tx\nENSG00000000002\tD\tx\n"  # two symbols on two rows
         "ENSG00000000003\t\tx\n",  # no symbol
     )
-    mapping, n_ambiguous = sources.read_gene_mapping(table, "ensembl_gene_id", "hgnc_symbol")
+    mapping, n_ambiguous = identifiers.read_gene_mapping(table, "ensembl_gene_id", "hgnc_symbol")
     assert mapping == {"ENSG00000141510": "TP53"} and n_ambiguous == 2
     with pytest.raises(InputError, match="no column 'entrez'.*gene_ids.from") as error:
-        sources.read_gene_mapping(table, "entrez", "hgnc_symbol")
+        identifiers.read_gene_mapping(table, "entrez", "hgnc_symbol")
     assert str(table) in str(error.value)
 
 
 def test_identifier_share():
-    assert sources.looks_like_identifiers(["ENSG00000141510.16", "7157_at", "7157", "TP53"]) == 0.75
-    assert sources.looks_like_identifiers(["TP53", "HLA-DRB1", "C1orf112", "SG00001"]) == 0.0
+    assert (
+        identifiers.looks_like_identifiers(["ENSG00000141510.16", "7157_at", "7157", "TP53"])
+        == 0.75
+    )
+    assert identifiers.looks_like_identifiers(["TP53", "HLA-DRB1", "C1orf112", "SG00001"]) == 0.0
 
 
 def test_missing_matrix_file_and_zip_member_are_input_errors(tmp_path: Path):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 
 class InputError(Exception):
@@ -13,3 +14,9 @@ class InputError(Exception):
         self.problem = problem
         self.fix = fix
         super().__init__(f"{self.where}: {problem}. Fix: {fix}")
+
+
+def require_file(path: str | os.PathLike) -> None:
+    """Raise :class:`InputError` naming ``path`` unless it is an existing file."""
+    if not Path(path).is_file():
+        raise InputError(path, "file not found", "download it or correct its path in the config")

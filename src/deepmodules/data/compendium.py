@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from deepmodules import layout
-from deepmodules.data import normalize, sources
+from deepmodules.data import identifiers, normalize, sources
 from deepmodules.errors import InputError
 
 log = logging.getLogger(__name__)
@@ -58,13 +58,13 @@ def gene_symbols(
     """Turn a matrix's row ids into gene symbols, one row per symbol (``values`` is samples × rows).
 
     Without ``gene_ids`` the ids are taken as symbols. With it, ids are normalized
-    (:func:`~deepmodules.data.sources.normalize_gene_id`) and looked up in the table
+    (:func:`~deepmodules.data.identifiers.normalize_gene_id`) and looked up in the table
     ``gene_ids["mapping"]`` (column ``from`` → column ``to``); rows with no or an ambiguous
     symbol are dropped, and fewer than ``min_mapped`` of the rows mapped is refused. Rows of one
-    symbol merge by :func:`~deepmodules.data.sources.collapse_duplicate_genes` (highest mean kept).
+    symbol merge by :func:`~deepmodules.data.identifiers.collapse_duplicate_genes` (highest mean kept).
     """
     if gene_ids is None:
-        share = sources.looks_like_identifiers(ids)
+        share = identifiers.looks_like_identifiers(ids)
         if share > MAX_IDENTIFIER_SHARE:
             raise InputError(
                 where,
@@ -72,11 +72,11 @@ def gene_symbols(
                 f"symbols (e.g. {', '.join(ids[:3])})",
                 "set datasets.*.gene_ids to a table that maps these ids to gene symbols",
             )
-        return sources.collapse_duplicate_genes(ids, values, where)
-    mapping, n_ambiguous = sources.read_gene_mapping(
+        return identifiers.collapse_duplicate_genes(ids, values, where)
+    mapping, n_ambiguous = identifiers.read_gene_mapping(
         gene_ids["mapping"], gene_ids["from"], gene_ids["to"]
     )
-    symbols = [mapping.get(sources.normalize_gene_id(i)) for i in ids]
+    symbols = [mapping.get(identifiers.normalize_gene_id(i)) for i in ids]
     mapped = np.array([s is not None for s in symbols], dtype=bool)
     log.info(
         "%s: %d of %d rows mapped to a gene symbol with %s (%d ids of the table are ambiguous, "
@@ -97,7 +97,7 @@ def gene_symbols(
             "or lower datasets.*.gene_ids.min_mapped",
         )
     kept = [s for s in symbols if s is not None]
-    return sources.collapse_duplicate_genes(kept, values[:, mapped], where)
+    return identifiers.collapse_duplicate_genes(kept, values[:, mapped], where)
 
 
 def read_source(spec: dict) -> tuple[list[str], pd.DataFrame, np.ndarray, dict]:

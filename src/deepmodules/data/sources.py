@@ -1,5 +1,5 @@
-"""Readers of the raw expression sources (the E-MTAB-3732 processed matrix and SDRF, ARCHS4) and of
-tables that map gene identifiers to symbols.
+"""Readers of the raw expression sources: the E-MTAB-3732 processed matrix and SDRF, and ARCHS4 (gene
+identifiers are mapped to symbols by :mod:`deepmodules.data.identifiers`).
 
 Every reader streams its input in blocks so that memory stays close to the size of the array it
 returns, and reports bad input as an :class:`~deepmodules.errors.InputError` naming the file.
@@ -11,9 +11,6 @@ import csv
 import gzip
 import io
 import logging
-import os
-import re
-import warnings
 import zipfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -26,7 +23,8 @@ import numpy as np
 import pandas as pd
 from pandas.api.types import is_numeric_dtype
 
-from deepmodules.errors import InputError
+from deepmodules.data.identifiers import collapse_duplicate_genes
+from deepmodules.errors import InputError, require_file
 
 log = logging.getLogger(__name__)
 
@@ -45,17 +43,6 @@ ARCHS4_SAMPLE_FIELDS = (
     "title",
 )
 ARCHS4_SYMBOL_FIELDS = ("meta/genes/symbol", "meta/genes/gene_symbol")
-# Row ids that are identifiers, not gene symbols: Ensembl ids and (custom-CDF) probe sets.
-IDENTIFIER_PATTERN = re.compile(r"ENS[A-Z]*G\d{6,}(\.\d+)?|\d+(_[a-z]+)*_at|\d+", re.IGNORECASE)
-ENSEMBL_VERSION = re.compile(r"^(ENS[A-Z]*\d{6,})\.\d+$", re.IGNORECASE)
-ENTREZ_PROBE_SET = re.compile(r"^(\d+)_at$", re.IGNORECASE)
-# Symbols of one identifier are separated like this in Affymetrix and biomaRt tables ("A /// B").
-SEVERAL_SYMBOLS = re.compile(r"\s*(?:///|//|;|,|\|)\s*")
-
-
-def _require_file(path: Path) -> None:
-    if not path.is_file():
-        raise InputError(path, "file not found", "download it or correct its path in the config")
 
 
 @contextmanager
@@ -65,7 +52,7 @@ def _open_binary(path: Path, member: str | None) -> Iterator[IO[bytes]]:
     ``member`` names the file inside a zip archive; it may be omitted when the archive holds one
     file, and must be omitted for other files.
     """
-    _require_file(path)
+    require_file(path)
     suffix = path.suffix.lower()
     if suffix != ".zip":
         if member is not None:
@@ -237,101 +224,10 @@ def read_processed_matrix(
     return genes, samples, values
 
 
-def collapse_duplicate_genes(
-    genes: Sequence[str], values: np.ndarray, where: str | os.PathLike
-) -> tuple[list[str], np.ndarray]:
-    """Keep one row per gene: the one with the highest mean expression over the samples.
-
-    This is the usual rule for probe sets of one gene (the most highly expressed probe set is the
-    most reliable); a row with no value counts as the lowest, ties keep the first row. Rows that
-    mapped to the same symbol (:func:`deepmodules.data.compendium.gene_symbols`) merge the same way. The kept rows stay in file
-    order; the number of genes on several rows is logged. ``values`` is samples × genes.
-    """
-    genes = list(genes)
-    duplicated = pd.Index(genes).duplicated(keep=False)
-    if not duplicated.any():
-        return genes, values
-    rows = np.flatnonzero(duplicated)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # a row of NaN has no mean
-        means = np.nanmean(np.asarray(values[:, rows], dtype=np.float64), axis=0)
-    candidates = pd.DataFrame(
-        {"gene": np.asarray(genes, dtype=object)[rows], "mean": np.nan_to_num(means, nan=-np.inf)},
-        index=rows,
-    )
-    best = candidates.sort_values("mean", ascending=False, kind="stable").drop_duplicates("gene")
-    keep = np.sort(np.concatenate([np.flatnonzero(~duplicated), best.index.to_numpy()]))
-    log.info(
-        "%s: %d genes are on more than one row (%d rows); kept the row with the highest mean "
-        "expression of each",
-        where,
-        len(best),
-        len(rows),
-    )
-    return [genes[i] for i in keep], values[:, keep]
-
-
-def normalize_gene_id(gene_id: str) -> str:
-    """An identifier without what changes between releases, so that it matches a mapping table.
-
-    Ensembl versions are stripped (``ENSG00000141510.16`` → ``ENSG00000141510``) and Entrez-based
-    custom-CDF probe sets become their Entrez id (``7157_at`` → ``7157``).
-    """
-    text = gene_id.strip()
-    for pattern in (ENSEMBL_VERSION, ENTREZ_PROBE_SET):
-        if match := pattern.match(text):
-            return match.group(1)
-    return text
-
-
-def read_gene_mapping(
-    path: str | os.PathLike, id_column: str, symbol_column: str
-) -> tuple[dict[str, str], int]:
-    """Read a tab-separated identifier → gene symbol table (with a header), e.g. a biomaRt export.
-
-    Identifiers are normalized by :func:`normalize_gene_id`. An identifier is ambiguous, and left
-    out, when its symbol names several genes (``A /// B``) or when its rows give different symbols.
-    Rows with an empty symbol are left out. Returns the mapping and the number of ambiguous ids.
-    """
-    path = Path(path)
-    _require_file(path)
-    try:
-        table = pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
-        raise InputError(
-            path, f"cannot read the gene id table ({err})", "supply a tab-separated text table"
-        ) from err
-    missing = [c for c in (id_column, symbol_column) if c not in table.columns]
-    if missing:
-        raise InputError(
-            path,
-            f"no column {', '.join(map(repr, missing))}; columns: {', '.join(table.columns[:8])}",
-            "set datasets.*.gene_ids.from and gene_ids.to to columns of this table",
-        )
-    pairs = pd.DataFrame(
-        {
-            "id": table[id_column].map(normalize_gene_id),
-            "symbol": table[symbol_column].str.strip(),
-        }
-    )
-    pairs = pairs[(pairs["id"] != "") & (pairs["symbol"] != "")].drop_duplicates()
-    several = pairs["symbol"].str.contains(SEVERAL_SYMBOLS) | pairs["id"].duplicated(keep=False)
-    ambiguous = set(pairs.loc[several, "id"])
-    pairs = pairs[~pairs["id"].isin(ambiguous)]
-    return dict(zip(pairs["id"], pairs["symbol"], strict=True)), len(ambiguous)
-
-
-def looks_like_identifiers(ids: Sequence[str]) -> float:
-    """The share of ``ids`` that are Ensembl ids, Entrez ids or probe sets rather than symbols."""
-    if not len(ids):
-        return 0.0
-    return sum(bool(IDENTIFIER_PATTERN.fullmatch(i.strip())) for i in ids) / len(ids)
-
-
 def read_sdrf(path: str | Path, required_columns: Sequence[str]) -> pd.DataFrame:
     """Read a MAGE-TAB sample and data relationship file (tab-separated) with every column as str."""
     path = Path(path)
-    _require_file(path)
+    require_file(path)
     sdrf = pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False)
     missing = [column for column in required_columns if column not in sdrf.columns]
     if missing:
@@ -363,7 +259,7 @@ def read_archs4(
     (``ARCHS4_SAMPLE_FIELDS``), and uint32 counts of shape samples × genes.
     """
     path = Path(path)
-    _require_file(path)
+    require_file(path)
     with h5py.File(path, "r") as h5:
         symbol_field = next((f for f in ARCHS4_SYMBOL_FIELDS if f in h5), None)
         missing = [

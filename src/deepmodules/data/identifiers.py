@@ -1,0 +1,130 @@
+"""Gene identifiers to HGNC symbols: recognising identifiers (Ensembl, Entrez probe sets), reading an
+id-to-symbol table, and merging rows that map to the same symbol (highest mean kept).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from deepmodules.errors import InputError, require_file
+
+log = logging.getLogger(__name__)
+
+# Row ids that are identifiers, not gene symbols: Ensembl ids and (custom-CDF) probe sets.
+IDENTIFIER_PATTERN = re.compile(r"ENS[A-Z]*G\d{6,}(\.\d+)?|\d+(_[a-z]+)*_at|\d+", re.IGNORECASE)
+ENSEMBL_VERSION = re.compile(r"^(ENS[A-Z]*\d{6,})\.\d+$", re.IGNORECASE)
+ENTREZ_PROBE_SET = re.compile(r"^(\d+)_at$", re.IGNORECASE)
+# Symbols of one identifier are separated like this in Affymetrix and biomaRt tables ("A /// B").
+SEVERAL_SYMBOLS = re.compile(r"\s*(?:///|//|;|,|\|)\s*")
+
+# Row ids that are identifiers, not gene symbols: Ensembl ids and (custom-CDF) probe sets.
+IDENTIFIER_PATTERN = re.compile(r"ENS[A-Z]*G\d{6,}(\.\d+)?|\d+(_[a-z]+)*_at|\d+", re.IGNORECASE)
+
+
+ENSEMBL_VERSION = re.compile(r"^(ENS[A-Z]*\d{6,})\.\d+$", re.IGNORECASE)
+
+
+ENTREZ_PROBE_SET = re.compile(r"^(\d+)_at$", re.IGNORECASE)
+
+
+# Symbols of one identifier are separated like this in Affymetrix and biomaRt tables ("A /// B").
+SEVERAL_SYMBOLS = re.compile(r"\s*(?:///|//|;|,|\|)\s*")
+
+
+def collapse_duplicate_genes(
+    genes: Sequence[str], values: np.ndarray, where: str | os.PathLike
+) -> tuple[list[str], np.ndarray]:
+    """Keep one row per gene: the one with the highest mean expression over the samples.
+
+    This is the usual rule for probe sets of one gene (the most highly expressed probe set is the
+    most reliable); a row with no value counts as the lowest, ties keep the first row. Rows that
+    mapped to the same symbol (:func:`deepmodules.data.compendium.gene_symbols`) merge the same way. The kept rows stay in file
+    order; the number of genes on several rows is logged. ``values`` is samples × genes.
+    """
+    genes = list(genes)
+    duplicated = pd.Index(genes).duplicated(keep=False)
+    if not duplicated.any():
+        return genes, values
+    rows = np.flatnonzero(duplicated)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a row of NaN has no mean
+        means = np.nanmean(np.asarray(values[:, rows], dtype=np.float64), axis=0)
+    candidates = pd.DataFrame(
+        {"gene": np.asarray(genes, dtype=object)[rows], "mean": np.nan_to_num(means, nan=-np.inf)},
+        index=rows,
+    )
+    best = candidates.sort_values("mean", ascending=False, kind="stable").drop_duplicates("gene")
+    keep = np.sort(np.concatenate([np.flatnonzero(~duplicated), best.index.to_numpy()]))
+    log.info(
+        "%s: %d genes are on more than one row (%d rows); kept the row with the highest mean "
+        "expression of each",
+        where,
+        len(best),
+        len(rows),
+    )
+    return [genes[i] for i in keep], values[:, keep]
+
+
+def normalize_gene_id(gene_id: str) -> str:
+    """An identifier without what changes between releases, so that it matches a mapping table.
+
+    Ensembl versions are stripped (``ENSG00000141510.16`` → ``ENSG00000141510``) and Entrez-based
+    custom-CDF probe sets become their Entrez id (``7157_at`` → ``7157``).
+    """
+    text = gene_id.strip()
+    for pattern in (ENSEMBL_VERSION, ENTREZ_PROBE_SET):
+        if match := pattern.match(text):
+            return match.group(1)
+    return text
+
+
+def read_gene_mapping(
+    path: str | os.PathLike, id_column: str, symbol_column: str
+) -> tuple[dict[str, str], int]:
+    """Read a tab-separated identifier → gene symbol table (with a header), e.g. a biomaRt export.
+
+    Identifiers are normalized by :func:`normalize_gene_id`. An identifier is ambiguous, and left
+    out, when its symbol names several genes (``A /// B``) or when its rows give different symbols.
+    Rows with an empty symbol are left out. Returns the mapping and the number of ambiguous ids.
+    """
+    path = Path(path)
+    require_file(path)
+    try:
+        table = pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
+        raise InputError(
+            path, f"cannot read the gene id table ({err})", "supply a tab-separated text table"
+        ) from err
+    missing = [c for c in (id_column, symbol_column) if c not in table.columns]
+    if missing:
+        raise InputError(
+            path,
+            f"no column {', '.join(map(repr, missing))}; columns: {', '.join(table.columns[:8])}",
+            "set datasets.*.gene_ids.from and gene_ids.to to columns of this table",
+        )
+    pairs = pd.DataFrame(
+        {
+            "id": table[id_column].map(normalize_gene_id),
+            "symbol": table[symbol_column].str.strip(),
+        }
+    )
+    pairs = pairs[(pairs["id"] != "") & (pairs["symbol"] != "")].drop_duplicates()
+    several = pairs["symbol"].str.contains(SEVERAL_SYMBOLS) | pairs["id"].duplicated(keep=False)
+    ambiguous = set(pairs.loc[several, "id"])
+    pairs = pairs[~pairs["id"].isin(ambiguous)]
+    return dict(zip(pairs["id"], pairs["symbol"], strict=True)), len(ambiguous)
+
+
+def looks_like_identifiers(ids: Sequence[str]) -> float:
+    """The share of ``ids`` that are Ensembl ids, Entrez ids or probe sets rather than symbols."""
+    if not len(ids):
+        return 0.0
+    return sum(bool(IDENTIFIER_PATTERN.fullmatch(i.strip())) for i in ids) / len(ids)

@@ -1,0 +1,121 @@
+"""The package's shape: imports run one way, from the workflow-facing modules down to the statistics."""
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parents[1] / "src" / "deepmodules"
+# The method's stages in the order they run; a module may import its own stage and those below it.
+# interpret and modules share a rank (encodability reads reverse training's phenotype labels), so the
+# package-level graph is also required to be free of cycles.
+RANKS = {
+    "errors": 0,
+    "stats": 0,
+    "layout": 0,
+    "data": 1,
+    "simulate": 1,
+    "model": 2,
+    "interpret": 3,
+    "modules": 3,
+    "validate": 4,
+    "figures": 5,
+    "config": 6,
+    "workflow": 6,
+}
+LONG = 400  # lines; a longer module says why at its top
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def package_imports(path: Path) -> set[str]:
+    """The deepmodules modules that a file imports (``from deepmodules.x import y`` counts y when it
+    is a module)."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found |= {a.name for a in node.names if a.name.startswith("deepmodules")}
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("deepmodules"):
+            found.add(node.module)
+            found |= {f"{node.module}.{a.name}" for a in node.names}
+    return {name for name in found if name in MODULES and name != "deepmodules"}
+
+
+def stage(module: str) -> str | None:
+    """The stage (first component below deepmodules) of a module; None for the package itself."""
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else None
+
+
+MODULES = {module_name(p): p for p in PACKAGE.rglob("*.py")}
+GRAPH = {name: package_imports(path) - {name} for name, path in MODULES.items()}
+
+
+def test_every_stage_has_a_rank():
+    assert {stage(m) for m in MODULES} - {None} == set(RANKS)
+
+
+@pytest.mark.parametrize("module", sorted(m for m in MODULES if stage(m)))
+def test_imports_run_down_the_stages(module):
+    upward = [
+        dep for dep in GRAPH[module] if stage(dep) and RANKS[stage(dep)] > RANKS[stage(module)]
+    ]
+    assert not upward, f"{module} imports from a later stage: {upward}"
+
+
+def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
+    """A cycle of ``graph`` (as a list of nodes), or None."""
+    state, stack = {}, []
+
+    def visit(node):
+        state[node] = "open"
+        stack.append(node)
+        for nxt in sorted(graph.get(node, ())):
+            if state.get(nxt) == "open":
+                return stack[stack.index(nxt) :] + [nxt]
+            if nxt not in state and (cycle := visit(nxt)):
+                return cycle
+        state[node] = "done"
+        stack.pop()
+        return None
+
+    for node in sorted(graph):
+        if node not in state and (cycle := visit(node)):
+            return cycle
+    return None
+
+
+def test_no_import_cycles_between_modules():
+    assert find_cycle(GRAPH) is None
+
+
+def test_no_import_cycles_between_stages():
+    stages = {}
+    for module, deps in GRAPH.items():
+        if stage(module):
+            stages.setdefault(stage(module), set()).update(
+                stage(d) for d in deps if stage(d) and stage(d) != stage(module)
+            )
+    assert find_cycle(stages) is None
+
+
+def test_the_cycle_check_finds_a_cycle():
+    assert find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
+    assert find_cycle({"a": {"b"}, "b": set()}) is None
+
+
+def test_the_layering_check_sees_an_upward_import(tmp_path):
+    path = tmp_path / "example.py"
+    path.write_text("from deepmodules.figures.style import save\nfrom deepmodules import layout\n")
+    assert package_imports(path) == {"deepmodules.figures.style", "deepmodules.layout"}
+
+
+@pytest.mark.parametrize("module", sorted(MODULES))
+def test_long_modules_say_why(module):
+    text = MODULES[module].read_text()
+    if text.count("\n") > LONG:
+        head = ast.get_docstring(ast.parse(text)) or ""
+        assert "longer than" in head.lower(), f"{module} has over {LONG} lines and no reason"
