@@ -76,7 +76,7 @@ def test_compare_to_genes_counts_and_binomial_p():
     rows += [("h3", "disease", "not_in_genes", 10, 0.9)]
     table = pd.DataFrame(rows, columns=["layer", "group_kind", "group", "n", "silhouette"])
 
-    result = compare_to_genes(table).set_index(["layer", "group_kind"])
+    result = compare_to_genes(table, margin=0.1, p0=0.5).set_index(["layer", "group_kind"])
     h3_cells = result.loc[("h3", "cell_type")]
     assert (h3_cells["n_groups"], h3_cells["n_better"]) == (5, 3)
     assert h3_cells["odds_ratio"] == pytest.approx(3 / 2)
@@ -99,7 +99,7 @@ def test_compare_to_genes_reproduces_paper_disease_p():
         + [("h3", "disease", f"d{i}", 10, 0.5 if i < 86 else 0.0) for i in range(128)],
         columns=["layer", "group_kind", "group", "n", "silhouette"],
     )
-    row = compare_to_genes(table).iloc[0]
+    row = compare_to_genes(table, margin=0.1, p0=0.5).iloc[0]
     assert row["odds_ratio"] == pytest.approx(2.05, abs=0.005)
     assert row["p_value"] == pytest.approx(6.27e-5, rel=0.01)
 
@@ -110,4 +110,4 @@ def test_compare_to_genes_needs_reference():
         columns=["layer", "group_kind", "group", "n", "silhouette"],
     )
     with pytest.raises(InputError, match="reference layer 'genes'"):
-        compare_to_genes(table)
+        compare_to_genes(table, margin=0.1, p0=0.5)

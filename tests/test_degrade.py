@@ -68,7 +68,7 @@ def test_single_cell_type_compendium_skips_cell_types_and_says_so():
     assert (diseases.loc[diseases["layer"] == "genes", "silhouette"] > 0.5).all()
     assert table.loc[table["layer"] == "h1", "n_flat_nodes"].eq(1).all()
 
-    summary = compare_to_genes(table).set_index(["layer", "group_kind"])
+    summary = compare_to_genes(table, margin=0.1, p0=0.5).set_index(["layer", "group_kind"])
     assert summary.loc[("h1", "cell_type"), "status"].startswith("skipped: 1 group")
     assert np.isnan(summary.loc[("h1", "cell_type"), "p_value"])
     assert summary.loc[("h1", "disease"), "status"] == "tested"
@@ -86,7 +86,7 @@ def test_two_cell_types_are_tested_and_draw_no_note():
     table = silhouette_table({"genes": genes, "h1": h1[:, :2]}, groupings(samples))
     assert (table["status"] == "tested").all()
     assert set(table.loc[table["group_kind"] == "cell_type", "group"]) == {"cell0", "cell1"}
-    summary = compare_to_genes(table)
+    summary = compare_to_genes(table, margin=0.1, p0=0.5)
     assert (summary["status"] == "tested").all()
     assert not figures.silhouette(table, summary).axes[0].texts
 

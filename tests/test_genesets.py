@@ -14,6 +14,7 @@ from deepmodules.interpret.lightup import node_rankings
 from deepmodules.validate.enrichment import fisher_enrichment
 
 UNIVERSE = [f"G{i}" for i in range(400)]
+SETTINGS = {"min_size": 10, "max_size": 500, "alpha": 0.05, "seed": 0}  # config genesets, seed
 
 
 def write_gmt(path, sets):
@@ -71,13 +72,13 @@ def scores(n_nodes, planted, seed):
 
 def test_pathway_nodes_are_annotated_random_nodes_are_not(collection):
     rankings = node_rankings(scores(16, planted=True, seed=0), top=50)
-    result = layer_enrichment(rankings, UNIVERSE, collection, k=20, n_random=200)
+    result = layer_enrichment(rankings, UNIVERSE, collection, k=20, n_random=200, **SETTINGS)
     assert result["fraction"] == 1.0
     assert result["random_fraction"] < 0.1
     assert result["p_value"] < 1e-6
 
     rankings = node_rankings(scores(16, planted=False, seed=1), top=50)
-    result = layer_enrichment(rankings, UNIVERSE, collection, k=20, n_random=200)
+    result = layer_enrichment(rankings, UNIVERSE, collection, k=20, n_random=200, **SETTINGS)
     assert result["fraction"] < 0.2
     assert result["p_value"] > 0.05
 
@@ -85,6 +86,8 @@ def test_pathway_nodes_are_annotated_random_nodes_are_not(collection):
 def test_layer_enrichment_rejects_short_rankings_and_foreign_sets(collection):
     rankings = node_rankings(scores(2, planted=False, seed=0), top=10)
     with pytest.raises(InputError, match="fewer than k = 20"):
-        layer_enrichment(rankings, UNIVERSE, collection, k=20)
+        layer_enrichment(rankings, UNIVERSE, collection, k=20, n_random=1000, **SETTINGS)
     with pytest.raises(InputError, match="no set has"):
-        layer_enrichment(rankings, UNIVERSE, {"MOUSE": ["Actb", "Gapdh"]}, k=5)
+        layer_enrichment(
+            rankings, UNIVERSE, {"MOUSE": ["Actb", "Gapdh"]}, k=5, n_random=1000, **SETTINGS
+        )

@@ -191,7 +191,7 @@ def string_files(tmp_path):
 def test_read_string(string_files):
     links, info = string_files
     with pytest.warns(UserWarning, match="1 proteins have no gene name"):
-        network = read_string(links, info, min_shared_genes=2)
+        network = read_string(links, info, min_score=400, min_shared_genes=2)
     assert network.genes == ["A", "B", "C", "D", "E"]  # P2 and P3 are one node, B
     edges = {
         tuple(sorted(network.genes[i] for i in e))
@@ -202,11 +202,13 @@ def test_read_string(string_files):
     assert network.adjacency[[network.index["E"]]].nnz == 0  # a protein without links: isolated
 
     with pytest.warns(UserWarning):
-        restricted = read_string(links, info, genes=["A", "B", "X"], min_shared_genes=2)
+        restricted = read_string(
+            links, info, min_score=400, genes=["A", "B", "X"], min_shared_genes=2
+        )
     assert restricted.genes == ["A", "B"]
     assert restricted.n_edges == 1
     with pytest.raises(InputError, match="only 2 genes are shared"):
-        read_string(links, info, genes=["A", "B", "X"], min_shared_genes=3)
+        read_string(links, info, min_score=400, genes=["A", "B", "X"], min_shared_genes=3)
 
 
 def test_string_v11_info_header_reads_the_same(string_files, tmp_path):
@@ -217,7 +219,7 @@ def test_string_v11_info_header_reads_the_same(string_files, tmp_path):
     with gzip.open(v11, "wt") as handle:
         handle.write(text)
     with pytest.warns(UserWarning, match="1 proteins have no gene name"):  # P9: links only
-        network = read_string(links, v11, min_shared_genes=2)
+        network = read_string(links, v11, min_score=400, min_shared_genes=2)
     assert network.genes == ["A", "B", "C", "D", "E"] and network.n_edges == 2
 
 
@@ -225,14 +227,14 @@ def test_read_string_rejects_bad_files(string_files, tmp_path):
     links, info = string_files
     bad_header = write_gz(tmp_path / "bad.txt.gz", ["p1 p2 score", "9606.P1 9606.P2 900"])
     with pytest.raises(InputError, match=r"bad\.txt\.gz: unexpected header"):
-        read_string(bad_header, info, min_shared_genes=2)
+        read_string(bad_header, info, min_score=400, min_shared_genes=2)
     with pytest.raises(InputError, match=r"bad\.txt\.gz: unexpected header"):
-        read_string(links, bad_header, min_shared_genes=2)
+        read_string(links, bad_header, min_score=400, min_shared_genes=2)
     too_high = write_gz(
         tmp_path / "high.txt.gz", ["protein1 protein2 combined_score", "9606.P1 9606.P2 1200"]
     )
     with pytest.raises(InputError, match="1200"):
-        read_string(too_high, info, min_shared_genes=2)
+        read_string(too_high, info, min_score=400, min_shared_genes=2)
 
 
 def test_planted_communities_are_closer_than_random(planted):

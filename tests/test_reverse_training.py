@@ -92,7 +92,9 @@ def test_loss_on_phenotype_means_equals_the_loss_over_samples():
     labels, targets = planted_targets()
     labels = pd.concat([labels, pd.Series(["case"] * 40)], ignore_index=True)  # unequal n_p
     targets = np.vstack([targets, targets[60:100] + 0.01])
-    net = fit_reverse(labels, targets, hidden=6, epochs=3, batch_size=32, learning_rate=0.01)
+    net = fit_reverse(
+        labels, targets, hidden=6, epochs=3, batch_size=32, learning_rate=0.01, seed=0
+    )
     mu, sigma, counts, zbar, phenotypes = phenotype_means(labels, targets)
     fitted = (net.output(net.hidden(np.eye(len(phenotypes)))) - mu) / sigma  # standardized f(e_p)
     z = (targets - mu) / sigma

@@ -196,6 +196,24 @@ def test_finished_workflow_rerun_does_nothing(demo):
     assert "Nothing to be done" in result.stdout + result.stderr
 
 
+def planned_rules(result):
+    """The rules of a dry run's plan."""
+    return set(re.findall(r"^rule (\w+):", result.stdout + result.stderr, flags=re.M))
+
+
+def test_an_edited_setting_reruns_only_the_rules_that_read_it(demo, tmp_path):
+    enrichment = write_config(tmp_path / "enrichment.yaml", **{"gwas.min_gwas_genes": 11})
+    result = snakemake(demo, "-n", "--rerun-triggers", "params", configfile=enrichment)
+    assert result.returncode == 0, result.stderr[-2000:]
+    plan = planned_rules(result)
+    assert {"gwas_enrichment", "controls_analysis", "external_dataset"} <= plan
+    assert not plan & {"gwas_genes", "reverse_training", "train", "normalize"}
+    # and an edit of the mapping reruns the mapping
+    mapping = write_config(tmp_path / "mapping.yaml", **{"gwas.window_kb": 37})
+    result = snakemake(demo, "-n", "--rerun-triggers", "params", configfile=mapping)
+    assert result.returncode == 0 and "gwas_genes" in planned_rules(result)
+
+
 def test_one_figure_target_rebuilds_only_what_it_needs(demo):
     (demo / "results" / "figures" / "fig3_gwas_enrichment.pdf").unlink()
     result = snakemake(demo, "-n", "fig3")

@@ -84,8 +84,8 @@ def analysis_lightup(kind):
     ]
 
 
-# Everything the download rule fetches, by path under resources/: the configured source files and the
-# gene-set collections.
+# Everything that is downloaded, by its path under resources/ (the configured source files and the
+# gene-set collections).
 DOWNLOADS = {f"downloads/{name}": spec for name, spec in config["downloads"].items()}
 DOWNLOADS |= {
     f"genesets/{name}.gmt": spec

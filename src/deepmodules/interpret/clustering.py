@@ -152,8 +152,8 @@ def silhouette_table(
 
 def compare_to_genes(
     silhouette_table: pd.DataFrame,
-    margin: float = 0.1,
-    p0: float = 0.5,
+    margin: float,
+    p0: float,
     reference: str = "genes",
 ) -> pd.DataFrame:
     """Per layer and group kind: how many groups cluster better than in gene-space PCA.

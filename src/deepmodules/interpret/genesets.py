@@ -108,12 +108,12 @@ def layer_enrichment(
     rankings: pd.DataFrame,
     universe: Sequence[str],
     collection: dict[str, list[str]],
-    k: int = 100,
-    min_size: int = 10,
-    max_size: int = 500,
-    alpha: float = 0.05,
-    n_random: int = 1000,
-    seed: int = 0,
+    k: int,
+    min_size: int,
+    max_size: int,
+    alpha: float,
+    n_random: int,
+    seed: int,
 ) -> dict[str, float | int]:
     """Fraction of a layer's nodes annotated by a collection, against random top-k gene sets.
 

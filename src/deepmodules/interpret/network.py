@@ -98,9 +98,9 @@ def read_string_names(info_path: str | os.PathLike) -> pd.Series:
 def read_string(
     links_path: str | os.PathLike,
     info_path: str | os.PathLike,
-    min_score: int = 400,
+    min_score: int,
+    min_shared_genes: int,
     genes: Iterable[str] | None = None,
-    min_shared_genes: int = 100,
     chunksize: int = 1_000_000,
 ) -> Network:
     """Gene network from STRING protein links.

@@ -108,9 +108,9 @@ def fit_reverse(
     targets: np.ndarray,
     hidden: int,
     epochs: int,
-    batch_size: int = 256,
-    learning_rate: float = 1e-3,
-    seed: int = 0,
+    batch_size: int,
+    learning_rate: float,
+    seed: int,
 ) -> ReverseNetwork:
     """Train the reverse network from one-hot ``labels`` to ``targets`` (samples × H).
 
