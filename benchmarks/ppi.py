@@ -34,10 +34,12 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from deepmodules.interpret.colocalization import PAPER_KS, colocalization
+from deepmodules.interpret.colocalization import colocalization
 from deepmodules.interpret.distances import betweenness, harmonic_distances, reciprocal_distances
 from deepmodules.interpret.network import Network
 
+# The paper's cutoffs, the default of config ppi.ks.
+PAPER_KS = (100, 200, 400, 800, 1600, 3200, 6400, 10000)
 FULL = {"n_genes": 19_000, "n_nodes": 512, "ks": PAPER_KS, "nx_sources": 30}
 QUICK = {"n_genes": 3_000, "n_nodes": 64, "ks": (100, 200, 400, 800, 1600), "nx_sources": 30}
 TARGET_S, TARGET_GIB = 300.0, 4.0
@@ -91,6 +93,9 @@ def fast_stage(network, rankings, ks, n_null, n_permutations, permutation_max_k)
             network,
             ks,
             n_null,
+            "uniform",
+            10,
+            0,
             centrality=centrality,
             reciprocal=reciprocal,
             n_permutations=n_permutations,

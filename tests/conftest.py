@@ -33,7 +33,7 @@ SEED = 7
 def small_sources(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The simulated sources (SMALL parameters), written once per test session."""
     path = tmp_path_factory.mktemp("sim")
-    sim.simulate(path, SMALL, SEED)
+    sim.simulate(path, SMALL, SEED, "direct")
     return path
 
 

@@ -36,7 +36,9 @@ def tiny_network():
 
 
 def test_lightup_matches_hand_computation():
-    table = lightup(tiny_network(), "h1", ["A", "B", "C"], method="paper")
+    table = lightup(
+        tiny_network(), "h1", ["A", "B", "C"], method="paper", max_activation=1.0, score="signed"
+    )
     # node 1 of h1 lit: x_h1 = (1, 0) -> x_h2 = sigmoid((2, -1) + (0, 0.5)) -> output.
     x2 = sigmoid(np.array([2.0, -0.5]))
     expected_1 = sigmoid(np.array([x2[0] + 0.1, 2 * x2[1], -x2[0] + x2[1]]))
@@ -48,14 +50,23 @@ def test_lightup_matches_hand_computation():
 
 
 def test_lightup_of_last_hidden_layer_uses_output_layer_only():
-    table = lightup(tiny_network(), "h2", ["A", "B", "C"], max_activation=0.5, method="paper")
+    table = lightup(
+        tiny_network(), "h2", ["A", "B", "C"], max_activation=0.5, method="paper", score="signed"
+    )
     np.testing.assert_allclose(table["h2_2"], sigmoid(np.array([0.1, 1.0, 0.5])))
 
 
 def test_lightup_agrees_with_keras_forward_pass():
     model = build_autoencoder(6, parse_model_id("deep4"), seed=0)
     layers = dense_layers(model)
-    table = lightup(layers, "h2", [f"g{i}" for i in range(6)], method="paper")
+    table = lightup(
+        layers,
+        "h2",
+        [f"g{i}" for i in range(6)],
+        method="paper",
+        max_activation=1.0,
+        score="signed",
+    )
     h3 = model.get_layer("h3")
     output = model.get_layer("output")
     expected = keras.ops.convert_to_numpy(output(h3(np.eye(4, dtype="float32"))))
@@ -64,7 +75,15 @@ def test_lightup_agrees_with_keras_forward_pass():
 
 def test_baseline_lightup_is_the_change_from_the_baseline_output():
     layers, b = tiny_network(), np.array([0.3, 0.6])
-    table = lightup(layers, "h1", ["A", "B", "C"], method="baseline", baseline=b)
+    table = lightup(
+        layers,
+        "h1",
+        ["A", "B", "C"],
+        method="baseline",
+        baseline=b,
+        max_activation=1.0,
+        score="signed",
+    )
     following = layers[1:]
 
     def decode(code):
@@ -75,13 +94,29 @@ def test_baseline_lightup_is_the_change_from_the_baseline_output():
 
     np.testing.assert_allclose(table["h1_1"], decode([1.0, 0.6]) - decode(b))
     np.testing.assert_allclose(table["h1_2"], decode([0.3, 1.0]) - decode(b))
-    absolute = lightup(layers, "h1", ["A", "B", "C"], baseline=b, score="absolute")
+    absolute = lightup(
+        layers,
+        "h1",
+        ["A", "B", "C"],
+        baseline=b,
+        score="absolute",
+        max_activation=1.0,
+        method="baseline",
+    )
     np.testing.assert_allclose(absolute, table.abs())
 
 
 def test_baseline_code_of_the_wrong_width_is_refused():
     with pytest.raises(InputError, match="3 values for 2 nodes"):
-        lightup(tiny_network(), "h1", ["A", "B", "C"], baseline=np.zeros(3))
+        lightup(
+            tiny_network(),
+            "h1",
+            ["A", "B", "C"],
+            baseline=np.zeros(3),
+            max_activation=1.0,
+            method="baseline",
+            score="signed",
+        )
 
 
 def biased_decoder(n_nodes=4, n_genes=12):
@@ -156,7 +191,9 @@ def test_jaccard_and_distinct_sets_by_hand():
 
 
 def test_rankings_order_genes_by_activation():
-    table = lightup(tiny_network(), "h2", ["A", "B", "C"])
+    table = lightup(
+        tiny_network(), "h2", ["A", "B", "C"], max_activation=1.0, method="baseline", score="signed"
+    )
     ranks = node_rankings(table, top=2)
     first = ranks[(ranks["node"] == "h2_2") & (ranks["rank"] == 1)]["gene"].item()
     assert first == table["h2_2"].idxmax()
@@ -165,7 +202,14 @@ def test_rankings_order_genes_by_activation():
 
 def test_unknown_layer_is_refused():
     with pytest.raises(Exception, match="not a hidden layer"):
-        lightup(tiny_network(), "h3", ["A", "B", "C"])
+        lightup(
+            tiny_network(),
+            "h3",
+            ["A", "B", "C"],
+            max_activation=1.0,
+            method="baseline",
+            score="signed",
+        )
 
 
 N_COMMUNITIES, COMMUNITY_SIZE, N_BACKGROUND = 8, 15, 80
@@ -208,8 +252,26 @@ def h1_colocalization(follow_network):
     layers = dense_layers(model)
     activity = node_activity(layers, expression, flat_sd=0.01)
     baseline = activity.loc[activity["layer"] == "h1", "mean"].to_numpy()
-    rankings = lightup(layers, "h1", genes, baseline=baseline)
-    table = colocalization(rankings, network, ks=(COMMUNITY_SIZE,), n_null=50, seed=0)
+    rankings = lightup(
+        layers,
+        "h1",
+        genes,
+        baseline=baseline,
+        max_activation=1.0,
+        method="baseline",
+        score="signed",
+    )
+    table = colocalization(
+        rankings,
+        network,
+        ks=(COMMUNITY_SIZE,),
+        n_null=50,
+        null="uniform",
+        n_bins=10,
+        seed=0,
+        n_permutations=0,
+        permutation_max_k=100,
+    )
     z = (table["harmonic_distance"] - table["null_harmonic_distance_mean"]) / table[
         "null_harmonic_distance_sd"
     ]

@@ -20,6 +20,8 @@ from deepmodules.interpret.distances import betweenness, harmonic_distances, rec
 from deepmodules.interpret.network import Network, read_string
 
 N_COMMUNITIES, COMMUNITY_SIZE, N_BACKGROUND = 10, 30, 200
+# Null-model settings of config ppi the tests do not vary.
+NULL = {"null": "uniform", "n_bins": 10, "seed": 0, "n_permutations": 0, "permutation_max_k": 100}
 
 
 @pytest.fixture(scope="module")
@@ -58,10 +60,9 @@ def layer_summary(planted, rankings, ks, seed=0, **options):
         network,
         ks=ks,
         n_null=20,
-        seed=seed,
         centrality=centrality,
         reciprocal=reciprocal,
-        **options,
+        **{**NULL, "seed": seed, **options},
     )
     return summarize_layers(table.assign(layer="h1"))
 
@@ -241,7 +242,7 @@ def test_planted_communities_are_closer_than_random(planted):
     network, community, centrality, reciprocal = planted
     rankings = light_up(community, N_COMMUNITIES, planted_rankings=True, seed=0)
     table = colocalization(
-        rankings, network, ks=(30,), n_null=20, centrality=centrality, reciprocal=reciprocal
+        rankings, network, ks=(30,), n_null=20, centrality=centrality, reciprocal=reciprocal, **NULL
     )
     assert len(table) == N_COMMUNITIES
     assert (table["harmonic_distance"] < 1.8).all()
@@ -300,6 +301,7 @@ def test_colocalization_caps_k_and_ignores_genes_outside_network(planted):
         n_null=3,
         centrality=centrality,
         reciprocal=reciprocal,
+        **NULL,
     )
     assert table["k"].tolist() == [30, 1000, 30, 1000]
     assert table["n_genes"].tolist() == [30, len(network.genes)] * 2
@@ -311,12 +313,12 @@ def test_colocalization_rejects_bad_rankings(planted):
     network, community, centrality, reciprocal = planted
     rankings = light_up(community, 1, planted_rankings=False, seed=0)
     with pytest.raises(InputError, match="repeat"):
-        colocalization(pd.concat([rankings, rankings]), network, centrality=centrality)
+        colocalization(pd.concat([rankings, rankings]), network, (30,), 20, **NULL)
     with pytest.raises(InputError, match="null"):
-        colocalization(rankings, network, null="shuffled", centrality=centrality)
+        colocalization(rankings, network, (30,), 20, **{**NULL, "null": "shuffled"})
     rankings.iloc[0, 0] = np.nan
     with pytest.raises(InputError, match="missing"):
-        colocalization(rankings, network, centrality=centrality)
+        colocalization(rankings, network, (30,), 20, centrality=centrality, **NULL)
 
 
 def test_degree_null_removes_the_hub_bias(planted):
@@ -334,11 +336,9 @@ def test_degree_null_removes_the_hub_bias(planted):
             network,
             ks=(40,),
             n_null=50,
-            null=null,
-            n_bins=10,
             centrality=centrality,
             reciprocal=reciprocal,
-            n_permutations=99,
+            **{**NULL, "null": null, "n_permutations": 99},
         )
         summary = summarize_layers(table.assign(layer="h1")).iloc[0]
         p_values[null] = summary[["distance_p_value", "permutation_p_value"]].to_numpy()
@@ -350,7 +350,7 @@ def test_layer_summary_counts_flat_nodes_and_records_layers_without_live_nodes(p
     network, community, centrality, reciprocal = planted
     rankings = light_up(community, 3, planted_rankings=True, seed=0)
     table = colocalization(
-        rankings, network, ks=(30,), n_null=5, centrality=centrality, reciprocal=reciprocal
+        rankings, network, ks=(30,), n_null=5, centrality=centrality, reciprocal=reciprocal, **NULL
     )
     lightup = pd.DataFrame(
         {

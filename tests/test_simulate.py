@@ -49,8 +49,8 @@ def _files(root: Path) -> dict[str, bytes]:
 
 
 def test_same_seed_gives_identical_bytes_and_another_seed_differs(outdir: Path, tmp_path: Path):
-    sim.simulate(tmp_path / "again", SMALL, SEED)
-    sim.simulate(tmp_path / "other", SMALL, SEED + 1)
+    sim.simulate(tmp_path / "again", SMALL, SEED, "direct")
+    sim.simulate(tmp_path / "other", SMALL, SEED + 1, "direct")
     first, again, other = _files(outdir), _files(tmp_path / "again"), _files(tmp_path / "other")
     assert len(first) == len(sim.OUTPUT_FILES)
     assert first == again
@@ -60,9 +60,9 @@ def test_same_seed_gives_identical_bytes_and_another_seed_differs(outdir: Path, 
 
 def test_unknown_param_and_oversized_design_are_input_errors(tmp_path: Path):
     with pytest.raises(InputError, match="n_gens"):
-        sim.simulate(tmp_path, {**SMALL, "n_gens": 10}, SEED)
+        sim.simulate(tmp_path, {**SMALL, "n_gens": 10}, SEED, "direct")
     with pytest.raises(InputError, match="disease studies need"):
-        sim.simulate(tmp_path, {**SMALL, "n_microarray_samples": 100}, SEED)
+        sim.simulate(tmp_path, {**SMALL, "n_microarray_samples": 100}, SEED, "direct")
 
 
 def test_matrix_and_sdrf_round_trip(microarray, truth: dict):
@@ -122,7 +122,7 @@ def test_up_regulated_module_genes_sit_at_the_top_of_their_range(microarray, tru
 
 
 def test_archs4_round_trip_drops_single_cell_samples(outdir: Path, truth: dict):
-    genes, meta, counts = read_archs4(outdir / sim.ARCHS4_FILE)
+    genes, meta, counts = read_archs4(outdir / sim.ARCHS4_FILE, 0.5)
     assert genes == truth["genes"]
     assert counts.shape == (SMALL["n_rnaseq_samples"], SMALL["n_genes"])
     assert counts.dtype == np.uint32
@@ -309,17 +309,19 @@ PROGRAMS = {**SMALL, "n_communities": 12, "disease_effect": "programs"}
 
 
 def test_program_shift_does_nothing_in_genes_mode(outdir: Path, tmp_path: Path):
-    sim.simulate(tmp_path, {**SMALL, "disease_effect": "genes", "program_shift": 0.9}, SEED)
+    sim.simulate(
+        tmp_path, {**SMALL, "disease_effect": "genes", "program_shift": 0.9}, SEED, "direct"
+    )
     first, shifted = _files(outdir), _files(tmp_path)
     assert all(first[name] == shifted[name] for name in first if name != sim.GROUND_TRUTH_FILE)
     with pytest.raises(InputError, match="disease_effect"):
-        sim.simulate(tmp_path, {**SMALL, "disease_effect": "pathways"}, SEED)
+        sim.simulate(tmp_path, {**SMALL, "disease_effect": "pathways"}, SEED, "direct")
 
 
 def test_programs_mode_shifts_the_program_of_each_disease_in_its_cases(tmp_path: Path):
     """Same seed with and without the shift: the difference is the disease effect itself."""
-    truth = sim.simulate(tmp_path / "shift", {**PROGRAMS, "program_shift": 0.3}, SEED)
-    sim.simulate(tmp_path / "none", {**PROGRAMS, "program_shift": 0.0}, SEED)
+    truth = sim.simulate(tmp_path / "shift", {**PROGRAMS, "program_shift": 0.3}, SEED, "direct")
+    sim.simulate(tmp_path / "none", {**PROGRAMS, "program_shift": 0.0}, SEED, "direct")
     genes, samples, shifted = read_processed_matrix(tmp_path / "shift" / sim.MATRIX_FILE)
     *_, unshifted = read_processed_matrix(tmp_path / "none" / sim.MATRIX_FILE)
     diff = pd.DataFrame(shifted - unshifted, index=samples, columns=genes)
@@ -366,7 +368,7 @@ def test_direct_is_the_default_regime_and_program_is_the_programs_mode(
     sim.simulate(tmp_path / "direct", SMALL, SEED, regime="direct")
     assert _files(outdir) == _files(tmp_path / "direct")
     truth = sim.simulate(tmp_path / "program", {**SMALL, "n_communities": 12}, SEED, "program")
-    sim.simulate(tmp_path / "programs", PROGRAMS, SEED)
+    sim.simulate(tmp_path / "programs", PROGRAMS, SEED, "direct")
     program, programs = _files(tmp_path / "program"), _files(tmp_path / "programs")
     assert all(program[name] == programs[name] for name in program if name != sim.GROUND_TRUTH_FILE)
     assert truth["regime"] == "program" and truth["params"]["disease_effect"] == "programs"
@@ -379,7 +381,7 @@ def test_rare_regime_puts_each_disease_in_at_most_one_percent_of_samples(tmp_pat
     truth = sim.simulate(tmp_path, size, SEED, regime="rare")
     assert truth["params"]["cases_per_study"] == 10  # 1% of the smaller platform
     sdrf = read_sdrf(tmp_path / sim.SDRF_FILE, sim.SDRF_COLUMNS)
-    meta = read_archs4(tmp_path / sim.ARCHS4_FILE)[1]
+    meta = read_archs4(tmp_path / sim.ARCHS4_FILE, 0.5)[1]
     rnaseq = pd.Series(
         [parse_characteristics(text)["disease"] for text in meta["characteristics_ch1"]]
     )
@@ -389,7 +391,7 @@ def test_rare_regime_puts_each_disease_in_at_most_one_percent_of_samples(tmp_pat
         assert (counts[labels] == 10).all()
         assert counts[labels].max() / len(disease) <= 0.01
     with pytest.raises(InputError, match="disease_case_share"):
-        sim.simulate(tmp_path / "bad", {**SMALL, "disease_case_share": 0}, SEED)
+        sim.simulate(tmp_path / "bad", {**SMALL, "disease_case_share": 0}, SEED, "direct")
 
 
 def test_demo_gwas_signal_grades_module_recovery_without_reaching_the_floor(tmp_path: Path):

@@ -262,7 +262,7 @@ def test_archs4_drops_single_cell_samples(
 ):
     counts = _archs4(tmp_path / "a.h5", symbol_field)
     monkeypatch.setattr(sources, "BLOCK_VALUES", 8)  # one chunk (2 columns) per block
-    genes, meta, values = read_archs4(tmp_path / "a.h5")
+    genes, meta, values = read_archs4(tmp_path / "a.h5", 0.5)
     assert genes == ["A", "B", "C", "D"]
     assert meta["geo_accession"].tolist() == ["GSM0", "GSM2", "GSM3", "GSM5"]
     assert meta["series_id"].tolist() == ["GSE1", "GSE1", "GSE2", "GSE2"]
@@ -276,7 +276,7 @@ def test_archs4_drops_single_cell_samples(
 
 def test_archs4_selects_requested_samples_in_order(tmp_path: Path):
     counts = _archs4(tmp_path / "a.h5", chunks=(2, 3))
-    _, meta, values = read_archs4(tmp_path / "a.h5", samples=["GSM5", "GSM1", "GSM0"])
+    _, meta, values = read_archs4(tmp_path / "a.h5", 0.5, samples=["GSM5", "GSM1", "GSM0"])
     assert meta["geo_accession"].tolist() == ["GSM5", "GSM0"]
     np.testing.assert_array_equal(values, counts[:, [5, 0]].T)
     _, meta, _ = read_archs4(tmp_path / "a.h5", single_cell_cutoff=1.0, samples=["GSM1"])
@@ -287,14 +287,14 @@ def test_archs4_errors_name_the_file(tmp_path: Path):
     path = tmp_path / "a.h5"
     _archs4(path)
     with pytest.raises(InputError, match="requested samples not in the file, e.g. GSM9") as error:
-        read_archs4(path, samples=["GSM0", "GSM9"])
+        read_archs4(path, 0.5, samples=["GSM0", "GSM9"])
     assert str(path) in str(error.value)
     with h5py.File(path, "a") as h5:
         del h5["meta/samples/series_id"]
     with pytest.raises(InputError, match="missing datasets meta/samples/series_id"):
-        read_archs4(path)
+        read_archs4(path, 0.5)
     with pytest.raises(InputError, match="file not found"):
-        read_archs4(tmp_path / "absent.h5")
+        read_archs4(tmp_path / "absent.h5", 0.5)
 
 
 @pytest.mark.parametrize(

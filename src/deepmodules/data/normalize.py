@@ -70,7 +70,7 @@ def upper_quartile(counts: np.ndarray, reference: float | None = None) -> tuple[
     return counts / uq[:, None] * reference, reference
 
 
-def log_transform(values: np.ndarray, noise_floor: float = 3.0) -> np.ndarray:
+def log_transform(values: np.ndarray, noise_floor: float) -> np.ndarray:
     """log2(1 + x), with values below ``noise_floor`` treated as noise and set to 0."""
     logged = np.log2(1.0 + np.asarray(values, dtype=np.float64))
     logged[logged < noise_floor] = 0.0

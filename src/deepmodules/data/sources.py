@@ -246,7 +246,7 @@ def _strings(dataset: h5py.Dataset) -> list[str]:
 
 def read_archs4(
     path: str | Path,
-    single_cell_cutoff: float = 0.5,
+    single_cell_cutoff: float,
     samples: Sequence[str] | None = None,
 ) -> tuple[list[str], pd.DataFrame, np.ndarray]:
     """Read bulk RNA-seq gene counts from an ARCHS4 gene-level HDF5 file.

@@ -19,7 +19,6 @@ from deepmodules.errors import InputError
 from deepmodules.interpret.distances import betweenness, harmonic_distances, reciprocal_distances
 from deepmodules.interpret.network import Network
 
-PAPER_KS = (100, 200, 400, 800, 1600, 3200, 6400, 10000)
 NODE_COLUMNS = [
     "node",
     "k",
@@ -89,15 +88,16 @@ def _capped_ks(ks: Iterable[int], n_mapped: int) -> list[tuple[int, int]]:
 def colocalization(
     rankings: pd.DataFrame,
     network: Network,
-    ks: Iterable[int] = PAPER_KS,
-    n_null: int = 20,
-    null: str = "uniform",
-    n_bins: int = 10,
-    seed: int = 0,
+    ks: Iterable[int],
+    n_null: int,
+    null: str,
+    n_bins: int,
+    seed: int,
+    *,
+    n_permutations: int,
+    permutation_max_k: int,
     centrality: np.ndarray | None = None,
     reciprocal: np.ndarray | None = None,
-    n_permutations: int = 0,
-    permutation_max_k: int = 100,
 ) -> pd.DataFrame:
     """Betweenness and harmonic distance of each node's top-k genes against random gene sets.
 

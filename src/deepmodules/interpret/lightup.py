@@ -50,10 +50,11 @@ def lightup(
     layers: list[DenseLayer],
     layer: str,
     genes: list[str],
-    max_activation: float = 1.0,
-    method: str = "baseline",
+    *,
+    max_activation: float,
+    method: str,
+    score: str,
     baseline: np.ndarray | None = None,
-    score: str = "signed",
 ) -> pd.DataFrame:
     """Light-up score of every gene (rows) for every node of ``layer`` (columns ``<layer>_<j>``).
 
@@ -171,10 +172,10 @@ def layer_diversity(
             layers,
             layer,
             genes,
-            settings["max_activation"],
-            method,
-            baseline_code(activity, layer, settings["baseline"]),
-            settings["score"],
+            max_activation=settings["max_activation"],
+            method=method,
+            score=settings["score"],
+            baseline=baseline_code(activity, layer, settings["baseline"]),
         )[live]
         table = scores if table is None else table
         row = {"layer": layer, "method": method, **count}

@@ -164,7 +164,7 @@ __all__ = [
 ]
 
 
-def simulate(outdir: Path, params: dict, seed: int, regime: str = "direct") -> dict:
+def simulate(outdir: Path, params: dict, seed: int, regime: str) -> dict:
     """Write the simulated sources under ``outdir`` and return the planted ground truth.
 
     ``params`` overrides keys of :data:`DEFAULT_PARAMS` and of the ``regime``'s parameter set
