@@ -7,8 +7,9 @@ import keras
 import numpy as np
 import pandas as pd
 import pytest
+from snakemake.io import Namedlist
 
-from deepmodules import figures
+from deepmodules import figures, layout
 from deepmodules.data import compendium
 from deepmodules.errors import InputError
 from deepmodules.interpret.clustering import compare_to_genes, live_codes, silhouette_table
@@ -226,18 +227,25 @@ def test_skipped_modules_reach_enrichment_as_nan_rows_and_are_left_out_of_the_gm
     gwas.assign(locus=gwas["gene"]).to_csv(tmp_path / "gwas.tsv", sep="\t", index=False)
     features = pd.DataFrame({"gene": genes, "length": 1000, "neighbours": 1})
     features.to_csv(tmp_path / "features.tsv", sep="\t", index=False)
+    # the modules as named inputs, as the rule passes them (deepmodules.layout.module_inputs)
+    modules = {
+        layout.module_key("naive4", path.parent.name, path.stem): str(path)
+        for path in controlled + uncontrolled
+    }
     columns = ["disease", "model", "layer", "encodability_r", "encodable"]
     pd.DataFrame(columns=columns).to_csv(tmp_path / "encodability.tsv", sep="\t", index=False)
     smk = SimpleNamespace(
         rule="gwas_enrichment",
         log=[str(tmp_path / "gwas.log")],
         threads=1,
-        input=SimpleNamespace(
-            modules=[str(p) for p in controlled + uncontrolled],
-            gwas=str(tmp_path / "gwas.tsv"),
-            features=str(tmp_path / "features.tsv"),
-            genes=str(tmp_path / "genes.tsv"),
-            encodability=str(tmp_path / "encodability.tsv"),
+        input=Namedlist(
+            fromdict={
+                **modules,
+                "gwas": str(tmp_path / "gwas.tsv"),
+                "features": str(tmp_path / "features.tsv"),
+                "genes": str(tmp_path / "genes.tsv"),
+                "encodability": str(tmp_path / "encodability.tsv"),
+            }
         ),
         output=SimpleNamespace(
             table=str(tmp_path / "table.tsv"),
@@ -245,8 +253,6 @@ def test_skipped_modules_reach_enrichment_as_nan_rows_and_are_left_out_of_the_gm
             sensitivity=str(tmp_path / "sensitivity.tsv"),
         ),
         params=SimpleNamespace(
-            pairs=[("naive4", "controls"), ("naive4", "no_controls")],
-            diseases=list(DISEASES),
             size=5,
             gwas={
                 "mapping": "closest",
@@ -276,7 +282,7 @@ def test_skipped_modules_reach_enrichment_as_nan_rows_and_are_left_out_of_the_gm
 
     gmt = SimpleNamespace(
         rule="modules_gmt",
-        input=[str(p) for p in controlled + uncontrolled],
+        input=Namedlist(fromdict=modules),
         log=[str(tmp_path / "gmt.log")],
         threads=1,
         output=[str(tmp_path / "modules.gmt")],

@@ -8,8 +8,9 @@ import matplotlib.colors
 import numpy as np
 import pandas as pd
 import pytest
+from snakemake.io import Namedlist
 
-from deepmodules import figures
+from deepmodules import figures, layout
 from deepmodules import simulate as sim
 from deepmodules.data import compendium
 from deepmodules.errors import InputError
@@ -211,7 +212,7 @@ def test_rule_scripts_write_the_scorecard_and_its_figure(tmp_path):
     rng = np.random.default_rng(2)
     orders = {"naive128": GENES, "deep128": list(rng.permutation(GENES)), "shallow128": GENES[::-1]}
     models = [("deep128", "h3"), ("shallow128", "h1"), ("naive128", "h1")]
-    paths = []
+    modules = {}  # named inputs, as the rule passes them (deepmodules.layout.module_inputs)
     for model, layer in models:
         for disease in ("asthma", "sham_disease"):
             path = tmp_path / model / layer / f"{disease}.tsv"
@@ -219,7 +220,7 @@ def test_rule_scripts_write_the_scorecard_and_its_figure(tmp_path):
             ranked(orders[model]).assign(score_sd=0.0, rank=range(1, 1001)).to_csv(
                 path, sep="\t", index=False
             )
-            paths.append(str(path))
+            modules[layout.module_key(model, layer, disease)] = str(path)
     ground_truth = tmp_path / "ground_truth.json"
     ground_truth.write_text(
         json.dumps(
@@ -234,11 +235,9 @@ def test_rule_scripts_write_the_scorecard_and_its_figure(tmp_path):
     table = tmp_path / "truth_recovery.tsv"
     run_script(
         "truth_recovery",
-        input=SimpleNamespace(modules=paths, truth=str(ground_truth)),
+        input=Namedlist(fromdict={**modules, "truth": str(ground_truth)}),
         output=[str(table)],
-        params=SimpleNamespace(
-            models=models, diseases=["asthma", "sham_disease"], k=100, naive="naive128"
-        ),
+        params=SimpleNamespace(k=100, naive="naive128"),
     )
     card = pd.read_csv(table, sep="\t").set_index(["model", "disease"])
     assert card.loc[("naive128", "asthma"), "auroc"] == 1.0

@@ -93,7 +93,8 @@ def test_paper_configuration_plans_every_stage(tmp_path):
         if line.strip() and line.split()[-1].isdigit()
     )
     assert counts["train"] == "26"  # 13 models on two datasets
-    assert counts["download"] == "7"
+    # the seven source files and the three gene-set collections, all through the one download rule
+    assert counts["download"] == "10" and "download_geneset" not in counts
     # The paper configuration replaces the demo's rather than merging with it.
     assert "simulate" not in counts and "external_dataset" not in counts
 
