@@ -7,7 +7,7 @@ import keras
 import numpy as np
 import pandas as pd
 import pytest
-from snakemake.io import Namedlist
+from snakemake.iocontainers import Namedlist
 
 from deepmodules import figures, layout
 from deepmodules.data import compendium

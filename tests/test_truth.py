@@ -8,7 +8,7 @@ import matplotlib.colors
 import numpy as np
 import pandas as pd
 import pytest
-from snakemake.io import Namedlist
+from snakemake.iocontainers import Namedlist
 
 from deepmodules import figures, layout
 from deepmodules import simulate as sim
