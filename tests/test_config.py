@@ -57,6 +57,34 @@ def test_analysis_model_must_be_trained(demo):
         check_config(demo, produced=set())
 
 
+@pytest.mark.parametrize(
+    ("key", "model_id", "problem"),
+    [
+        ("analysis", "shallow64", "is not a deep model"),
+        ("shallow", "deep64", "is not a shallow model"),
+        ("shallow", "shallow64-sparse", "variants are defined for deep models only"),
+        ("analysis", "deep64-wide", "is not a known architecture"),
+    ],
+)
+def test_model_ids_are_checked_by_the_one_model_id_pattern(demo, key, model_id, problem):
+    validate_config(demo, SCHEMA)
+    demo["models"]["sweep"].append(model_id)
+    demo["models"][key] = model_id
+    with pytest.raises(InputError, match=problem):
+        check_config(demo, produced=set())
+
+
+def test_well_formed_model_ids_pass(demo, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # where none of the demo's input files exist
+    validate_config(demo, SCHEMA)
+    demo["models"]["sweep"] += ["deep64-funnel", "shallow64"]
+    demo["models"]["analysis"], demo["models"]["shallow"] = "deep64-funnel", "shallow64"
+    with pytest.raises(
+        InputError, match="does not exist"
+    ):  # past the model ids, at the input files
+        check_config(demo, produced=set())
+
+
 def test_missing_input_file_is_named(demo, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     validate_config(demo, SCHEMA)
