@@ -270,3 +270,17 @@ def train(
     table = pd.DataFrame(history, columns=HISTORY_COLUMNS).astype({"epoch": int, "steps": int})
     table["best"] = table["epoch"] == kept
     return TrainingRun(table, stopped, kept, cap)
+
+
+def summary(run: TrainingRun) -> dict:
+    """One row describing a finished training run: epochs, cap, steps, the epoch kept and why it stopped."""
+    history = run.history
+    kept = history.loc[history["epoch"] == run.best_epoch].iloc[0]
+    return {
+        "epochs": len(history),
+        "epoch_cap": run.epoch_cap,
+        "steps": int(history["steps"].iloc[-1]),
+        "best_epoch": run.best_epoch,
+        "best_test_loss": float(kept["test_loss"]),
+        "stopped": run.stopped,
+    }

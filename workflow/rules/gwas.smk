@@ -29,6 +29,7 @@ rule gwas_enrichment:
         modules=lambda wc: module_files(wc.dataset),
         gwas=rules.gwas_genes.output,
         genes=rules.normalize.output.genes,
+        reconstruction=rules.reconstruction.output.table,
     output:
         table="results/{dataset}/gwas_enrichment.tsv",
         combined="results/{dataset}/gwas_combined.tsv",

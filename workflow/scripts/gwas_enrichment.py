@@ -6,6 +6,7 @@ import pandas as pd
 
 from deepmodules.enrichment import adjust_and_combine, gwas_test
 from deepmodules.gwas import gwas_gene_sets
+from deepmodules.reconstruction import failed_models
 from deepmodules.workflow import run
 
 
@@ -25,6 +26,7 @@ def main(smk):
     table, combined = adjust_and_combine(pd.DataFrame(rows))
     columns = ["disease", "model", "layer", "module_size", "overlap", "gwas_genes", "universe"]
     table = table[[*columns, "odds_ratio", "p_value", "q_value", "status"]]
+    table["reconstruction_ok"] = ~table["model"].isin(failed_models(smk.input.reconstruction))
     table.to_csv(smk.output.table, sep="\t", index=False, float_format="%.6g")
     combined.to_csv(smk.output.combined, sep="\t", index=False, float_format="%.6g")
 
