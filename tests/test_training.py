@@ -241,3 +241,29 @@ def test_deep_decoder_captures_xor_relations_a_shallow_one_cannot():
     without = xor_compendium(xor=False)
     shallow, deep = test_r2("shallow4", without), test_r2("deep4-funnel", without)
     assert min(shallow, deep) > 0.95 and abs(deep - shallow) < 0.02, (shallow, deep)
+
+
+def test_centered_biases_start_every_sigmoid_at_its_steepest_point(matrix):
+    """With b_l = -mean(h_{l-1} W_l) every hidden pre-activation has mean 0 over the samples; the
+    output starts at logit(gene mean) - mean(h W) + h W. Negative control: default zero biases leave
+    the pre-activations off-centre."""
+    from deepmodules.autoencoder import center_biases, dense_layers
+
+    x = np.asarray(matrix[:72], dtype=np.float64)
+
+    def preactivation_means(model):
+        h, means = x, []
+        for dense in dense_layers(model):
+            z = h @ dense.kernel + dense.bias
+            means.append(z.mean(axis=0))
+            h = 1 / (1 + np.exp(-z))
+        return means
+
+    model = build_autoencoder(matrix.shape[1], parse_model_id("deep4"), seed=1)
+    assert max(np.abs(m).max() for m in preactivation_means(model)[:-1]) > 0.05
+    center_biases(model, x)
+    *hidden, output = preactivation_means(model)
+    for means in hidden:
+        np.testing.assert_allclose(means, 0, atol=1e-5)
+    level = x.mean(axis=0)
+    np.testing.assert_allclose(output, np.log(level / (1 - level)), atol=1e-5)
