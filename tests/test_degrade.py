@@ -225,6 +225,8 @@ def test_skipped_modules_reach_enrichment_as_nan_rows_and_are_left_out_of_the_gm
     gwas.assign(locus=gwas["gene"]).to_csv(tmp_path / "gwas.tsv", sep="\t", index=False)
     features = pd.DataFrame({"gene": genes, "length": 1000, "neighbours": 1})
     features.to_csv(tmp_path / "features.tsv", sep="\t", index=False)
+    reconstruction = pd.DataFrame({"model": ["deep4"], "reconstruction_ok": [True]})
+    reconstruction.to_csv(tmp_path / "reconstruction.tsv", sep="\t", index=False)
     columns = ["disease", "model", "layer", "encodability_r", "encodable"]
     pd.DataFrame(columns=columns).to_csv(tmp_path / "encodability.tsv", sep="\t", index=False)
     smk = SimpleNamespace(
@@ -237,6 +239,7 @@ def test_skipped_modules_reach_enrichment_as_nan_rows_and_are_left_out_of_the_gm
             features=str(tmp_path / "features.tsv"),
             genes=str(tmp_path / "genes.tsv"),
             encodability=str(tmp_path / "encodability.tsv"),
+            reconstruction=str(tmp_path / "reconstruction.tsv"),
         ),
         output=SimpleNamespace(
             table=str(tmp_path / "table.tsv"),

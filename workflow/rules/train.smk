@@ -1,7 +1,8 @@
 rule train:
-    """Train one autoencoder of the sweep on the training split.
+    """Train one autoencoder of the sweep on the training split until early stopping, the epoch cap or
+    the step floor ends it; training_summary.tsv says which, and counts the flat nodes per layer.
 
-    The job checkpoints after every epoch in results/{dataset}/models/{model}/checkpoint/ (not an output,
+    The job checkpoints at the end of an epoch (at most every training.checkpoint_seconds) in results/{dataset}/models/{model}/checkpoint/ (not an output,
     so Snakemake keeps it when the job fails) and a rerun resumes from it; it is removed on success.
     """
     input:
@@ -10,6 +11,7 @@ rule train:
     output:
         model="results/{dataset}/models/{model}/model.keras",
         history="results/{dataset}/models/{model}/history.tsv",
+        summary="results/{dataset}/models/{model}/training_summary.tsv",
     log:
         "logs/{dataset}/train/{model}.log",
     benchmark:
@@ -24,6 +26,7 @@ rule train:
     params:
         training=config["training"],
         seed=config["seed"],
+        flat_sd=config["nodes"]["flat_sd"],
     script:
         "../scripts/train.py"
 

@@ -15,6 +15,7 @@ from deepmodules.enrichment import (
     matched_strata,
 )
 from deepmodules.gwas import MAPPINGS
+from deepmodules.reconstruction import failed_models
 from deepmodules.reverse_training import module_top_genes
 from deepmodules.workflow import run
 
@@ -75,6 +76,7 @@ def main(smk):
     encodable = pd.read_csv(smk.input.encodability, sep="\t")
     encodable = encodable[["disease", "model", "layer", "encodability_r", "encodable"]]
     table = table.merge(encodable, on=["disease", "model", "layer"], how="left")
+    table["reconstruction_ok"] = ~table["model"].isin(failed_models(smk.input.reconstruction))
     table.to_csv(smk.output.table, sep="\t", index=False, float_format="%.6g")
     combined.to_csv(smk.output.combined, sep="\t", index=False, float_format="%.6g")
     sensitivity = pd.concat([tables[mapping][0][COLUMNS] for mapping in MAPPINGS])

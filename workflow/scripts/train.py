@@ -5,12 +5,16 @@ import shutil
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from deepmodules import compendium, training
 from deepmodules.models import parse_model_id
 from deepmodules.workflow import run
 
 OPTIMIZER = ("learning_rate", "beta_1", "beta_2", "epsilon", "decay")
+STOPPING = ("epochs", "patience", "min_improvement", "min_steps")
+# Training samples the centred biases are computed from (the first ones of the training split).
+CENTERING_SAMPLES = 4096
 
 
 def main(smk):
@@ -19,7 +23,8 @@ def main(smk):
     training.check_backend(cfg["backend"])
     import keras  # loads the backend checked above
 
-    from deepmodules import autoencoder
+    from deepmodules import activity, autoencoder
+    from deepmodules.reconstruction import flat_node_columns
 
     data = compendium.load(Path(smk.input.expression).parent)
     dtype = autoencoder.resolve_precision(cfg["precision"])
@@ -37,11 +42,19 @@ def main(smk):
         l1=cfg["l1"],
         seed=smk.params.seed,
         dtype=dtype,
+        initializer=cfg["initializer"],
     )
     train_rows = np.flatnonzero(data.train)
     test_rows = np.flatnonzero(~data.train)
+    if cfg["centered_biases"]:
+        autoencoder.center_biases(model, data.values[train_rows[:CENTERING_SAMPLES]])
+    stopping = training.Stopping(**{k: cfg[k] for k in STOPPING})
     logging.info(
-        "training %s on %d samples × %d genes", spec.model_id, len(train_rows), len(data.genes)
+        "training %s on %d samples × %d genes: %s",
+        spec.model_id,
+        len(train_rows),
+        len(data.genes),
+        stopping,
     )
     settings = training.fingerprint(
         model=spec.model_id,
@@ -49,22 +62,43 @@ def main(smk):
         train_rows=int(train_rows.sum()),
         seed=smk.params.seed,
         dtype=dtype,
-        **{k: cfg[k] for k in (*OPTIMIZER, "batch_size", "noise_sd", "l1")},
+        **{
+            k: cfg[k]
+            for k in (
+                *OPTIMIZER,
+                *STOPPING,
+                "batch_size",
+                "noise_sd",
+                "l1",
+                "initializer",
+                "centered_biases",
+            )
+        },
     )
     checkpoint = Path(smk.output.model).parent / "checkpoint"
-    history = training.train(
+    result = training.train(
         model,
         data.values,
         train_rows,
         test_rows,
-        cfg["epochs"],
+        stopping,
         cfg["batch_size"],
         smk.params.seed,
         checkpoint / "state.npz",
         settings,
+        cfg["checkpoint_seconds"],
     )
-    autoencoder.float32_copy(model).save(smk.output.model)
-    history.to_csv(smk.output.history, sep="\t", index=False)
+    saved = autoencoder.float32_copy(model)
+    counts = activity.flat_counts(
+        activity.node_activity(autoencoder.dense_layers(saved), data.values, smk.params.flat_sd)
+    )
+    row = {"model": spec.model_id, **training.summary(result), **flat_node_columns(counts)}
+    logging.info(
+        "flat nodes (activation sd < %g): %s", smk.params.flat_sd, flat_node_columns(counts)
+    )
+    saved.save(smk.output.model)
+    result.history.to_csv(smk.output.history, sep="\t", index=False)
+    pd.DataFrame([row]).to_csv(smk.output.summary, sep="\t", index=False, float_format="%.6g")
     shutil.rmtree(checkpoint)
 
 
