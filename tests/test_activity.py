@@ -5,6 +5,7 @@ import pandas as pd
 
 from deepmodules.model.activity import flat_counts, node_activity, read_activity
 from deepmodules.model.autoencoder import DenseLayer
+from deepmodules.model.reconstruction import flat_node_columns
 
 
 def network(rng):
@@ -39,3 +40,14 @@ def test_threshold_zero_flags_nothing():
     rng = np.random.default_rng(1)
     table = node_activity(network(rng), rng.uniform(size=(50, 3)), flat_sd=0.0)
     assert not table["flat"].any()
+
+
+def test_flat_node_columns_match_node_activity():
+    rng = np.random.default_rng(0)
+    table = node_activity(network(rng), rng.uniform(size=(200, 3)), flat_sd=0.01)
+    columns = flat_node_columns(flat_counts(table))
+    assert columns == {
+        f"n_flat_{layer}": int(table.loc[table["layer"] == layer, "flat"].sum())
+        for layer in ("h1", "h2")
+    }
+    assert columns["n_flat_h1"] == 1

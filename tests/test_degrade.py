@@ -232,6 +232,8 @@ def test_skipped_modules_reach_enrichment_as_nan_rows_and_are_left_out_of_the_gm
         layout.module_key("naive4", path.parent.name, path.stem): str(path)
         for path in controlled + uncontrolled
     }
+    reconstruction = pd.DataFrame({"model": ["deep4"], "reconstruction_ok": [True]})
+    reconstruction.to_csv(tmp_path / "reconstruction.tsv", sep="\t", index=False)
     columns = ["disease", "model", "layer", "encodability_r", "encodable"]
     pd.DataFrame(columns=columns).to_csv(tmp_path / "encodability.tsv", sep="\t", index=False)
     smk = SimpleNamespace(
@@ -245,6 +247,7 @@ def test_skipped_modules_reach_enrichment_as_nan_rows_and_are_left_out_of_the_gm
                 "features": str(tmp_path / "features.tsv"),
                 "genes": str(tmp_path / "genes.tsv"),
                 "encodability": str(tmp_path / "encodability.tsv"),
+                "reconstruction": str(tmp_path / "reconstruction.tsv"),
             }
         ),
         output=SimpleNamespace(

@@ -1,6 +1,11 @@
 import numpy as np
+import pandas as pd
 
-from deepmodules.model.reconstruction import r2_global, r2_per_gene
+from deepmodules import figures
+from deepmodules.model import training
+from deepmodules.model.architecture import parse_model_id
+from deepmodules.model.autoencoder import build_autoencoder, dense_layers, reconstruct
+from deepmodules.model.reconstruction import failed_models, gate, r2_global, r2_per_gene
 
 
 def test_r2_hand_computed():
@@ -15,3 +20,69 @@ def test_r2_hand_computed():
 def test_r2_gene_constant_is_nan():
     x = np.array([[1.0, 0.0], [1.0, 1.0]])
     assert np.isnan(r2_per_gene(x, x)[0])
+
+
+def rank2_matrix():
+    """120 samples × 12 genes in [0, 1]: a rank-2 sigmoid structure plus noise (sd 0.02)."""
+    rng = np.random.default_rng(0)
+    values = 1 / (1 + np.exp(-(rng.normal(size=(120, 2)) @ rng.normal(size=(2, 12)) * 2)))
+    return np.clip(values + rng.normal(0, 0.02, values.shape), 0, 1).astype(np.float32)
+
+
+def reconstruction_rows(model_id, layers, x, train):
+    rows = []
+    for split, mask in (("train", train), ("test", ~train)):
+        r2 = r2_per_gene(x[mask], reconstruct(layers, x[mask]))
+        rows.append({"model": model_id, "split": split, "r2_gene_median": np.nanmedian(r2)})
+    return rows
+
+
+def test_gate_flags_an_under_trained_model_and_passes_a_trained_one(tmp_path, caplog):
+    x = rank2_matrix()
+    train = np.arange(len(x)) < 90
+    rows = []
+    for model_id, epochs, lr in (("deep4", 300, 1e-2), ("shallow4", 1, 1e-4)):
+        model = build_autoencoder(
+            x.shape[1], parse_model_id(model_id), {"learning_rate": lr, "decay": 0}, seed=1
+        )
+        training.train(model, x, np.flatnonzero(train), np.flatnonzero(~train), epochs, 16, 1)
+        rows += reconstruction_rows(model_id, dense_layers(model), x, train)
+    table = gate(pd.DataFrame(rows), min_median_r2=0.1)
+    verdict = table.drop_duplicates("model").set_index("model")
+    assert (
+        verdict.loc["deep4", "r2_gene_median"] > 0.5 and verdict.loc["deep4", "reconstruction_ok"]
+    )
+    assert verdict.loc["shallow4", "r2_gene_median"] < 0.1
+    assert not verdict.loc["shallow4", "reconstruction_ok"]
+    assert verdict.loc["deep4", "note"] == "" and "min_median_r2" in verdict.loc["shallow4", "note"]
+    assert "shallow4: median test R²" in caplog.text and "deep4:" not in caplog.text
+    path = tmp_path / "reconstruction.tsv"
+    table.to_csv(path, sep="\t", index=False)
+    assert failed_models(path) == {"shallow4"}
+
+
+def figure_table(ok_shallow: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
+    rows = [
+        {"model": m, "depth": d, "width": 4, "variant": "plain", "split": s, "error": 0.3,
+         "r2_gene_median": 0.7, "n_flat_h1": 1, "n_flat_h2": 0 if d == "deep" else np.nan,
+         "n_flat_h3": 2 if d == "deep" else np.nan,
+         "reconstruction_ok": ok_shallow or d == "deep"}
+        for m, d in (("deep4", "deep"), ("shallow4", "shallow"))
+        for s in ("train", "test")
+    ]  # fmt: skip
+    genes = pd.DataFrame(
+        {"model": ["deep4", "shallow4"], "split": "test", "gene": "g1", "r2": [0.7, -0.1]}
+    )
+    return pd.DataFrame(rows), genes
+
+
+def test_figure_marks_models_that_failed_the_gate():
+    fig = figures.reconstruction(*figure_table(ok_shallow=False))
+    notes = [t.get_text() for t in fig.texts]
+    assert any(n.startswith("✗") and "shallow4" in n and "deep4" not in n for n in notes)
+    assert any("deep4 1/0/2" in n and "shallow4 1" in n for n in notes)
+    labels = [label.get_text() for label in fig.axes[2].get_xticklabels()]
+    assert labels == ["✗ shallow4"]
+    fig = figures.reconstruction(*figure_table(ok_shallow=True))
+    assert not any(t.get_text().startswith("✗") for t in fig.texts)
+    assert [label.get_text() for label in fig.axes[2].get_xticklabels()] == ["shallow4"]

@@ -1,4 +1,5 @@
 import numpy as np
+import pandas as pd
 import pytest
 
 from deepmodules.errors import InputError
@@ -35,7 +36,7 @@ def optimizer_state(model):
 def test_every_model_kind_trains(matrix, model_id):
     model = build_autoencoder(matrix.shape[1], parse_model_id(model_id), seed=1)
     before = weights(model)
-    history = training.train(model, matrix, *ROWS, epochs=2, batch_size=16, seed=1)
+    history = training.train(model, matrix, *ROWS, 2, batch_size=16, seed=1).history
     assert history["epoch"].tolist() == [1, 2]
     assert np.isfinite(history[["train_loss", "test_loss"]].to_numpy()).all()
     assert any(not np.array_equal(a, b) for a, b in zip(before, weights(model), strict=True))
@@ -59,7 +60,7 @@ def test_resume_after_kill_equals_uninterrupted_run(matrix, tmp_path, monkeypatc
     spec = parse_model_id(model_id)
     settings = training.fingerprint(model=model_id)
     straight = build_autoencoder(matrix.shape[1], spec, seed=2, dtype=dtype)
-    expected = training.train(straight, matrix, *ROWS, epochs=4, batch_size=16, seed=2)
+    expected = training.train(straight, matrix, *ROWS, 4, batch_size=16, seed=2).history
 
     # A run killed in the middle of its third epoch: epochs 1 and 2 are checkpointed.
     checkpoint = tmp_path / "checkpoint" / "state.npz"
@@ -78,12 +79,92 @@ def test_resume_after_kill_equals_uninterrupted_run(matrix, tmp_path, monkeypatc
     monkeypatch.setattr(training, "batches", batches)
 
     rerun = build_autoencoder(matrix.shape[1], spec, seed=2, dtype=dtype)
-    resumed = training.train(rerun, matrix, *ROWS, 4, 16, 2, checkpoint, settings)
+    resumed = training.train(rerun, matrix, *ROWS, 4, 16, 2, checkpoint, settings).history
     for a, b in zip(weights(straight), weights(rerun), strict=True):
         np.testing.assert_array_equal(a, b)
     for a, b in zip(optimizer_state(straight), optimizer_state(rerun), strict=True):
         np.testing.assert_array_equal(a, b)
     np.testing.assert_array_equal(expected.to_numpy(), resumed.to_numpy())
+
+
+def fast_model(matrix, seed=1):
+    return build_autoencoder(
+        matrix.shape[1], parse_model_id("deep4"), {"learning_rate": 0.01, "decay": 0}, seed=seed
+    )
+
+
+def held_out_loss(model, matrix):
+    return training.mean_loss(model.test_on_batch, training.batches(matrix, ROWS[1], 16))
+
+
+def test_early_stopping_stops_before_the_cap_and_keeps_the_best_weights(matrix):
+    model = fast_model(matrix)
+    stopping = training.Stopping(epochs=400, patience=5, min_improvement=0.01, min_steps=150)
+    run = training.train(model, matrix, *ROWS, stopping, batch_size=16, seed=1)
+    history = run.history
+    assert run.stopped.startswith(f"early_stopping at epoch {len(history)}"), run.stopped
+    assert len(history) < 400
+    best = history.loc[history["test_loss"].idxmin()]
+    assert (
+        run.best_epoch == best["epoch"]
+        and history.loc[history["best"], "epoch"].item() == best["epoch"]
+    )
+    # the model holds the best epoch's weights, not the last epoch's
+    assert run.best_epoch < len(history)
+    np.testing.assert_allclose(held_out_loss(model, matrix), best["test_loss"], rtol=1e-5)
+    assert history["steps"].tolist() == [5 * e for e in history["epoch"]]
+
+
+def test_without_patience_the_epoch_cap_is_reached(matrix):
+    stopping = training.Stopping(epochs=6, patience=0, min_improvement=0.5)
+    run = training.train(fast_model(matrix), matrix, *ROWS, stopping, batch_size=16, seed=1)
+    assert len(run.history) == 6 and run.stopped == "epoch cap: 6 epochs"
+
+
+def test_a_tiny_compendium_runs_to_the_step_floor(matrix):
+    """8 training samples in batches of 16: one step per epoch, so 3 epochs would give 3 steps. The floor
+    of 20 steps raises the cap to 20 epochs, and early stopping (which would stop after 2 epochs without
+    a 50% improvement) waits for the floor."""
+    tiny = np.arange(8), np.arange(72, 96)
+    stopping = training.Stopping(epochs=3, patience=1, min_improvement=0.5, min_steps=20)
+    run = training.train(fast_model(matrix), matrix, *tiny, stopping, batch_size=16, seed=1)
+    assert run.epoch_cap == 20 and len(run.history) == 20
+    assert run.history["steps"].iloc[-1] == 20
+    assert run.stopped.startswith("step floor: 20 epochs = 20 optimizer steps"), run.stopped
+    # negative control: without the floor, early stopping ends it after the patience
+    stopping = training.Stopping(epochs=3, patience=1, min_improvement=0.5)
+    run = training.train(fast_model(matrix), matrix, *tiny, stopping, batch_size=16, seed=1)
+    assert len(run.history) == 2 and run.stopped.startswith("early_stopping at epoch 2")
+
+
+def test_resume_with_early_stopping_equals_uninterrupted_run(matrix, tmp_path, monkeypatch):
+    stopping = training.Stopping(epochs=400, patience=5, min_improvement=0.01, min_steps=150)
+    straight = fast_model(matrix, seed=3)
+    expected = training.train(straight, matrix, *ROWS, stopping, 16, 3)
+    assert expected.stopped.startswith("early_stopping") and len(expected.history) > 31
+
+    checkpoint = tmp_path / "checkpoint" / "state.npz"
+    killed = fast_model(matrix, seed=3)
+    batches = training.batches
+    kill_at = 5 * (len(expected.history) - 2) + 1
+
+    def dying_batches(values, rows, batch_size):
+        for batch in batches(values, rows, batch_size):
+            if killed.optimizer.iterations >= kill_at:
+                raise Killed
+            yield batch
+
+    monkeypatch.setattr(training, "batches", dying_batches)
+    with pytest.raises(Killed):
+        training.train(killed, matrix, *ROWS, stopping, 16, 3, checkpoint, "s")
+    monkeypatch.setattr(training, "batches", batches)
+
+    rerun = fast_model(matrix, seed=3)
+    resumed = training.train(rerun, matrix, *ROWS, stopping, 16, 3, checkpoint, "s")
+    for a, b in zip(weights(straight), weights(rerun), strict=True):
+        np.testing.assert_array_equal(a, b)
+    pd.testing.assert_frame_equal(expected.history, resumed.history)
+    assert (resumed.stopped, resumed.best_epoch) == (expected.stopped, expected.best_epoch)
 
 
 def test_checkpoint_of_another_configuration_is_ignored(matrix, tmp_path):
@@ -92,7 +173,7 @@ def test_checkpoint_of_another_configuration_is_ignored(matrix, tmp_path):
     training.train(model, matrix, *ROWS, 1, 16, 1, checkpoint, "batch 16")
     fresh = build_autoencoder(matrix.shape[1], parse_model_id("deep4"), seed=1)
     assert training.load_checkpoint(checkpoint, fresh, "batch 32") is None
-    assert len(training.load_checkpoint(checkpoint, fresh, "batch 16")) == 1
+    assert len(training.load_checkpoint(checkpoint, fresh, "batch 16")[0]) == 1
 
 
 def test_failed_checkpoint_write_keeps_the_previous_one(matrix, tmp_path, monkeypatch):
@@ -111,7 +192,7 @@ def test_failed_checkpoint_write_keeps_the_previous_one(matrix, tmp_path, monkey
     assert checkpoint.read_bytes() == saved
     assert list(checkpoint.parent.iterdir()) == [checkpoint]
     fresh = build_autoencoder(matrix.shape[1], parse_model_id("deep4"), seed=1)
-    assert len(training.load_checkpoint(checkpoint, fresh, "s")) == 1
+    assert len(training.load_checkpoint(checkpoint, fresh, "s")[0]) == 1
 
 
 def test_float32_copy_keeps_the_weights(matrix):
@@ -151,7 +232,7 @@ def test_deep_decoder_captures_xor_relations_a_shallow_one_cannot():
             values.shape[1], parse_model_id(model_id), {"learning_rate": 0.01, "decay": 0}, seed=1
         )
         train_rows, test_rows = np.arange(1600), np.arange(1600, len(values))
-        training.train(model, values, train_rows, test_rows, epochs=150, batch_size=64, seed=1)
+        training.train(model, values, train_rows, test_rows, 150, batch_size=64, seed=1)
         return r2_global(values[test_rows], model.predict(values[test_rows], verbose=0))
 
     with_xor = xor_compendium(xor=True)
@@ -160,3 +241,29 @@ def test_deep_decoder_captures_xor_relations_a_shallow_one_cannot():
     without = xor_compendium(xor=False)
     shallow, deep = test_r2("shallow4", without), test_r2("deep4-funnel", without)
     assert min(shallow, deep) > 0.95 and abs(deep - shallow) < 0.02, (shallow, deep)
+
+
+def test_centered_biases_start_every_sigmoid_at_its_steepest_point(matrix):
+    """With b_l = -mean(h_{l-1} W_l) every hidden pre-activation has mean 0 over the samples; the
+    output starts at logit(gene mean) - mean(h W) + h W. Negative control: default zero biases leave
+    the pre-activations off-centre."""
+    from deepmodules.model.autoencoder import center_biases, dense_layers
+
+    x = np.asarray(matrix[:72], dtype=np.float64)
+
+    def preactivation_means(model):
+        h, means = x, []
+        for dense in dense_layers(model):
+            z = h @ dense.kernel + dense.bias
+            means.append(z.mean(axis=0))
+            h = 1 / (1 + np.exp(-z))
+        return means
+
+    model = build_autoencoder(matrix.shape[1], parse_model_id("deep4"), seed=1)
+    assert max(np.abs(m).max() for m in preactivation_means(model)[:-1]) > 0.05
+    center_biases(model, x)
+    *hidden, output = preactivation_means(model)
+    for means in hidden:
+        np.testing.assert_allclose(means, 0, atol=1e-5)
+    level = x.mean(axis=0)
+    np.testing.assert_allclose(output, np.log(level / (1 - level)), atol=1e-5)

@@ -31,6 +31,7 @@ NORMALIZED = {
 MODEL_FILES = {
     "model": "model.keras",
     "history": "history.tsv",
+    "training_summary": "training_summary.tsv",
     "node_activity": "node_activity.tsv",
 }
 CHECKPOINT = "checkpoint"  # the per-epoch checkpoint folder of a training job (not an output)

@@ -58,6 +58,7 @@ rule gwas_enrichment:
         features=rules.gwas_genes.output.features,
         genes=rules.normalize.output.genes,
         encodability=rules.encodability.output.table,
+        reconstruction=rules.reconstruction.output.table,
     output:
         table="results/{dataset}/gwas_enrichment.tsv",
         combined="results/{dataset}/gwas_combined.tsv",

@@ -1,10 +1,15 @@
 rule reconstruction:
-    """1 - R^2 of every trained model, globally and per gene, on the train and test splits (Fig. 2)."""
+    """1 - R^2 of every trained model, globally and per gene, on the train and test splits (Fig. 2), its
+    flat nodes per layer, and the reconstruction gate (training.min_median_r2)."""
     input:
         expression=rules.normalize.output.expression,
         samples=rules.normalize.output.samples,
         models=[
             layout.model_file("{dataset}", model, "model") for model in MODELS["sweep"]
+        ],
+        activity=[
+            layout.model_file("{dataset}", model, "node_activity")
+            for model in MODELS["sweep"]
         ],
     output:
         table="results/{dataset}/reconstruction.tsv",
@@ -21,5 +26,6 @@ rule reconstruction:
         runtime=120,
     params:
         models=MODELS["sweep"],
+        min_median_r2=config["training"]["min_median_r2"],
     script:
         "../scripts/reconstruction.py"

@@ -1,7 +1,8 @@
 rule train:
-    """Train one autoencoder of the sweep on the training split.
+    """Train one autoencoder of the sweep on the training split until early stopping, the epoch cap or
+    the step floor ends it; training_summary.tsv says which, and counts the flat nodes per layer.
 
-    The job checkpoints after every epoch in results/{dataset}/models/{model}/checkpoint/ (not an output,
+    The job checkpoints at the end of an epoch (at most every training.checkpoint_seconds) in results/{dataset}/models/{model}/checkpoint/ (not an output,
     so Snakemake keeps it when the job fails) and a rerun resumes from it; it is removed on success.
     """
     input:
@@ -10,6 +11,7 @@ rule train:
     output:
         model=layout.model_file("{dataset}", "{model}", "model"),
         history=layout.model_file("{dataset}", "{model}", "history"),
+        summary=layout.model_file("{dataset}", "{model}", "training_summary"),
     log:
         "logs/{dataset}/train/{model}.log",
     benchmark:
@@ -25,6 +27,7 @@ rule train:
         # every training setting but the GPUs it runs on, which change nothing in the model
         training={k: v for k, v in config["training"].items() if k != "gpus"},
         seed=config["seed"],
+        flat_sd=config["nodes"]["flat_sd"],
     script:
         "../scripts/train.py"
 

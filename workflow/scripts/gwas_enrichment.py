@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from deepmodules import layout
+from deepmodules.model.reconstruction import failed_models
 from deepmodules.modules.reverse_training import module_top_genes
 from deepmodules.validate.enrichment import (
     ENRICHMENT_FIELDS,
@@ -74,6 +75,7 @@ def main(smk):
     encodable = pd.read_csv(smk.input.encodability, sep="\t")
     encodable = encodable[["disease", "model", "layer", "encodability_r", "encodable"]]
     table = table.merge(encodable, on=["disease", "model", "layer"], how="left")
+    table["reconstruction_ok"] = ~table["model"].isin(failed_models(smk.input.reconstruction))
     table.to_csv(smk.output.table, sep="\t", index=False, float_format="%.6g")
     combined.to_csv(smk.output.combined, sep="\t", index=False, float_format="%.6g")
     sensitivity = pd.concat([tables[mapping][0][COLUMNS] for mapping in MAPPINGS])

@@ -1,4 +1,5 @@
-"""Rule reconstruction: global and gene-wise 1 - R^2 of every trained model on both splits."""
+"""Rule reconstruction: global and gene-wise 1 - R^2 of every trained model on both splits, its flat
+nodes per layer and the reconstruction gate."""
 
 import keras
 import numpy as np
@@ -7,16 +8,20 @@ import pandas as pd
 from deepmodules import layout
 from deepmodules.data import compendium
 from deepmodules.model import autoencoder
+from deepmodules.model.activity import flat_counts, read_activity
 from deepmodules.model.architecture import parse_model_id
-from deepmodules.model.reconstruction import r2_global, r2_per_gene
+from deepmodules.model.reconstruction import flat_node_columns, gate, r2_global, r2_per_gene
 from deepmodules.workflow import run
 
 
 def main(smk):
     data = compendium.load(layout.normalized_folder(smk.input.expression))
     rows, genes = [], []
-    for model_id, path in zip(smk.params.models, smk.input.models, strict=True):
+    for model_id, path, activity in zip(
+        smk.params.models, smk.input.models, smk.input.activity, strict=True
+    ):
         spec = parse_model_id(model_id)
+        flat = flat_node_columns(flat_counts(read_activity(activity)))
         layers = autoencoder.dense_layers(keras.saving.load_model(path))
         for split, mask in (("train", data.train), ("test", ~data.train)):
             x = np.asarray(data.values[mask])
@@ -31,6 +36,7 @@ def main(smk):
                     "split": split,
                     "r2_global": r2_global(x, xhat),
                     "r2_gene_median": float(np.nanmedian(r2_genes)),
+                    **flat,
                 }
             )
             genes.append(
@@ -40,6 +46,7 @@ def main(smk):
             )
     table = pd.DataFrame(rows)
     table["error"] = 1.0 - table["r2_global"]
+    table = gate(table, smk.params.min_median_r2)
     table.to_csv(smk.output.table, sep="\t", index=False, float_format="%.6g")
     pd.concat(genes).to_csv(smk.output.genes, sep="\t", index=False, float_format="%.6g")
 

@@ -4,6 +4,7 @@ import logging
 import shutil
 
 import numpy as np
+import pandas as pd
 
 from deepmodules import layout
 from deepmodules.data import compendium
@@ -12,6 +13,9 @@ from deepmodules.model.architecture import parse_model_id
 from deepmodules.workflow import run
 
 OPTIMIZER = ("learning_rate", "beta_1", "beta_2", "epsilon", "decay")
+STOPPING = ("epochs", "patience", "min_improvement", "min_steps")
+# Training samples the centred biases are computed from (the first ones of the training split).
+CENTERING_SAMPLES = 4096
 
 
 def main(smk):
@@ -20,7 +24,8 @@ def main(smk):
     training.check_backend(cfg["backend"])
     import keras  # loads the backend checked above
 
-    from deepmodules.model import autoencoder
+    from deepmodules.model import activity, autoencoder
+    from deepmodules.model.reconstruction import flat_node_columns
 
     data = compendium.load(layout.normalized_folder(smk.input.expression))
     dtype = autoencoder.resolve_precision(cfg["precision"])
@@ -38,11 +43,19 @@ def main(smk):
         l1=cfg["l1"],
         seed=smk.params.seed,
         dtype=dtype,
+        initializer=cfg["initializer"],
     )
     train_rows = np.flatnonzero(data.train)
     test_rows = np.flatnonzero(~data.train)
+    if cfg["centered_biases"]:
+        autoencoder.center_biases(model, data.values[train_rows[:CENTERING_SAMPLES]])
+    stopping = training.Stopping(**{k: cfg[k] for k in STOPPING})
     logging.info(
-        "training %s on %d samples × %d genes", spec.model_id, len(train_rows), len(data.genes)
+        "training %s on %d samples × %d genes: %s",
+        spec.model_id,
+        len(train_rows),
+        len(data.genes),
+        stopping,
     )
     settings = training.fingerprint(
         model=spec.model_id,
@@ -50,22 +63,43 @@ def main(smk):
         train_rows=int(train_rows.sum()),
         seed=smk.params.seed,
         dtype=dtype,
-        **{k: cfg[k] for k in (*OPTIMIZER, "batch_size", "noise_sd", "l1")},
+        **{
+            k: cfg[k]
+            for k in (
+                *OPTIMIZER,
+                *STOPPING,
+                "batch_size",
+                "noise_sd",
+                "l1",
+                "initializer",
+                "centered_biases",
+            )
+        },
     )
     checkpoint = layout.checkpoint_dir(smk.output.model)
-    history = training.train(
+    result = training.train(
         model,
         data.values,
         train_rows,
         test_rows,
-        cfg["epochs"],
+        stopping,
         cfg["batch_size"],
         smk.params.seed,
         checkpoint / "state.npz",
         settings,
+        cfg["checkpoint_seconds"],
     )
-    autoencoder.float32_copy(model).save(smk.output.model)
-    history.to_csv(smk.output.history, sep="\t", index=False)
+    saved = autoencoder.float32_copy(model)
+    counts = activity.flat_counts(
+        activity.node_activity(autoencoder.dense_layers(saved), data.values, smk.params.flat_sd)
+    )
+    row = {"model": spec.model_id, **training.summary(result), **flat_node_columns(counts)}
+    logging.info(
+        "flat nodes (activation sd < %g): %s", smk.params.flat_sd, flat_node_columns(counts)
+    )
+    saved.save(smk.output.model)
+    result.history.to_csv(smk.output.history, sep="\t", index=False)
+    pd.DataFrame([row]).to_csv(smk.output.summary, sep="\t", index=False, float_format="%.6g")
     shutil.rmtree(checkpoint)
 
 

@@ -11,6 +11,10 @@ of sd 0.5 clipped to [0, 1] during training), ``-sparse`` (L1 penalty 1e-8 on ev
 (hidden widths 2H, H, 2H: the encoder narrows to the code of width H and the decoder widens back).
 Hidden layers are named ``h1``, ``h2``, ``h3`` from the input side; the last layer is ``output``.
 
+Initialization: kernels are drawn from a Keras initializer (``glorot_uniform`` by default, as in Keras
+and so presumably the paper); with ``centered_biases`` the biases are then set from a sample of the
+training data (:func:`center_biases`) so that no sigmoid starts in saturation.
+
 Training may compute in bfloat16 (Keras' ``mixed_bfloat16`` policy: variables and the loss stay float32)
 where the processor multiplies bfloat16 natively; :func:`float32_copy` turns the trained model back into
 a float32 one for saving.
@@ -127,11 +131,13 @@ def build_autoencoder(
     l1: float = 1e-8,
     seed: int = 0,
     dtype: str = "float32",
+    initializer: str = "glorot_uniform",
 ) -> keras.Model:
     """Build and compile the autoencoder described by ``spec`` for ``n_genes`` inputs.
 
     ``seed`` fixes the weight initialization and the corruption noise; ``dtype`` is the Keras dtype
-    policy of the layers (``float32`` or ``mixed_bfloat16``).
+    policy of the layers (``float32`` or ``mixed_bfloat16``); ``initializer`` names the Keras initializer
+    of the kernels (biases start at 0).
     """
     keras.utils.set_random_seed(seed)
     regularizer = keras.regularizers.L1(l1) if spec.variant == "sparse" else None
@@ -141,14 +147,46 @@ def build_autoencoder(
         x = ClippedGaussianNoise(noise_sd, seed=seed, name="corruption", dtype=dtype)(x)
     for name, width in zip(spec.layers, spec.widths, strict=True):
         x = keras.layers.Dense(
-            width, activation="sigmoid", kernel_regularizer=regularizer, name=name, dtype=dtype
+            width,
+            activation="sigmoid",
+            kernel_initializer=initializer,
+            kernel_regularizer=regularizer,
+            name=name,
+            dtype=dtype,
         )(x)
     outputs = keras.layers.Dense(
-        n_genes, activation="sigmoid", kernel_regularizer=regularizer, name="output", dtype=dtype
+        n_genes,
+        activation="sigmoid",
+        kernel_initializer=initializer,
+        kernel_regularizer=regularizer,
+        name="output",
+        dtype=dtype,
     )(x)
     model = keras.Model(inputs, outputs, name=spec.model_id)
     model.compile(optimizer=adam(**(optimizer or {})), loss="mse")
     return model
+
+
+def center_biases(model: keras.Model, x: np.ndarray, eps: float = 1e-3) -> None:
+    """Data-dependent biases: every sigmoid starts centred on the samples ``x`` (samples × genes).
+
+    Layer by layer, with h_0 = x and the initial kernel W_l, the hidden biases are
+    b_l = -mean_x(h_{l-1} W_l), so that each node's pre-activation has mean 0 over the samples (the
+    sigmoid's steepest point, away from saturation); the output biases are
+    b = logit(mean_x(x_g)) - mean_x(h_L W), so that the first reconstruction is each gene's mean level
+    (clipped to [eps, 1 - eps]). The kernels are left as initialized.
+    """
+    h = np.asarray(x, dtype=np.float64)
+    dense = [layer for layer in model.layers if isinstance(layer, keras.layers.Dense)]
+    for layer in dense:
+        kernel = np.asarray(layer.kernel, dtype=np.float64)
+        z = h @ kernel
+        bias = -z.mean(axis=0)
+        if layer is dense[-1]:
+            level = np.clip(np.asarray(x, dtype=np.float64).mean(axis=0), eps, 1 - eps)
+            bias += np.log(level / (1 - level))
+        layer.bias.assign(bias.astype(np.float32))
+        h = activate(z + bias, "sigmoid")
 
 
 def float32_copy(model: keras.Model) -> keras.Model:

@@ -7,11 +7,21 @@ The error is 1 - R^2. Globally, with one data variance over all entries,
 and per gene j with the gene's own variance,
 
     R^2_j = 1 - sum_i (x_ij - xhat_ij)^2 / sum_i (x_ij - mean_i(x_ij))^2.
+
+The reconstruction gate flags a model whose gene-wise median test R^2, median_j R^2_j on the held-out
+samples, is below ``training.min_median_r2``: such a model has not learnt the compendium, and what its
+nodes light up is not a property of the data.
 """
 
 from __future__ import annotations
 
+import logging
+from pathlib import Path
+
 import numpy as np
+import pandas as pd
+
+log = logging.getLogger(__name__)
 
 
 def r2_global(x: np.ndarray, xhat: np.ndarray) -> float:
@@ -29,3 +39,34 @@ def r2_per_gene(x: np.ndarray, xhat: np.ndarray) -> np.ndarray:
     total = np.square(x - x.mean(axis=0)).sum(axis=0)
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(total > 0, 1.0 - residual / total, np.nan)
+
+
+def gate(table: pd.DataFrame, min_median_r2: float) -> pd.DataFrame:
+    """Add ``reconstruction_ok`` and ``note`` to a reconstruction table (rows per model and split).
+
+    A model passes when its gene-wise median R^2 on the test split (``r2_gene_median``) is at least
+    ``min_median_r2``; every row of the model carries the verdict, and each failing model is logged.
+    """
+    test = table[table["split"] == "test"].set_index("model")["r2_gene_median"]
+    ok = test >= min_median_r2
+    table = table.assign(reconstruction_ok=table["model"].map(ok).fillna(False).astype(bool))
+    note = {
+        model: f"median test R² {value:.3g} < training.min_median_r2 {min_median_r2:g}: "
+        "the model did not learn the compendium (train longer, or a larger learning rate)"
+        for model, value in test[~ok].items()
+    }
+    for model, text in note.items():
+        log.warning("%s: %s", model, text)
+    return table.assign(note=table["model"].map(note).fillna(""))
+
+
+def failed_models(path: str | Path) -> set[str]:
+    """The models that failed the reconstruction gate in a ``reconstruction.tsv`` (see :func:`gate`)."""
+    table = pd.read_csv(path, sep="\t", keep_default_na=False)
+    ok = table["reconstruction_ok"].astype(str).str.lower().isin(["true", "1"])
+    return set(table.loc[~ok, "model"])
+
+
+def flat_node_columns(counts: pd.DataFrame) -> dict[str, int]:
+    """``n_flat_<layer>`` for every hidden layer of a ``deepmodules.model.activity.flat_counts`` table."""
+    return {f"n_flat_{row.layer}": int(row.n_flat) for row in counts.itertuples()}
