@@ -42,7 +42,7 @@ def write_config(path, **changes):
         for key in parents:
             node = node.setdefault(key, {})
         node[leaf] = value
-    path.write_text(yaml.safe_dump(config))
+    path.write_text(yaml.safe_dump(config, sort_keys=False))  # key order is config order
     return path
 
 
