@@ -21,7 +21,8 @@ from deepmodules.validate.enrichment import (
     matched_null,
     matched_strata,
 )
-from deepmodules.validate.gwas import MAPPINGS, assign_loci, gene_features, map_snps, read_refgene
+from deepmodules.validate.gwas import MAPPINGS, assign_loci, gene_features, map_snps
+from deepmodules.validate.gwas_inputs import read_refgene
 
 UNIVERSE = [f"G{i}" for i in range(2000)]
 

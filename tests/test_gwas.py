@@ -15,16 +15,18 @@ from deepmodules.validate.enrichment import gwas_test
 from deepmodules.validate.gwas import (
     MappingStats,
     assign_loci,
-    canonical_chromosomes,
-    check_build,
     closest_genes,
     gene_features,
     gwas_gene_sets,
     gwas_summary,
+    window_genes,
+)
+from deepmodules.validate.gwas_inputs import (
+    canonical_chromosomes,
+    check_build,
     read_disgenet,
     read_gwas_catalog,
     read_refgene,
-    window_genes,
 )
 
 # name, chrom, strand, txStart, txEnd, name2
@@ -137,7 +139,7 @@ MESSY_TRANSCRIPTS = [
 def test_refgene_spans_contigs_and_noncoding_switch(tmp_path, caplog):
     path = tmp_path / "refGene.txt.gz"
     write_refgene(path, MESSY_TRANSCRIPTS)
-    with caplog.at_level("INFO", logger="deepmodules.validate.gwas"):
+    with caplog.at_level("INFO", logger="deepmodules.validate"):
         genes = read_refgene(path)
     spans = {(g.gene, g.chrom): (g.start, g.end) for g in genes.itertuples()}
     assert spans == {
@@ -156,7 +158,7 @@ def test_refgene_spans_contigs_and_noncoding_switch(tmp_path, caplog):
         "4 of 14 transcripts dropped on unplaced, alternative, random or fix contigs" in caplog.text
     )
     assert "non-overlapping" not in caplog.text  # GENEP's transcripts overlap: one locus
-    with caplog.at_level("INFO", logger="deepmodules.validate.gwas"):
+    with caplog.at_level("INFO", logger="deepmodules.validate"):
         coding = read_refgene(path, noncoding=False)
     spans = {g.gene: (g.start, g.end) for g in coding.itertuples() if g.chrom == "chr2"}
     assert spans == {"GENEQ": (1000, 2000)}  # its coding transcript only
@@ -173,7 +175,7 @@ def test_refgene_keeps_distant_copies_apart_and_reads_bare_chromosome_names(tmp_
             ("NM_3", "MT", "+", 10, 20, "MT-CO1"),
         ],
     )
-    with caplog.at_level("INFO", logger="deepmodules.validate.gwas"):
+    with caplog.at_level("INFO", logger="deepmodules.validate"):
         genes = read_refgene(path)
     assert genes[["chrom", "gene", "start", "end"]].values.tolist() == [
         ["chr1", "COPY", 100, 200],  # two copies far apart: two spans, not one from 100 to 9100

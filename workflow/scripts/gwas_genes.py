@@ -5,23 +5,23 @@ import logging
 
 import pandas as pd
 
-from deepmodules.validate import gwas
+from deepmodules.validate import gwas, gwas_inputs
 from deepmodules.workflow import run
 
 
 def main(smk):
     cfg = smk.params.gwas
     diseases = smk.params.terms
-    gwas.check_build(cfg["snp_build"], cfg["refgene_build"], "config: gwas.snp_build")
+    gwas_inputs.check_build(cfg["snp_build"], cfg["refgene_build"], "config: gwas.snp_build")
     if cfg["source"] == "disgenet":
         terms = {d: spec.get("disgenet_terms", []) for d, spec in diseases.items()}
-        snps = gwas.read_disgenet(smk.input.associations, terms)
+        snps = gwas_inputs.read_disgenet(smk.input.associations, terms)
     else:
-        snps = gwas.read_gwas_catalog(
+        snps = gwas_inputs.read_gwas_catalog(
             smk.input.associations, {d: spec["gwas_terms"] for d, spec in diseases.items()}
         )
     snps = gwas.assign_loci(snps, cfg["locus_kb"])
-    genes = gwas.read_refgene(smk.input.refgene, noncoding=cfg["noncoding_genes"])
+    genes = gwas_inputs.read_refgene(smk.input.refgene, noncoding=cfg["noncoding_genes"])
     tables, summaries = [], []
     for mapping in gwas.MAPPINGS:
         mapped, stats = gwas.map_snps(

@@ -3,7 +3,7 @@
 from deepmodules import layout
 from deepmodules.data.compendium import prepare, report_shared_genes
 from deepmodules.interpret import network
-from deepmodules.validate import gwas
+from deepmodules.validate import gwas_inputs
 from deepmodules.workflow import run
 
 
@@ -13,7 +13,9 @@ def main(smk):
             network.read_string_names(smk.input.network_info)
         ),
         f"the gene coordinates ({smk.input.refgene})": set(
-            gwas.read_refgene(smk.input.refgene, noncoding=smk.params.noncoding_genes)["gene"]
+            gwas_inputs.read_refgene(smk.input.refgene, noncoding=smk.params.noncoding_genes)[
+                "gene"
+            ]
         ),
     }
     data = prepare(
