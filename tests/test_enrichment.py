@@ -177,7 +177,7 @@ def test_matched_null_with_one_stratum_is_the_fisher_test():
     """With a single stratum a random set is a random module of the same size: the empirical p is
     the hypergeometric upper tail, the Fisher p, up to sampling error."""
     features = features_of([5000] * 2000, [3] * 2000)
-    strata = matched_strata(features, features["gene"], stratum_genes=2000)
+    strata = matched_strata(features, features["gene"], stratum_genes=2000, density_bins=4)
     gwas = UNIVERSE[:200]
     for overlap in (10, 16, 25):  # expected 10 by chance
         module = UNIVERSE[:overlap] + UNIVERSE[1000 : 1100 - overlap]
@@ -191,7 +191,7 @@ def test_matched_null_with_one_stratum_is_the_fisher_test():
 
 def test_matched_gwas_test_counts_loci_and_skips_like_gwas_test():
     features = features_of([5000] * 2000, [3] * 2000)
-    strata = matched_strata(features, features["gene"])
+    strata = matched_strata(features, features["gene"], 50, density_bins=4)
     loci = pd.DataFrame({"gene": ["G0", "G1", "G2", "G3"], "locus": ["a", "a", "b", "c"]})
     result = matched_gwas_test(["G0", "G1", "G2"], loci, strata, 1, 1000, np.random.default_rng(0))
     assert result["overlap"] == 3 and result["n_loci"] == 2 and result["status"] == "tested"
@@ -215,7 +215,7 @@ def long_gene_genome(tmp_path_factory) -> tuple[pd.DataFrame, pd.DataFrame, list
     symbols = [f"G{i}" for i in range(3000)]
     p = sim._params({"n_genes": len(symbols), **params}, "direct")
     sim._write_refgene(Path(path), p, symbols, np.random.default_rng(1))
-    genes = read_refgene(path)
+    genes = read_refgene(path, noncoding=True)
     rng = np.random.default_rng(2)
     extent = genes.groupby("chrom")["end"].max()
     chrom = rng.choice(extent.index, 600, p=extent / extent.sum())
@@ -227,8 +227,8 @@ def long_gene_genome(tmp_path_factory) -> tuple[pd.DataFrame, pd.DataFrame, list
 @pytest.mark.parametrize("mapping", MAPPINGS)
 def test_long_gene_module_passes_fisher_but_not_the_matched_null(long_gene_genome, mapping):
     genes, snps, universe = long_gene_genome
-    features = gene_features(genes)
-    strata = matched_strata(features, universe)
+    features = gene_features(genes, density_kb=500)
+    strata = matched_strata(features, universe, 50, density_bins=4)
     rng = np.random.default_rng(3)
     longest = features.nlargest(400, "length")["gene"]
     long_module = rng.choice(longest, 100, replace=False)

@@ -96,7 +96,7 @@ def write_catalog(path, rows=CATALOG_ROWS) -> None:
 def genes(tmp_path) -> pd.DataFrame:
     path = tmp_path / "refGene.txt.gz"
     write_refgene(path)
-    return read_refgene(path)
+    return read_refgene(path, noncoding=True)
 
 
 @pytest.fixture
@@ -140,7 +140,7 @@ def test_refgene_spans_contigs_and_noncoding_switch(tmp_path, caplog):
     path = tmp_path / "refGene.txt.gz"
     write_refgene(path, MESSY_TRANSCRIPTS)
     with caplog.at_level("INFO", logger="deepmodules.validate"):
-        genes = read_refgene(path)
+        genes = read_refgene(path, noncoding=True)
     spans = {(g.gene, g.chrom): (g.start, g.end) for g in genes.itertuples()}
     assert spans == {
         ("GENEP", "chr1"): (3000, 4500),
@@ -176,7 +176,7 @@ def test_refgene_keeps_distant_copies_apart_and_reads_bare_chromosome_names(tmp_
         ],
     )
     with caplog.at_level("INFO", logger="deepmodules.validate"):
-        genes = read_refgene(path)
+        genes = read_refgene(path, noncoding=True)
     assert genes[["chrom", "gene", "start", "end"]].values.tolist() == [
         ["chr1", "COPY", 100, 200],  # two copies far apart: two spans, not one from 100 to 9100
         ["chr1", "COPY", 9000, 9100],
@@ -239,7 +239,7 @@ def test_disease_without_snps_near_genes_gets_an_empty_set_and_a_reason(tmp_path
     snps = read_gwas_catalog(tmp_path / "c.tsv", terms)
     mapped, stats = closest_genes(snps, genes)
     assert stats == MappingStats(n_snps=3, n_mapped=1, n_no_gene_chrom=2)
-    summary = gwas_summary(assign_loci(snps, 250), mapped, terms)
+    summary = gwas_summary(assign_loci(snps, 250), mapped, terms, "closest")
     assert summary.values.tolist() == [
         ["asthma", "closest", 1, 1, 1, 1, 1, ""],
         ["gout", "closest", 2, 1, 0, 0, 0, "all 2 SNPs on chromosomes without genes"],
@@ -254,7 +254,7 @@ def test_refgene_wrong_format(tmp_path):
     path = tmp_path / "genes.bed"
     path.write_text("chr1\t10\t20\tGENEA\n")
     with pytest.raises(InputError, match="expected 16 tab-separated columns"):
-        read_refgene(path)
+        read_refgene(path, noncoding=True)
 
 
 def test_trait_matching_by_label_mapped_trait_and_ontology_id(catalog):

@@ -82,7 +82,7 @@ NULL_FIELDS = ["n_loci", "empirical_p_value", "null_median_odds_ratio", "null_mo
 
 
 def matched_strata(
-    features: pd.DataFrame, universe: Iterable[str], stratum_genes: int = 50, density_bins: int = 4
+    features: pd.DataFrame, universe: Iterable[str], stratum_genes: int, density_bins: int
 ) -> pd.Series:
     """Strata of the universe's genes with similar length and local gene density.
 

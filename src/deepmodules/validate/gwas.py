@@ -143,7 +143,7 @@ def assign_loci(snps: pd.DataFrame, locus_kb: float) -> pd.DataFrame:
     return order.loc[snps.index]
 
 
-def gene_features(genes: pd.DataFrame, density_kb: float = 500) -> pd.DataFrame:
+def gene_features(genes: pd.DataFrame, density_kb: float) -> pd.DataFrame:
     """Gene length and local gene density, the two properties the matched null keeps.
 
     ``genes`` is :func:`read_refgene`'s table. ``length`` is the span of the gene's longest locus
@@ -175,7 +175,7 @@ def gwas_gene_sets(mapped: pd.DataFrame) -> dict[str, set[str]]:
 
 
 def gwas_summary(
-    snps: pd.DataFrame, mapped: pd.DataFrame, diseases: Iterable[str], mapping: str = "closest"
+    snps: pd.DataFrame, mapped: pd.DataFrame, diseases: Iterable[str], mapping: str
 ) -> pd.DataFrame:
     """One row per disease: its SNPs and loci, those mapped to a gene, its GWAS genes, why none.
 

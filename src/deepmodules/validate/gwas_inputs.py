@@ -70,7 +70,7 @@ def canonical_chromosomes(names: pd.Series) -> pd.Series:
     return ("chr" + bare).where(valid)
 
 
-def read_refgene(path: str | os.PathLike, noncoding: bool = True) -> pd.DataFrame:
+def read_refgene(path: str | os.PathLike, noncoding: bool) -> pd.DataFrame:
     """Read UCSC refGene (genePred with a leading bin column) into one BED-like span per gene locus.
 
     txStart/txEnd are already 0-based half-open, as in BED. The gene is the symbol in name2. Its
