@@ -73,11 +73,12 @@ def compendium_values(folder: Path, quick: bool) -> tuple[np.ndarray, np.ndarray
 
 def recipes(defaults: dict, quick: bool) -> dict[str, dict[str, dict]]:
     """Per regime, the recipes to compare: the baseline, and changes one at a time or together."""
-    early = {k: defaults[k] for k in ("patience", "min_improvement", "min_steps")}
+    early = {k: defaults[k] for k in ("patience", "min_improvement", "min_steps", "patience_steps")}
     early["epochs"] = defaults["epochs"]
-    if quick:  # a tenth of the steps, to run in under a minute
-        early["min_steps"] = 800
-        early["epochs"] = 100
+    if quick:  # a sixteenth of the steps, to run in under a minute
+        early["min_steps"] = 500
+        early["patience_steps"] = 125
+        early["epochs"] = 60
     demo = {"stop": {"epochs": 60}, "batch_size": 32, "learning_rate": 1e-3}
     paper = {"stop": {"epochs": 100}, "batch_size": 256, "learning_rate": 1e-4}
     out = {}

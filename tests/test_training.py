@@ -99,7 +99,9 @@ def held_out_loss(model, matrix):
 
 def test_early_stopping_stops_before_the_cap_and_keeps_the_best_weights(matrix):
     model = fast_model(matrix)
-    stopping = training.Stopping(epochs=400, patience=5, min_improvement=0.01, min_steps=150)
+    stopping = training.Stopping(
+        epochs=400, patience=5, min_improvement=0.01, min_steps=150, patience_steps=150
+    )
     run = training.train(model, matrix, *ROWS, stopping, batch_size=16, seed=1)
     history = run.history
     assert run.stopped.startswith(f"early_stopping at epoch {len(history)}"), run.stopped
@@ -121,24 +123,34 @@ def test_without_patience_the_epoch_cap_is_reached(matrix):
     assert len(run.history) == 6 and run.stopped == "epoch cap: 6 epochs"
 
 
-def test_a_tiny_compendium_runs_to_the_step_floor(matrix):
+def test_a_tiny_compendium_waits_patience_steps_within_the_step_floor(matrix):
     """8 training samples in batches of 16: one step per epoch, so 3 epochs would give 3 steps. The floor
-    of 20 steps raises the cap to 20 epochs, and early stopping (which would stop after 2 epochs without
-    a 50% improvement) waits for the floor."""
+    of 20 steps raises the cap to 20 epochs; early stopping, which would stop after 1 epoch without a 50%
+    improvement, waits for 30 steps of patience and so runs to the floor, or for 5 and stops long before
+    it (the stall of a small compendium does not cost the whole floor)."""
     tiny = np.arange(8), np.arange(72, 96)
-    stopping = training.Stopping(epochs=3, patience=1, min_improvement=0.5, min_steps=20)
+    floor = {"epochs": 3, "patience": 1, "min_improvement": 0.5, "min_steps": 20}
+    stopping = training.Stopping(**floor, patience_steps=30)
     run = training.train(fast_model(matrix), matrix, *tiny, stopping, batch_size=16, seed=1)
     assert run.epoch_cap == 20 and len(run.history) == 20
     assert run.history["steps"].iloc[-1] == 20
     assert run.stopped.startswith("step floor: 20 epochs = 20 optimizer steps"), run.stopped
-    # negative control: without the floor, early stopping ends it after the patience
+    stopping = training.Stopping(**floor, patience_steps=5)
+    run = training.train(fast_model(matrix), matrix, *tiny, stopping, batch_size=16, seed=1)
+    assert run.epoch_cap == 20 and len(run.history) < 20
+    improved = run.history["epoch"].iloc[-1] - 5
+    assert run.stopped.startswith(f"early_stopping at epoch {improved + 5}"), run.stopped
+    assert run.stopped.endswith("(5 optimizer steps)"), run.stopped
+    # negative control: without patience steps, early stopping ends it after the patience in epochs
     stopping = training.Stopping(epochs=3, patience=1, min_improvement=0.5)
     run = training.train(fast_model(matrix), matrix, *tiny, stopping, batch_size=16, seed=1)
     assert len(run.history) == 2 and run.stopped.startswith("early_stopping at epoch 2")
 
 
 def test_resume_with_early_stopping_equals_uninterrupted_run(matrix, tmp_path, monkeypatch):
-    stopping = training.Stopping(epochs=400, patience=5, min_improvement=0.01, min_steps=150)
+    stopping = training.Stopping(
+        epochs=400, patience=5, min_improvement=0.01, min_steps=150, patience_steps=150
+    )
     straight = fast_model(matrix, seed=3)
     expected = training.train(straight, matrix, *ROWS, stopping, 16, 3)
     assert expected.stopped.startswith("early_stopping") and len(expected.history) > 31

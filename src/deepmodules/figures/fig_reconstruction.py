@@ -64,5 +64,5 @@ def reconstruction(table: pd.DataFrame, genes: pd.DataFrame) -> plt.Figure:
     for i, line in enumerate(reversed(lines)):
         fig.text(0.01, 0.01 + 0.05 * i, line, color="red" if line.startswith("✗") else "black",
                  fontsize=9)  # fmt: skip
-    fig.subplots_adjust(bottom=0.3 + 0.05 * (len(lines) - 1))
+    fig.subplots_adjust(bottom=0.33 + 0.05 * (len(lines) - 1))
     return fig

@@ -74,15 +74,18 @@ class Stopping:
 
     With S = ceil(n_train / batch_size) steps per epoch, training runs at most
     E = max(epochs, ceil(min_steps / S)) epochs. Epoch e improves on the best test loss L* when
-    L_e < (1 - min_improvement) L*; once at least ``min_steps`` steps are done, training stops after
-    ``patience`` epochs in a row without improvement (``patience`` 0: no early stopping, the paper's
-    fixed number of epochs). Whatever stops it, the weights kept are those of the lowest test loss.
+    L_e < (1 - min_improvement) L*; training stops once the last improvement is both ``patience``
+    epochs and ``patience_steps`` optimizer steps ago (``patience`` 0: no early stopping, the paper's
+    fixed number of epochs). The patience in steps is what carries a small compendium, whose epochs are
+    a step each, over the loss plateau of its first hundreds of steps; the floor only makes room for
+    the steps. Whatever stops training, the weights kept are those of the lowest test loss.
     """
 
     epochs: int
     patience: int = 0
     min_improvement: float = 0.0
     min_steps: int = 0
+    patience_steps: int = 0
 
     def epoch_cap(self, steps_per_epoch: int) -> int:
         """E = max(epochs, ceil(min_steps / steps_per_epoch))."""
@@ -102,10 +105,16 @@ class Stopping:
                     f"(training.min_steps {self.min_steps})"
                 )
             return f"epoch cap: {cap} epochs"
-        if self.patience and steps >= self.min_steps and epoch - improved >= self.patience:
+        waited = epoch - improved
+        if (
+            self.patience
+            and waited >= self.patience
+            and waited * steps >= self.patience_steps * epoch
+        ):
             return (
                 f"early_stopping at epoch {epoch}: no improvement of the test loss by "
-                f"{self.min_improvement:g} (relative) for {self.patience} epochs"
+                f"{self.min_improvement:g} (relative) for {waited} epochs "
+                f"({waited * steps // epoch} optimizer steps)"
             )
         return None
 
