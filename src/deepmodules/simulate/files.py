@@ -12,29 +12,17 @@ from pathlib import Path
 from typing import TextIO
 
 MATRIX_FILE = "E-MTAB-3732/E-MTAB-3732.processed.1.zip"
-
 MATRIX_MEMBER = "processedMatrix.Aurora.july2015.txt"
-
 SDRF_FILE = "E-MTAB-3732/E-MTAB-3732.sdrf.txt"
-
 ARCHS4_FILE = "archs4/human_gene_v2.latest.h5"
-
 STRING_LINKS_FILE = "string/9606.protein.links.v12.0.txt.gz"
-
 STRING_INFO_FILE = "string/9606.protein.info.v12.0.txt.gz"
-
 DISGENET_FILE = "gwas/curated_variant_disease_associations.tsv.gz"
-
 GWAS_CATALOG_FILE = "gwas/gwas_catalog_associations.tsv"
-
 REFGENE_FILE = "refgene/refGene.txt.gz"
-
 GROUND_TRUTH_FILE = "ground_truth.json"
-
 EXTERNAL_MATRIX_FILE = "external/multiple_sclerosis_expression.tsv"
-
 EXTERNAL_SAMPLES_FILE = "external/multiple_sclerosis_samples.tsv"
-
 # Every file simulate() writes; the ground truth comes last and sits at the top of the folder.
 OUTPUT_FILES = (
     MATRIX_FILE,
@@ -51,7 +39,6 @@ OUTPUT_FILES = (
 )
 
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
-
 BLOCK_VALUES = 2_000_000  # expression values generated per block
 
 

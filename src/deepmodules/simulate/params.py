@@ -89,9 +89,7 @@ DISEASES: dict[str, dict[str, str]] = {
 }
 
 NEGATIVE_CONTROLS = ("sham_disease",)
-
 EFO_PREFIX = "http://www.ebi.ac.uk/efo/"
-
 CELL_TYPES = [
     "T cell",
     "hepatocyte",
@@ -128,7 +126,6 @@ CHROMOSOME_MB = {
 }
 
 CHRY_LENGTH = 57_227_415
-
 DEFAULT_PARAMS: dict = {
     # genes and programs
     "n_genes": 2000,
