@@ -52,7 +52,7 @@ def test_schema_error_is_one_line_naming_the_key(demo):
 
 def test_analysis_model_must_be_trained(demo):
     validate_config(demo, SCHEMA)
-    demo["models"]["analysis"] = "deep512"
+    demo["models"]["analysis"] = "deep2048"  # not in the sweep
     with pytest.raises(InputError, match="models.analysis"):
         check_config(demo, produced=set())
 
