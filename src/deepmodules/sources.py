@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 from pandas.api.types import is_numeric_dtype
 
-from deepmodules.errors import InputError
+from deepmodules.errors import InputError, readable
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +66,12 @@ def _open_binary(path: Path, member: str | None) -> Iterator[IO[bytes]]:
     file, and must be omitted for other files.
     """
     _require_file(path)
+    with readable(path):
+        yield from _open_member(path, member)
+
+
+def _open_member(path: Path, member: str | None) -> Iterator[IO[bytes]]:
+    """The stream of :func:`_open_binary`, without the check of the file's integrity."""
     suffix = path.suffix.lower()
     if suffix != ".zip":
         if member is not None:
@@ -120,8 +126,12 @@ def _is_quantitation_line(fields: list[str]) -> bool:
     )
 
 
-def _matrix_layout(path: Path, member: str | None) -> tuple[list[str], int, int]:
+def _matrix_layout(
+    path: Path, member: str | None, max_rows: int | None = None
+) -> tuple[list[str], int, int]:
     """Check the header and row widths; return the samples, header line count and gene count.
+
+    ``max_rows`` stops after that many gene rows (a check of the file's head).
 
     The header names the samples, after a first cell that names the gene column (any text, such as
     ``Hybridization REF``, ``Gene`` or nothing) or without that cell (a header one field shorter
@@ -168,6 +178,8 @@ def _matrix_layout(path: Path, member: str | None) -> tuple[list[str], int, int]
                     "repair the truncated or ragged row (one gene name and one value per sample)",
                 )
             n_genes += 1
+            if n_genes == max_rows:
+                break
     if not samples:
         raise InputError(
             path,
@@ -332,7 +344,13 @@ def read_sdrf(path: str | Path, required_columns: Sequence[str]) -> pd.DataFrame
     """Read a MAGE-TAB sample and data relationship file (tab-separated) with every column as str."""
     path = Path(path)
     _require_file(path)
-    sdrf = pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False)
+    try:
+        with readable(path):
+            sdrf = pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
+        raise InputError(
+            path, f"cannot read the sample table ({err})", "supply a tab-separated table with a header"
+        ) from err
     missing = [column for column in required_columns if column not in sdrf.columns]
     if missing:
         raise InputError(
@@ -364,7 +382,7 @@ def read_archs4(
     """
     path = Path(path)
     _require_file(path)
-    with h5py.File(path, "r") as h5:
+    with readable(path), h5py.File(path, "r") as h5:
         symbol_field = next((f for f in ARCHS4_SYMBOL_FIELDS if f in h5), None)
         missing = [
             f"meta/samples/{f}" for f in ARCHS4_SAMPLE_FIELDS if f"meta/samples/{f}" not in h5
