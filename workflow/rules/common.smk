@@ -93,7 +93,8 @@ def figure_files(name):
 
 
 def all_targets():
-    targets = [f for name in FIGURES for f in figure_files(name)]
+    targets = ["results/checks/inputs.tsv"]
+    targets += [f for name in FIGURES for f in figure_files(name)]
     for dataset in DATASETS:
         targets += [
             f"results/{dataset}/reconstruction.tsv",

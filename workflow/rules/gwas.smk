@@ -3,6 +3,7 @@ rule gwas_genes:
     input:
         associations=config["gwas"][config["gwas"]["source"]],
         refgene=config["gwas"]["refgene"],
+        checked="results/checks/gwas.tsv",
     output:
         genes="results/gwas/gwas_genes.tsv",
         summary="results/gwas/gwas_summary.tsv",

@@ -8,6 +8,7 @@ rule normalize:
         .get("mapping", []),
         network_info=config["network"]["info"],
         refgene=config["gwas"]["refgene"],
+        checked="results/checks/{dataset}.tsv",
     output:
         expression="results/{dataset}/normalized/expression.npy",
         genes="results/{dataset}/normalized/genes.tsv",

@@ -136,6 +136,7 @@ rule external_dataset:
         scale=rules.normalize.output.scale,
         model=f"results/{{dataset}}/models/{ANALYSIS}/model.keras",
         gwas="results/gwas/gwas_genes.tsv",
+        checked="results/checks/external/{external}.tsv",
     output:
         table=report(
             "results/{dataset}/external/{external}/gwas_enrichment.tsv",
