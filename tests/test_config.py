@@ -89,3 +89,33 @@ def test_missing_gene_id_table_is_named(demo, tmp_path):
         check_config(demo, produced=produced)
     table.write_text("ensembl_gene_id\thgnc_symbol\n")
     check_config(demo, produced=produced)
+
+
+@pytest.mark.parametrize(
+    "section, key, value",
+    [
+        ("models", "sweep", ["deep128", "shallow128", "deep128"]),
+        ("reverse_training", "seeds", [1, 2, 1]),
+        ("ppi", "ks", [25, 50, 25]),
+    ],
+)
+def test_schema_refuses_duplicates_that_would_repeat_results(demo, section, key, value):
+    demo[section][key] = value
+    with pytest.raises(InputError, match=rf"{section}\.{key}: .* has non-unique elements"):
+        validate_config(demo, SCHEMA)
+    demo[section][key] = list(dict.fromkeys(value))  # the same list without the repeat passes
+    validate_config(demo, SCHEMA)
+
+
+def test_external_case_among_its_references_is_refused(demo):
+    validate_config(demo, SCHEMA)
+    demo["external"]["multiple_sclerosis"]["references"].append("multiple sclerosis")
+    with pytest.raises(InputError, match="case group 'multiple sclerosis' is also a reference"):
+        check_config(demo, set())
+
+
+def test_gene_set_sizes_out_of_order_are_refused(demo):
+    demo["genesets"] = {"min_size": 600, "max_size": 500}
+    validate_config(demo, SCHEMA)
+    with pytest.raises(InputError, match="min_size = 600 is above max_size = 500"):
+        check_config(demo, set())
