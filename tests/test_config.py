@@ -119,3 +119,11 @@ def test_gene_set_sizes_out_of_order_are_refused(demo):
     validate_config(demo, SCHEMA)
     with pytest.raises(InputError, match="min_size = 600 is above max_size = 500"):
         check_config(demo, set())
+
+
+def test_download_url_scheme_that_cannot_be_fetched_is_refused(demo):
+    demo["downloads"] = {"links.txt.gz": {"url": "ftp://ftp.example.org/links.txt.gz"}}
+    with pytest.raises(InputError, match=r"downloads\.links\.txt\.gz\.url: .* does not match"):
+        validate_config(demo, SCHEMA)
+    demo["downloads"]["links.txt.gz"]["url"] = "https://example.org/links.txt.gz"
+    validate_config(demo, SCHEMA)

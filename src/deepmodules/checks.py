@@ -36,17 +36,19 @@ MAX_LOG2_VALUE = 100.0
 MIN_SHARED = 0.5
 
 
-def check_integrity(path: str | Path) -> str:
+def check_integrity(path: str | Path, kind: str | None = None) -> str:
     """Read a compressed file to its end: every zip member's CRC-32, the whole gzip stream, HDF5 open.
 
-    Returns what was checked; raises InputError naming a truncated or corrupt file.
+    The format is that of the file name ``kind`` (default: ``path``'s name): ``.zip``, ``.gz``,
+    ``.h5`` or ``.hdf5``; other files are not checked. Returns what was checked; raises InputError
+    naming a truncated or corrupt file.
     """
     path = Path(path)
     if not path.is_file():
         raise InputError(
             path, "file not found", "put the file there or correct its path in the config"
         )
-    suffix = path.suffix.lower()
+    suffix = Path(kind or path.name).suffix.lower()
     with readable(path):
         if suffix == ".zip":
             with zipfile.ZipFile(path) as archive:
