@@ -11,6 +11,8 @@ import pandas as pd
 import pytest
 import yaml
 
+from . import report_browser
+
 ROOT = Path(__file__).resolve().parents[1]
 SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
 PLANTED = ["asthma", "crohns_disease", "ulcerative_colitis", "obesity", "colon_carcinoma"]
@@ -181,6 +183,27 @@ def test_report_holds_every_figure_and_table(demo, tmp_path):
     for path in figures + tables:
         # Each result is embedded under its path, with its name and caption.
         assert f'"{path}": {{"name": "{Path(path).name}"' in html, path
+
+
+@pytest.mark.skipif(report_browser.browser() is None, reason="no headless Chromium on PATH")
+def test_report_displays_every_figure_in_a_browser(demo, tmp_path):
+    """Each figure's PNG, shown as its button shows it, decodes to an image in headless Chromium."""
+    report = tmp_path / "report.html"
+    result = snakemake(demo, "--report", str(report))
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "never awaited" not in result.stderr
+    html = report.read_text()
+    stems = FIGURE_STEMS + ["supp_truth_recovery"]
+    for stem in stems:  # grouped by figure: its PNG and PDF, with a caption
+        assert f'"{stem}": ["results/figures/{stem}.pdf", "results/figures/{stem}.png"]' in html
+    shown = report_browser.displayed_figures(report, tmp_path)
+    assert sorted(shown) == sorted(f"results/figures/{stem}.png" for stem in stems)
+    for path, (width, height) in shown.items():
+        assert width > 500 and height > 200, path
+    # Negative control: a figure whose image data is damaged does not display.
+    png = html.index("data:image/png;base64,") + len("data:image/png;base64,")
+    report.write_text(html[:png] + "AAAA" + html[png + 4000 :])
+    assert sorted(report_browser.displayed_figures(report, tmp_path).values())[0] == [0, 0]
 
 
 def test_demo_gmt_lists_every_module(demo):

@@ -136,15 +136,18 @@ def figure_dataset(wc):
     return next(dataset for stem, dataset in FIGURES.values() if stem == wc.figure)
 
 
-def figure_outputs(kind):
-    """A figure's PDF, in the report, and its PNG."""
+def figure_outputs(kind, stem="{figure}"):
+    """A figure's PNG, shown in the report, and its PDF for print, both under the figure's name
+    (subcategory) with the caption of ``workflow/report/<kind>.rst``."""
     return {
-        "pdf": report(
-            "results/figures/{figure}.pdf",
+        fmt: report(
+            f"results/figures/{stem}.{fmt}",
             caption=f"../report/{kind}.rst",
             category="Figures",
-        ),
-        "png": "results/figures/{figure}.png",
+            subcategory=stem,
+            labels={"figure": stem, "format": fmt.upper()},
+        )
+        for fmt in ("png", "pdf")
     }
 
 
