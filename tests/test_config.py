@@ -17,9 +17,9 @@ def demo():
         return yaml.safe_load(handle)
 
 
-@pytest.mark.parametrize("name", ["config.yaml", "paper.yaml"])
+@pytest.mark.parametrize("name", ["config/config.yaml", "config/paper.yaml", ".test/config.yaml"])
 def test_shipped_configs_are_valid(name):
-    with open(ROOT / "config" / name) as handle:
+    with open(ROOT / name) as handle:
         config = yaml.safe_load(handle)
     validate_config(config, SCHEMA)
     assert config["training"]["beta_2"] == 0.999  # default filled in from the schema

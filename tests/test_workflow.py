@@ -206,6 +206,18 @@ def test_report_displays_every_figure_in_a_browser(demo, tmp_path):
     assert sorted(report_browser.displayed_figures(report, tmp_path).values())[0] == [0, 0]
 
 
+def test_tiny_test_config_runs_every_stage(tmp_path):
+    """`.test/config.yaml`, the smallest configuration, runs end to end (checks, figures, report)."""
+    result = snakemake(tmp_path, "--cores", "2", configfile=ROOT / ".test" / "config.yaml")
+    assert result.returncode == 0, result.stderr[-4000:]
+    checks = pd.read_csv(tmp_path / "results" / "checks" / "inputs.tsv", sep="\t")
+    assert {"datasets.microarray.matrix", "network.links", "gwas.refgene"} <= set(checks["input"])
+    for stem in FIGURE_STEMS:
+        assert (
+            (tmp_path / "results" / "figures" / f"{stem}.png").read_bytes().startswith(b"\x89PNG")
+        )
+
+
 def test_demo_gmt_lists_every_module(demo):
     lines = (demo / "results" / "microarray" / "modules.gmt").read_text().splitlines()
     # (h1, h2, h3 of the deep model, the shallow model, the naive baseline) x 6 diseases
