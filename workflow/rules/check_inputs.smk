@@ -3,18 +3,6 @@
 # as input, and the checks run first (priority). Each check takes only the config its inputs need.
 
 
-def dataset_files(dataset):
-    """The source files of one compendium: matrix, annotation, gene id table."""
-    spec = config["datasets"][dataset]
-    files = [spec["matrix"], spec.get("annotation")]
-    files.append(spec.get("gene_ids", {}).get("mapping"))
-    return [path for path in files if path]
-
-
-def all_dataset_files():
-    return [path for dataset in DATASETS for path in dataset_files(dataset)]
-
-
 rule check_dataset:
     """Matrix head, gene ids, annotation columns, sample names and disease labels of one compendium."""
     input:

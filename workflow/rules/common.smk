@@ -43,6 +43,19 @@ MODELS = config["models"]
 ANALYSIS = MODELS["analysis"]
 
 
+def dataset_files(dataset):
+    """The source files of one compendium: matrix, annotation, gene id table."""
+    spec = config["datasets"][dataset]
+    files = [spec["matrix"], spec.get("annotation")]
+    files.append(spec.get("gene_ids", {}).get("mapping"))
+    return [path for path in files if path]
+
+
+def all_dataset_files():
+    """The source files of every compendium."""
+    return [path for dataset in DATASETS for path in dataset_files(dataset)]
+
+
 def layers(model):
     """Hidden layers of a model id (naive baselines have one)."""
     if model.startswith("naive"):
