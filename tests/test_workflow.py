@@ -1,5 +1,6 @@
 """The workflow end to end on the embedded demo, its dry runs, its linter and its bad-input messages."""
 
+import gzip
 import json
 import os
 import re
@@ -121,7 +122,7 @@ def test_missing_input_is_named_before_anything_runs(tmp_path):
     assert re.search(r"config: [\w.]+: file \S+ does not exist and no rule makes it", errors[0])
 
 
-def test_unknown_disease_stops_at_normalization_without_partial_output(tmp_path):
+def test_unknown_disease_stops_at_the_input_check_without_partial_output(tmp_path):
     config = write_config(
         tmp_path / "bad.yaml",
         **{"diseases.lupus": {"label": "lupus", "gwas_terms": ["EFO_0002690"]}},
@@ -131,7 +132,22 @@ def test_unknown_disease_stops_at_normalization_without_partial_output(tmp_path)
     )
     assert result.returncode != 0
     assert "disease 'lupus' (label 'lupus') has no samples" in result.stderr
-    assert not (tmp_path / "results" / "microarray" / "normalized" / "expression.npy").exists()
+    assert not (tmp_path / "results" / "checks" / "microarray.tsv").exists()
+    assert not (tmp_path / "results" / "microarray" / "normalized").exists()
+
+
+def test_string_without_links_stops_before_any_long_job(tmp_path):
+    """The silent case of a header-only STRING file: the check fails, nothing after it runs."""
+    links = "resources/demo/string/9606.protein.links.v12.0.txt.gz"
+    assert snakemake(tmp_path, "--cores", "1", links).returncode == 0
+    with gzip.open(tmp_path / links, "wt") as handle:
+        handle.write("protein1 protein2 combined_score\n")
+    result = snakemake(tmp_path, "--cores", "2")
+    assert result.returncode != 0
+    errors = [line for line in result.stderr.splitlines() if "has a header but no links" in line]
+    assert errors and links in errors[0] and "Fix:" in errors[0]
+    assert not (tmp_path / "results" / "checks" / "network.tsv").exists()
+    assert not (tmp_path / "results" / "microarray" / "models").exists()
 
 
 def test_demo_recovers_planted_disease_modules_at_h3(demo):
