@@ -56,6 +56,16 @@ def all_dataset_files():
     return [path for dataset in DATASETS for path in dataset_files(dataset)]
 
 
+def input_mb(files):
+    """Size of a job's input files in MiB, for memory requests that scale with the data.
+
+    A missing input raises FileNotFoundError, which makes Snakemake evaluate the request again once
+    the input exists (Snakemake's own `input.size_mb` leaves an un-awaited coroutine behind when the
+    report or a dry run evaluates resources).
+    """
+    return sum(os.path.getsize(path) for path in files) / 2**20
+
+
 def layers(model):
     """Hidden layers of a model id (naive baselines have one)."""
     if model.startswith("naive"):
