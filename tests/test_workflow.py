@@ -73,6 +73,10 @@ def test_paper_configuration_plans_every_stage(tmp_path):
     plan = result.stdout + result.stderr
     for rule in [
         "download",
+        "check_dataset",
+        "check_network",
+        "check_gwas",
+        "check_inputs",
         "normalize",
         "train",
         "reconstruction",
