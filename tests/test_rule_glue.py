@@ -6,7 +6,7 @@ from types import SimpleNamespace
 import pytest
 
 from deepmodules.errors import InputError
-from deepmodules.workflow import run
+from deepmodules.workflow import LIBRARY_LOGGERS, run
 
 
 @pytest.fixture(autouse=True)
@@ -16,10 +16,13 @@ def isolated(monkeypatch):
         monkeypatch.delenv(variable, raising=False)
     root = logging.getLogger()
     handlers, level = root.handlers[:], root.level
+    libraries = {name: logging.getLogger(name).level for name in LIBRARY_LOGGERS}
     yield
     for handler in root.handlers:
         handler.close()
     root.handlers, root.level = handlers, level
+    for name, library_level in libraries.items():
+        logging.getLogger(name).setLevel(library_level)
 
 
 def job(tmp_path):
