@@ -43,8 +43,7 @@ def resources():
         [sys.executable, str(BED / "build.py")], capture_output=True, text=True, env=env
     )
     assert result.returncode == 0, (
-        "building the real-data fixtures failed (they need deb.debian.org): "
-        + result.stderr[-3000:]
+        "building the real-data fixtures failed (they need deb.debian.org): " + result.stderr[-3000:]
     )
     return BED / "resources"
 
