@@ -8,7 +8,7 @@ every member, the whole gzip stream, the HDF5 superblock), so a truncated file i
 Large tables are checked at their head (the first ``HEAD_ROWS`` rows of an expression matrix, ARCHS4
 metadata without counts); the small ones (STRING, GWAS, refGene, sample sheets) are read whole.
 
-Every check returns its rows of the report (input, path, check, result) ``results/checks/inputs.tsv``.
+Every check returns its rows (input, path, check, result) of the report ``results/checks/inputs.tsv``.
 """
 
 from __future__ import annotations
