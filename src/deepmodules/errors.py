@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import os
+import zipfile
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 
 class InputError(Exception):
@@ -13,3 +17,24 @@ class InputError(Exception):
         self.problem = problem
         self.fix = fix
         super().__init__(f"{self.where}: {problem}. Fix: {fix}")
+
+
+@contextmanager
+def readable(path: str | os.PathLike) -> Iterator[None]:
+    """Report a truncated or corrupt file read inside the block as an InputError naming ``path``.
+
+    A zip archive with a bad CRC or central directory (``BadZipFile``), a gzip stream cut short
+    (``EOFError``) or damaged (``BadGzipFile``, ``zlib.error``) and an HDF5 file that does not open
+    (h5py's ``OSError``) all mean the file must be fetched again. A missing file or a permission
+    problem is another problem and passes through unchanged.
+    """
+    try:
+        yield
+    except (FileNotFoundError, IsADirectoryError, PermissionError):
+        raise
+    except (zipfile.BadZipFile, EOFError, zlib.error, OSError) as err:
+        raise InputError(
+            path,
+            f"the file is truncated or corrupt ({type(err).__name__}: {err})",
+            "download or copy it again (compare its size or checksum with the source)",
+        ) from err

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 import pybedtools
 
-from deepmodules.errors import InputError
+from deepmodules.errors import InputError, readable
 
 log = logging.getLogger(__name__)
 
@@ -107,7 +107,8 @@ def read_refgene(path: str | os.PathLike, noncoding: bool = True) -> pd.DataFram
     accessions) when ``noncoding`` is false.
     """
     try:
-        table = pd.read_csv(path, sep="\t", header=None, dtype=str, na_filter=False)
+        with readable(path):
+            table = pd.read_csv(path, sep="\t", header=None, dtype=str, na_filter=False)
     except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as err:
         raise InputError(
             path, f"cannot read refGene table ({err})", "supply UCSC refGene.txt.gz"
@@ -394,7 +395,8 @@ def _bedtools(snps: pd.DataFrame, genes: pd.DataFrame, operation: str, **options
 def _read_table(path: str | os.PathLike, required: list[str]) -> pd.DataFrame:
     """Read a tab-separated table with a header as strings; check the required columns."""
     try:
-        table = pd.read_csv(path, sep="\t", dtype=str, na_filter=False, quoting=3)
+        with readable(path):
+            table = pd.read_csv(path, sep="\t", dtype=str, na_filter=False, quoting=3)
     except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as err:
         raise InputError(path, f"cannot read table ({err})", "supply a tab-separated file") from err
     missing = [column for column in required if column not in table.columns]

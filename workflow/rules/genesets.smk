@@ -63,12 +63,7 @@ rule figure_genesets:
     input:
         expand("results/{dataset}/genesets.tsv", dataset=DATASETS),
     output:
-        pdf=report(
-            "results/figures/supp_genesets.pdf",
-            caption="../report/genesets.rst",
-            category="Figures",
-        ),
-        png="results/figures/supp_genesets.png",
+        **figure_outputs("genesets", "supp_genesets"),
     log:
         "logs/figures/supp_genesets.log",
     benchmark:

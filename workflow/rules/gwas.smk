@@ -3,6 +3,7 @@ rule gwas_genes:
     input:
         associations=config["gwas"][config["gwas"]["source"]],
         refgene=config["gwas"]["refgene"],
+        checked="results/checks/gwas.tsv",
     output:
         genes="results/gwas/gwas_genes.tsv",
         mappings="results/gwas/gwas_genes_by_mapping.tsv",

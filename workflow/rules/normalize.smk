@@ -8,6 +8,7 @@ rule normalize:
         .get("mapping", []),
         network_info=config["network"]["info"],
         refgene=config["gwas"]["refgene"],
+        checked="results/checks/{dataset}.tsv",
     output:
         expression="results/{dataset}/normalized/expression.npy",
         genes="results/{dataset}/normalized/genes.tsv",
@@ -21,7 +22,7 @@ rule normalize:
         "../../envs/analysis.yaml"
     threads: 1
     resources:
-        mem_mb=lambda wc, input: max(2000, int(6 * input.size_mb)),
+        mem_mb=lambda wc, input: max(2000, int(6 * input_mb(input))),
         runtime=120,
     params:
         spec=lambda wc: config["datasets"][wc.dataset],

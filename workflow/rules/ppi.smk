@@ -14,6 +14,7 @@ rule ppi_colocalization:
         ),
         links=config["network"]["links"],
         info=config["network"]["info"],
+        checked="results/checks/network.tsv",
     output:
         table="results/{dataset}/ppi_colocalization.tsv",
         summary="results/{dataset}/ppi_summary.tsv",

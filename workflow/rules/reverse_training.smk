@@ -18,7 +18,7 @@ rule reverse_training:
         "../../envs/tensorflow.yaml"
     threads: 2
     resources:
-        mem_mb=lambda wc, input: max(3000, int(2 * input.size_mb)),
+        mem_mb=lambda wc, input: max(3000, int(2 * input_mb(input))),
         runtime=240,
     params:
         diseases=config["diseases"],
@@ -50,7 +50,7 @@ rule naive_baseline:
         "../../envs/tensorflow.yaml"
     threads: 2
     resources:
-        mem_mb=lambda wc, input: max(3000, int(1.5 * input.size_mb)),
+        mem_mb=lambda wc, input: max(3000, int(1.5 * input_mb(input))),
         runtime=240,
     params:
         diseases=config["diseases"],
@@ -116,7 +116,7 @@ rule controls_analysis:
         "../../envs/tensorflow.yaml"
     threads: 2
     resources:
-        mem_mb=lambda wc, input: max(3000, int(2 * input.size_mb)),
+        mem_mb=lambda wc, input: max(3000, int(2 * input_mb(input))),
         runtime=240,
     params:
         layer=config["controls"]["layer"],
@@ -139,6 +139,7 @@ rule external_dataset:
         scale=rules.normalize.output.scale,
         model=f"results/{{dataset}}/models/{ANALYSIS}/model.keras",
         gwas="results/gwas/gwas_genes.tsv",
+        checked="results/checks/external/{external}.tsv",
     output:
         table=report(
             "results/{dataset}/external/{external}/gwas_enrichment.tsv",

@@ -10,8 +10,12 @@ import pandas as pd
 from deepmodules import compendium, sources
 from deepmodules.autoencoder import dense_layers
 from deepmodules.enrichment import gwas_test
-from deepmodules.errors import InputError
-from deepmodules.external import align_to_compendium, read_sample_sheet, to_compendium_scale
+from deepmodules.external import (
+    align_to_compendium,
+    read_sample_sheet,
+    select_samples,
+    to_compendium_scale,
+)
 from deepmodules.gwas import gwas_gene_sets
 from deepmodules.reverse_training import gene_scores, reverse_train, summarize_seeds
 from deepmodules.workflow import run
@@ -29,14 +33,7 @@ def main(smk):
         smk.input.samples, [spec["case"], *spec["references"]], spec["min_samples"]
     )
     genes, names, values = sources.read_processed_matrix(smk.input.matrix)
-    missing = sorted(set(sheet["sample"]) - set(names))
-    if missing:
-        raise InputError(
-            smk.input.samples,
-            f"{len(missing)} samples are not in the matrix (e.g. {missing[:3]})",
-            "make the sample sheet's `sample` column match the matrix header",
-        )
-    values = values[[names.index(s) for s in sheet["sample"]]]
+    values = select_samples(sheet, names, values, smk.input.samples)
     values = to_compendium_scale(values, spec["values"], reference.scale, smk.input.matrix)
     x = align_to_compendium(
         genes,
