@@ -18,6 +18,10 @@ install: $(BIN)/snakemake
 	  if command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
 	    apt-get update -qq && apt-get install -y -qq bedtools; \
 	  else echo "bedtools is missing: install it (apt-get install bedtools, or conda install -c bioconda bedtools)"; exit 1; fi; }
+	@command -v chromium-headless-shell >/dev/null || command -v chromium >/dev/null || { \
+	  if command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+	    apt-get install -y -qq chromium-headless-shell || { apt-get update -qq && apt-get install -y -qq chromium-headless-shell; }; \
+	  else echo "headless Chromium is missing (for the report test): apt-get install chromium-headless-shell"; fi; }
 
 demo: install
 	$(BIN)/snakemake --cores $(CORES)

@@ -15,6 +15,7 @@ report: "workflow/report/workflow.rst"
 
 
 include: "workflow/rules/common.smk"
+include: "workflow/rules/check_inputs.smk"
 include: "workflow/rules/simulate.smk"
 include: "workflow/rules/download.smk"
 include: "workflow/rules/normalize.smk"

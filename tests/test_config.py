@@ -17,9 +17,9 @@ def demo():
         return yaml.safe_load(handle)
 
 
-@pytest.mark.parametrize("name", ["config.yaml", "paper.yaml"])
+@pytest.mark.parametrize("name", ["config/config.yaml", "config/paper.yaml", ".test/config.yaml"])
 def test_shipped_configs_are_valid(name):
-    with open(ROOT / "config" / name) as handle:
+    with open(ROOT / name) as handle:
         config = yaml.safe_load(handle)
     validate_config(config, SCHEMA)
     assert config["training"]["beta_2"] == 0.999  # default filled in from the schema
@@ -52,7 +52,7 @@ def test_schema_error_is_one_line_naming_the_key(demo):
 
 def test_analysis_model_must_be_trained(demo):
     validate_config(demo, SCHEMA)
-    demo["models"]["analysis"] = "deep2048"  # not in the sweep
+    demo["models"]["analysis"] = "deep1024"
     with pytest.raises(InputError, match="models.analysis"):
         check_config(demo, produced=set())
 
@@ -117,3 +117,41 @@ def test_missing_gene_id_table_is_named(demo, tmp_path):
         check_config(demo, produced=produced)
     table.write_text("ensembl_gene_id\thgnc_symbol\n")
     check_config(demo, produced=produced)
+
+
+@pytest.mark.parametrize(
+    "section, key, value",
+    [
+        ("models", "sweep", ["deep128", "shallow128", "deep128"]),
+        ("reverse_training", "seeds", [1, 2, 1]),
+        ("ppi", "ks", [25, 50, 25]),
+    ],
+)
+def test_schema_refuses_duplicates_that_would_repeat_results(demo, section, key, value):
+    demo[section][key] = value
+    with pytest.raises(InputError, match=rf"{section}\.{key}: .* has non-unique elements"):
+        validate_config(demo, SCHEMA)
+    demo[section][key] = list(dict.fromkeys(value))  # the same list without the repeat passes
+    validate_config(demo, SCHEMA)
+
+
+def test_external_case_among_its_references_is_refused(demo):
+    validate_config(demo, SCHEMA)
+    demo["external"]["multiple_sclerosis"]["references"].append("multiple sclerosis")
+    with pytest.raises(InputError, match="case group 'multiple sclerosis' is also a reference"):
+        check_config(demo, set())
+
+
+def test_gene_set_sizes_out_of_order_are_refused(demo):
+    demo["genesets"] = {"min_size": 600, "max_size": 500}
+    validate_config(demo, SCHEMA)
+    with pytest.raises(InputError, match="min_size = 600 is above max_size = 500"):
+        check_config(demo, set())
+
+
+def test_download_url_scheme_that_cannot_be_fetched_is_refused(demo):
+    demo["downloads"] = {"links.txt.gz": {"url": "ftp://ftp.example.org/links.txt.gz"}}
+    with pytest.raises(InputError, match=r"downloads\.links\.txt\.gz\.url: .* does not match"):
+        validate_config(demo, SCHEMA)
+    demo["downloads"]["links.txt.gz"]["url"] = "https://example.org/links.txt.gz"
+    validate_config(demo, SCHEMA)

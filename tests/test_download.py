@@ -1,13 +1,17 @@
-"""Downloads against a real local HTTP server: retries, truncation, 404, checksum, file:// URLs."""
+"""Downloads against a real local HTTP server: retries, truncation, 404, checksum, formats, URLs."""
 
 from __future__ import annotations
 
+import gzip
 import hashlib
+import io
 import threading
+import zipfile
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+import h5py
 import pytest
 
 from deepmodules.data.download import fetch, sha256sum
@@ -15,6 +19,17 @@ from deepmodules.errors import InputError
 
 BODY = b"gene\tvalue\n" + b"ACGT" * 5000
 BODY_SHA = hashlib.sha256(BODY).hexdigest()
+GZ = gzip.compress(bytes(range(256)) * 400)
+ZIP_BUFFER = io.BytesIO()
+with zipfile.ZipFile(ZIP_BUFFER, "w", zipfile.ZIP_DEFLATED) as _archive:
+    _archive.writestr("matrix.txt", bytes(range(256)) * 400)
+ZIP = ZIP_BUFFER.getvalue()
+H5_BUFFER = io.BytesIO()
+with h5py.File(H5_BUFFER, "w") as _h5:
+    _h5["data/expression"] = list(range(50_000))
+H5 = H5_BUFFER.getvalue()
+# Format files served whole, or cut short with no Content-Length (the first time, or always).
+FORMATS = {"table.gz": GZ, "matrix.zip": ZIP, "counts.h5": H5}
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -37,14 +52,21 @@ class Handler(BaseHTTPRequestHandler):
                 self._send(BODY[:100], length=len(BODY))
             else:
                 self._send(BODY)
+        elif self.path.startswith(("/whole/", "/cut-once/", "/cut/")):
+            kind, name = self.path.strip("/").split("/")
+            body = FORMATS[name]
+            short = kind == "cut" or (kind == "cut-once" and n == 1)
+            self._send(body[: len(body) // 2] if short else body, length=-1)
         elif self.path == "/down":
             self.send_error(503, "down")
         else:
             self.send_error(404, "no such file")
 
     def _send(self, body: bytes, length: int | None = None) -> None:
+        """Send ``body``, announcing ``length`` bytes (its own by default, none when -1)."""
         self.send_response(200)
-        self.send_header("Content-Length", str(len(body) if length is None else length))
+        if length != -1:
+            self.send_header("Content-Length", str(len(body) if length is None else length))
         self.end_headers()
         self.wfile.write(body)
 
@@ -155,3 +177,32 @@ def test_file_url(tmp_path):
     assert dest.read_bytes() == BODY
     with pytest.raises(InputError, match="does not exist"):
         fetch((tmp_path / "absent.tsv").as_uri(), dest)
+
+
+@pytest.mark.parametrize("name", sorted(FORMATS))
+def test_format_is_checked_without_content_length_or_pin(server, tmp_path, name):
+    """A gzip, zip or HDF5 file cut short by a server that announced no length is retried, then accepted whole."""
+    base, hits = server
+    dest = tmp_path / name
+    fetch(f"{base}/whole/{name}", dest, backoff=0.001)  # negative control: whole, fetched once
+    assert dest.read_bytes() == FORMATS[name] and hits[f"/whole/{name}"] == 1
+    fetch(f"{base}/cut-once/{name}", dest, backoff=0.001)
+    assert dest.read_bytes() == FORMATS[name] and hits[f"/cut-once/{name}"] == 2
+    assert leftovers(tmp_path) == []
+
+
+@pytest.mark.parametrize("name", sorted(FORMATS))
+def test_always_truncated_format_fails_and_leaves_nothing(server, tmp_path, name):
+    base, hits = server
+    dest = tmp_path / name
+    with pytest.raises(
+        InputError, match="failed after 2 attempts, last error: the file is truncated"
+    ):
+        fetch(f"{base}/cut/{name}", dest, retries=1, backoff=0.001)
+    assert hits[f"/cut/{name}"] == 2
+    assert not dest.exists() and leftovers(tmp_path) == []
+
+
+def test_ftp_url_is_refused_with_the_schemes_that_work(tmp_path):
+    with pytest.raises(InputError, match="unsupported URL scheme 'ftp'"):
+        fetch("ftp://ftp.example.org/file.txt.gz", tmp_path / "file.txt.gz")

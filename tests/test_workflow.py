@@ -1,5 +1,6 @@
 """The workflow end to end on the embedded demo, its dry runs, its linter and its bad-input messages."""
 
+import gzip
 import json
 import os
 import re
@@ -10,6 +11,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
+
+from . import report_browser
 
 ROOT = Path(__file__).resolve().parents[1]
 SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
@@ -70,6 +73,10 @@ def test_paper_configuration_plans_every_stage(tmp_path):
     plan = result.stdout + result.stderr
     for rule in [
         "download",
+        "check_dataset",
+        "check_network",
+        "check_gwas",
+        "check_inputs",
         "normalize",
         "train",
         "reconstruction",
@@ -120,7 +127,7 @@ def test_missing_input_is_named_before_anything_runs(tmp_path):
     assert re.search(r"config: [\w.]+: file \S+ does not exist and no rule makes it", errors[0])
 
 
-def test_unknown_disease_stops_at_normalization_without_partial_output(tmp_path):
+def test_unknown_disease_stops_at_the_input_check_without_partial_output(tmp_path):
     config = write_config(
         tmp_path / "bad.yaml",
         **{"diseases.lupus": {"label": "lupus", "gwas_terms": ["EFO_0002690"]}},
@@ -130,7 +137,22 @@ def test_unknown_disease_stops_at_normalization_without_partial_output(tmp_path)
     )
     assert result.returncode != 0
     assert "disease 'lupus' (label 'lupus') has no samples" in result.stderr
-    assert not (tmp_path / "results" / "microarray" / "normalized" / "expression.npy").exists()
+    assert not (tmp_path / "results" / "checks" / "microarray.tsv").exists()
+    assert not (tmp_path / "results" / "microarray" / "normalized").exists()
+
+
+def test_string_without_links_stops_before_any_long_job(tmp_path):
+    """The silent case of a header-only STRING file: the check fails, nothing after it runs."""
+    links = "resources/demo/string/9606.protein.links.v12.0.txt.gz"
+    assert snakemake(tmp_path, "--cores", "1", links).returncode == 0
+    with gzip.open(tmp_path / links, "wt") as handle:
+        handle.write("protein1 protein2 combined_score\n")
+    result = snakemake(tmp_path, "--cores", "2")
+    assert result.returncode != 0
+    errors = [line for line in result.stderr.splitlines() if "has a header but no links" in line]
+    assert errors and links in errors[0] and "Fix:" in errors[0]
+    assert not (tmp_path / "results" / "checks" / "network.tsv").exists()
+    assert not (tmp_path / "results" / "microarray" / "models").exists()
 
 
 def test_demo_recovers_planted_disease_modules_at_h3(demo):
@@ -182,6 +204,39 @@ def test_report_holds_every_figure_and_table(demo, tmp_path):
     for path in figures + tables:
         # Each result is embedded under its path, with its name and caption.
         assert f'"{path}": {{"name": "{Path(path).name}"' in html, path
+
+
+@pytest.mark.skipif(report_browser.browser() is None, reason="no headless Chromium on PATH")
+def test_report_displays_every_figure_in_a_browser(demo, tmp_path):
+    """Each figure's PNG, shown as its button shows it, decodes to an image in headless Chromium."""
+    report = tmp_path / "report.html"
+    result = snakemake(demo, "--report", str(report))
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "never awaited" not in result.stderr
+    html = report.read_text()
+    stems = FIGURE_STEMS + ["supp_truth_recovery"]
+    for stem in stems:  # grouped by figure: its PNG and PDF, with a caption
+        assert f'"{stem}": ["results/figures/{stem}.pdf", "results/figures/{stem}.png"]' in html
+    shown = report_browser.displayed_figures(report, tmp_path)
+    assert sorted(shown) == sorted(f"results/figures/{stem}.png" for stem in stems)
+    for path, (width, height) in shown.items():
+        assert width > 500 and height > 200, path
+    # Negative control: a figure whose image data is damaged does not display.
+    png = html.index("base64,iVBORw0KGgo") + len("base64,")  # the first PNG's signature
+    report.write_text(html[:png] + "AAAA" + html[png + 4000 :])
+    assert sorted(report_browser.displayed_figures(report, tmp_path).values())[0] == [0, 0]
+
+
+def test_tiny_test_config_runs_every_stage(tmp_path):
+    """`.test/config.yaml`, the smallest configuration, runs end to end (checks, figures, report)."""
+    result = snakemake(tmp_path, "--cores", "2", configfile=ROOT / ".test" / "config.yaml")
+    assert result.returncode == 0, result.stderr[-4000:]
+    checks = pd.read_csv(tmp_path / "results" / "checks" / "inputs.tsv", sep="\t")
+    assert {"datasets.microarray.matrix", "network.links", "gwas.refgene"} <= set(checks["input"])
+    for stem in FIGURE_STEMS:
+        assert (
+            (tmp_path / "results" / "figures" / f"{stem}.png").read_bytes().startswith(b"\x89PNG")
+        )
 
 
 def test_demo_gmt_lists_every_module(demo):

@@ -31,7 +31,8 @@ def validate_config(config: dict, schema: str | Path, where: str = "config") -> 
 
 def check_config(config: dict, produced: set[str], where: str = "config") -> None:
     """Cross-key checks: model ids (:data:`~deepmodules.model.architecture.MODEL_PATTERN`), the analysed
-    models deep or shallow as named and among those trained, input files present.
+    models deep or shallow as named and among those trained, gene-set sizes in order, an external case
+    not among its references, input files present.
 
     ``produced`` are the paths that a rule of the workflow makes (simulated or downloaded sources); any
     other input path must exist already.
@@ -51,6 +52,20 @@ def check_config(config: dict, produced: set[str], where: str = "config") -> Non
                 f"{where}: models.{key}",
                 f"{models[key]!r} is not among the trained models {models['sweep']}",
                 f"add it to models.sweep or change models.{key}",
+            )
+    sets = config["genesets"]
+    if sets["min_size"] > sets["max_size"]:
+        raise InputError(
+            f"{where}: genesets.min_size",
+            f"min_size = {sets['min_size']} is above max_size = {sets['max_size']}, so no set is tested",
+            "make genesets.min_size at most genesets.max_size",
+        )
+    for name, spec in config.get("external", {}).items():
+        if spec["case"] in spec["references"]:
+            raise InputError(
+                f"{where}: external.{name}.references",
+                f"the case group {spec['case']!r} is also a reference group",
+                "list only the groups the cases are compared with",
             )
     gwas = config["gwas"]
     if not gwas.get(gwas["source"]):

@@ -9,6 +9,9 @@ from collections.abc import Callable
 
 from deepmodules.errors import InputError
 
+# Loggers of libraries whose warnings are start-up or performance chatter, not findings.
+LIBRARY_LOGGERS = ("tensorflow", "absl", "h5py", "matplotlib", "fontTools", "PIL")
+
 
 def export_environment(source: str | os.PathLike, backend: str) -> None:
     """Make jobs import this package from ``source`` and load Keras with ``backend``.
@@ -37,6 +40,10 @@ def run(main: Callable[[object], None], smk: object) -> None:
         handlers=handlers,
         force=True,
     )
+    # TensorFlow's Python-side warnings (tf.function retracing, deprecations) and absl's start-up
+    # lines are not ours: only errors from them reach the log.
+    for library in LIBRARY_LOGGERS:
+        logging.getLogger(library).setLevel(logging.ERROR)
     threads = str(getattr(smk, "threads", 1))
     for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ[variable] = threads

@@ -16,7 +16,7 @@ rule silhouette:
         "../../envs/tensorflow.yaml"
     threads: 2
     resources:
-        mem_mb=lambda wc, input: max(3000, int(3 * input.size_mb)),
+        mem_mb=lambda wc, input: max(3000, int(3 * input_mb(input))),
         runtime=60,
     params:
         layers=layers(ANALYSIS),

@@ -44,6 +44,58 @@ MODELS = config["models"]
 ANALYSIS = MODELS["analysis"]
 
 
+def dataset_files(dataset):
+    """The source files of one compendium: matrix, annotation, gene id table."""
+    spec = config["datasets"][dataset]
+    files = [spec["matrix"], spec.get("annotation")]
+    files.append(spec.get("gene_ids", {}).get("mapping"))
+    return [path for path in files if path]
+
+
+def all_dataset_files():
+    """The source files of every compendium."""
+    return [path for dataset in DATASETS for path in dataset_files(dataset)]
+
+
+def input_mb(files):
+    """Size of a job's input files in MiB, for memory requests that scale with the data.
+
+    A missing input raises FileNotFoundError, which makes Snakemake evaluate the request again once
+    the input exists (Snakemake's own `input.size_mb` leaves an un-awaited coroutine behind when the
+    report or a dry run evaluates resources).
+    """
+    return sum(os.path.getsize(path) for path in files) / 2**20
+
+
+# The gwas settings of SNP-to-gene mapping, and those of the enrichment tests: an edit of one kind
+# reruns only its rule.
+GWAS_MAPPING_KEYS = [
+    "source",
+    "snp_build",
+    "refgene_build",
+    "noncoding_genes",
+    "mapping",
+    "window_kb",
+    "locus_kb",
+    "null_density_kb",
+]
+GWAS_ENRICHMENT_KEYS = [
+    "mapping",
+    "min_gwas_genes",
+    "null_draws",
+    "null_stratum_genes",
+    "null_density_bins",
+]
+
+
+def gwas_terms():
+    """The GWAS search terms of every disease, of the compendium and of the external datasets."""
+    return {
+        disease: {key: value for key, value in spec.items() if key.endswith("_terms")}
+        for disease, spec in {**config["diseases"], **config["external"]}.items()
+    }
+
+
 def layers(model):
     """Hidden layers of a model id (naive baselines have one)."""
     if model.startswith("naive"):
@@ -118,7 +170,8 @@ def figure_files(name):
 
 
 def all_targets():
-    targets = [f for name in FIGURES for f in figure_files(name)]
+    targets = ["results/checks/inputs.tsv"]
+    targets += [f for name in FIGURES for f in figure_files(name)]
     for dataset in DATASETS:
         targets += [
             f"results/{dataset}/reconstruction.tsv",
@@ -160,15 +213,18 @@ def figure_dataset(wc):
     return next(dataset for stem, dataset in FIGURES.values() if stem == wc.figure)
 
 
-def figure_outputs(kind):
-    """A figure's PDF, in the report, and its PNG."""
+def figure_outputs(kind, stem="{figure}"):
+    """A figure's PNG, shown in the report, and its PDF for print, both under the figure's name
+    (subcategory) with the caption of ``workflow/report/<kind>.rst``."""
     return {
-        "pdf": report(
-            "results/figures/{figure}.pdf",
+        fmt: report(
+            f"results/figures/{stem}.{fmt}",
             caption=f"../report/{kind}.rst",
             category="Figures",
-        ),
-        "png": "results/figures/{figure}.png",
+            subcategory=stem,
+            labels={"figure": stem, "format": fmt.upper()},
+        )
+        for fmt in ("png", "pdf")
     }
 
 

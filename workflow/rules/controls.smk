@@ -26,7 +26,7 @@ rule controls_analysis:
         "../../envs/tensorflow.yaml"
     threads: 2
     resources:
-        mem_mb=lambda wc, input: max(3000, int(2 * input.size_mb)),
+        mem_mb=lambda wc, input: max(3000, int(2 * input_mb(input))),
         runtime=240,
     params:
         layer=config["controls"]["layer"],

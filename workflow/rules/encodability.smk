@@ -24,7 +24,7 @@ rule encodability:
         "../../envs/tensorflow.yaml"
     threads: 1
     resources:
-        mem_mb=lambda wc, input: max(3000, int(2 * input.size_mb)),
+        mem_mb=lambda wc, input: max(3000, int(2 * input_mb(input))),
         runtime=30,
     params:
         models=AUTOENCODERS,

@@ -101,12 +101,7 @@ rule figure_genesets:
     input:
         expand("results/{dataset}/genesets.tsv", dataset=DATASETS),
     output:
-        pdf=report(
-            "results/figures/supp_genesets.pdf",
-            caption="../report/genesets.rst",
-            category="Figures",
-        ),
-        png="results/figures/supp_genesets.png",
+        **figure_outputs("genesets", "supp_genesets"),
     log:
         "logs/figures/supp_genesets.log",
     benchmark:
@@ -128,12 +123,7 @@ rule figure_truth:
     input:
         expand("results/{dataset}/truth_recovery.tsv", dataset=DATASETS),
     output:
-        pdf=report(
-            "results/figures/supp_truth_recovery.pdf",
-            caption="../report/truth_recovery.rst",
-            category="Figures",
-        ),
-        png="results/figures/supp_truth_recovery.png",
+        **figure_outputs("truth_recovery", "supp_truth_recovery"),
     log:
         "logs/figures/supp_truth_recovery.log",
     benchmark:

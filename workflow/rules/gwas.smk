@@ -1,29 +1,9 @@
-# The gwas settings of SNP-to-gene mapping, and those of the enrichment tests: an edit of one kind
-# reruns only its rule.
-GWAS_MAPPING_KEYS = [
-    "source",
-    "snp_build",
-    "refgene_build",
-    "noncoding_genes",
-    "mapping",
-    "window_kb",
-    "locus_kb",
-    "null_density_kb",
-]
-GWAS_ENRICHMENT_KEYS = [
-    "mapping",
-    "min_gwas_genes",
-    "null_draws",
-    "null_stratum_genes",
-    "null_density_bins",
-]
-
-
 rule gwas_genes:
     """Map each disease's GWAS SNPs to genes (closest gene and gene window) in loci; gene lengths."""
     input:
         associations=config["gwas"][config["gwas"]["source"]],
         refgene=config["gwas"]["refgene"],
+        checked="results/checks/gwas.tsv",
     output:
         genes="results/gwas/gwas_genes.tsv",
         mappings="results/gwas/gwas_genes_by_mapping.tsv",
@@ -42,10 +22,7 @@ rule gwas_genes:
     params:
         gwas=subset("gwas", GWAS_MAPPING_KEYS),
         # the search terms of every disease, of the compendium and of the external datasets
-        terms={
-            disease: {k: v for k, v in spec.items() if k.endswith("_terms")}
-            for disease, spec in {**config["diseases"], **config["external"]}.items()
-        },
+        terms=gwas_terms(),
     script:
         "../scripts/gwas_genes.py"
 

@@ -22,7 +22,7 @@ rule reverse_training:
         "../../envs/tensorflow.yaml"
     threads: 2
     resources:
-        mem_mb=lambda wc, input: max(3000, int(2 * input.size_mb)),
+        mem_mb=lambda wc, input: max(3000, int(2 * input_mb(input))),
         runtime=240,
     params:
         diseases=config["diseases"],
@@ -54,7 +54,7 @@ rule naive_baseline:
         "../../envs/tensorflow.yaml"
     threads: 2
     resources:
-        mem_mb=lambda wc, input: max(3000, int(1.5 * input.size_mb)),
+        mem_mb=lambda wc, input: max(3000, int(1.5 * input_mb(input))),
         runtime=240,
     params:
         diseases=config["diseases"],

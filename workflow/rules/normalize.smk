@@ -8,6 +8,7 @@ rule normalize:
         .get("mapping", []),
         network_info=config["network"]["info"],
         refgene=config["gwas"]["refgene"],
+        checked="results/checks/{dataset}.tsv",
     output:
         **{kind: normalized(kind) for kind in layout.NORMALIZED},
     log:
@@ -18,7 +19,7 @@ rule normalize:
         "../../envs/analysis.yaml"
     threads: 1
     resources:
-        mem_mb=lambda wc, input: max(2000, int(6 * input.size_mb)),
+        mem_mb=lambda wc, input: max(2000, int(6 * input_mb(input))),
         runtime=120,
     params:
         spec=lambda wc: config["datasets"][wc.dataset],

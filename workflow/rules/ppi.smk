@@ -6,6 +6,7 @@ rule ppi_colocalization:
         diversity=analysis_lightup("diversity"),
         links=config["network"]["links"],
         info=config["network"]["info"],
+        checked="results/checks/network.tsv",
     output:
         table="results/{dataset}/ppi_colocalization.tsv",
         summary="results/{dataset}/ppi_summary.tsv",

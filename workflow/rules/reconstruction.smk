@@ -22,7 +22,7 @@ rule reconstruction:
         "../../envs/tensorflow.yaml"
     threads: 2
     resources:
-        mem_mb=lambda wc, input: max(3000, int(2 * input.size_mb)),
+        mem_mb=lambda wc, input: max(3000, int(2 * input_mb(input))),
         runtime=120,
     params:
         models=MODELS["sweep"],

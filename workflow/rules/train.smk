@@ -20,7 +20,7 @@ rule train:
         "../../envs/tensorflow.yaml"
     threads: 2
     resources:
-        mem_mb=lambda wc, input: max(3000, int(2.5 * input.size_mb)),
+        mem_mb=lambda wc, input: max(3000, int(2.5 * input_mb(input))),
         runtime=1440,
         gpu=config["training"]["gpus"],
     params:

@@ -9,9 +9,13 @@ import pandas as pd
 
 from deepmodules import layout
 from deepmodules.data import compendium, sources
-from deepmodules.errors import InputError
 from deepmodules.model.autoencoder import dense_layers
-from deepmodules.modules.external import align_to_compendium, read_sample_sheet, to_compendium_scale
+from deepmodules.modules.external import (
+    align_to_compendium,
+    read_sample_sheet,
+    select_samples,
+    to_compendium_scale,
+)
 from deepmodules.modules.reverse_training import gene_scores, reverse_train, summarize_seeds
 from deepmodules.validate.enrichment import gwas_test
 from deepmodules.validate.gwas import gwas_gene_sets
@@ -30,14 +34,7 @@ def main(smk):
         smk.input.samples, [spec["case"], *spec["references"]], spec["min_samples"]
     )
     genes, names, values = sources.read_processed_matrix(smk.input.matrix)
-    missing = sorted(set(sheet["sample"]) - set(names))
-    if missing:
-        raise InputError(
-            smk.input.samples,
-            f"{len(missing)} samples are not in the matrix (e.g. {missing[:3]})",
-            "make the sample sheet's `sample` column match the matrix header",
-        )
-    values = values[[names.index(s) for s in sheet["sample"]]]
+    values = select_samples(sheet, names, values, smk.input.samples)
     values = to_compendium_scale(values, spec["values"], reference.scale, smk.input.matrix)
     x = align_to_compendium(
         genes,

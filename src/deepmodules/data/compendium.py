@@ -100,6 +100,47 @@ def gene_symbols(
     return identifiers.collapse_duplicate_genes(kept, values[:, mapped], where)
 
 
+def emtab_annotation(spec: dict, names: list[str]) -> pd.DataFrame:
+    """The SDRF rows of the matrix's samples ``names``, in their order (one row per sample)."""
+    columns = spec["columns"]
+    if not spec.get("annotation"):
+        raise InputError(
+            "config: datasets.*.annotation", "emtab datasets need an SDRF", "set its path"
+        )
+    sdrf = sources.read_sdrf(spec["annotation"], required_columns=list(columns.values()))
+    sdrf = sdrf.drop_duplicates(columns["sample"]).set_index(columns["sample"])
+    missing = [n for n in names if n not in sdrf.index]
+    if missing:
+        raise InputError(
+            spec["annotation"],
+            f"{len(missing)} of {len(names)} matrix columns have no row in column "
+            f"{columns['sample']!r} (e.g. {', '.join(missing[:3])})",
+            "point datasets.*.columns.sample at the SDRF column that holds the matrix's sample names",
+        )
+    n_unused = len(sdrf.index.difference(names))
+    if n_unused:
+        log.info(
+            "%s: %d SDRF samples are not columns of the matrix and are left out",
+            spec["annotation"],
+            n_unused,
+        )
+    return sdrf.loc[names].reset_index()
+
+
+def archs4_annotation(spec: dict, meta: pd.DataFrame) -> pd.DataFrame:
+    """ARCHS4 sample fields joined with the keys of their ``characteristics_ch1`` (one row per sample)."""
+    parsed = pd.DataFrame([sources.parse_characteristics(t) for t in meta["characteristics_ch1"]])
+    table = pd.concat([meta.reset_index(drop=True), parsed], axis=1)
+    absent = [c for c in spec["columns"].values() if c not in table.columns]
+    if absent:
+        raise InputError(
+            spec["matrix"],
+            f"no sample field or characteristic named {absent}",
+            "set datasets.*.columns to fields of meta/samples or keys of characteristics_ch1",
+        )
+    return table
+
+
 def read_source(spec: dict) -> tuple[list[str], pd.DataFrame, np.ndarray, dict]:
     """Read a dataset's genes, annotation (columns of ``ANNOTATION``), log-scale values and scale.
 
@@ -110,55 +151,29 @@ def read_source(spec: dict) -> tuple[list[str], pd.DataFrame, np.ndarray, dict]:
     if spec["format"] == "emtab":
         ids, names, values = sources.read_processed_matrix(spec["matrix"], spec["matrix_member"])
         genes, values = gene_symbols(ids, values, gene_ids, spec["matrix"])
-        if not spec.get("annotation"):
-            raise InputError(
-                "config: datasets.*.annotation", "emtab datasets need an SDRF", "set its path"
-            )
-        sdrf = sources.read_sdrf(spec["annotation"], required_columns=list(columns.values()))
-        sdrf = sdrf.drop_duplicates(columns["sample"]).set_index(columns["sample"])
-        missing = [n for n in names if n not in sdrf.index]
-        if missing:
-            raise InputError(
-                spec["annotation"],
-                f"{len(missing)} of {len(names)} matrix columns have no row in column "
-                f"{columns['sample']!r} (e.g. {', '.join(missing[:3])})",
-                "point datasets.*.columns.sample at the SDRF column that holds the matrix's sample names",
-            )
-        n_unused = len(sdrf.index.difference(names))
-        if n_unused:
-            log.info(
-                "%s: %d SDRF samples are not columns of the matrix and are left out",
-                spec["annotation"],
-                n_unused,
-            )
-        table = sdrf.loc[names].reset_index()
+        table = emtab_annotation(spec, names)
         scale = {"values": "log"}
     else:
         ids, meta, counts = sources.read_archs4(
             spec["matrix"], single_cell_cutoff=spec["single_cell_threshold"]
         )
         genes, counts = gene_symbols(ids, counts, gene_ids, spec["matrix"])
-        parsed = pd.DataFrame(
-            [sources.parse_characteristics(t) for t in meta["characteristics_ch1"]]
-        )
-        table = pd.concat([meta.reset_index(drop=True), parsed], axis=1)
-        absent = [c for c in columns.values() if c not in table.columns]
-        if absent:
-            raise InputError(
-                spec["matrix"],
-                f"no sample field or characteristic named {absent}",
-                "set datasets.*.columns to fields of meta/samples or keys of characteristics_ch1",
-            )
+        table = archs4_annotation(spec, meta)
         values, reference = normalize.log_counts(counts, spec["noise_floor"])
         scale = {
             "values": "counts",
             "noise_floor": spec["noise_floor"],
             "upper_quartile_reference": reference,
         }
+    return list(genes), annotation_columns(table, columns), values, scale
+
+
+def annotation_columns(table: pd.DataFrame, columns: dict) -> pd.DataFrame:
+    """The ``ANNOTATION`` columns (sample, cell type, disease, study) of a source's sample table."""
     annotation = pd.DataFrame(
         {key: table[column].fillna("").astype(str).to_numpy() for key, column in columns.items()}
     )
-    return list(genes), annotation[ANNOTATION], values, scale
+    return annotation[ANNOTATION]
 
 
 def report_shared_genes(

@@ -2,8 +2,10 @@
 
 Upstream tables (GWAS Catalog, refGene, STRING, ...) change in place, so every download can be pinned
 by its SHA-256. A file is streamed into a temporary file beside the destination, hashed while it is
-written, checked against the announced Content-Length and the pinned digest, and only then moved onto
-the destination with an atomic ``os.replace``. A failed or interrupted download leaves neither a
+written, checked against the announced Content-Length, the pinned digest and its format's own
+integrity check (the CRC-32 of every zip member, a complete gzip stream, an HDF5 file that opens:
+:func:`deepmodules.checks.check_integrity`, which also catches a transfer cut short by a server that
+sent no Content-Length), and only then moved onto the destination with an atomic ``os.replace``. A failed or interrupted download leaves neither a
 partial destination nor a temporary file behind.
 """
 
@@ -21,6 +23,7 @@ import urllib.request
 from pathlib import Path
 from typing import BinaryIO
 
+from deepmodules.checks import check_integrity
 from deepmodules.errors import InputError
 
 log = logging.getLogger(__name__)
@@ -30,7 +33,7 @@ USER_AGENT = "deepmodules-download/1.0 (urllib)"
 
 
 class _TruncatedBody(Exception):
-    """The body ended before the announced Content-Length."""
+    """The body ended before the announced Content-Length, or fails its format's integrity check."""
 
 
 def sha256sum(path: str | os.PathLike) -> str:
@@ -52,7 +55,8 @@ def fetch(
 ) -> str:
     """Download ``url`` (http, https or file) to ``dest`` and return the file's SHA-256 hex digest.
 
-    Connection errors, timeouts, HTTP 429/5xx and bodies shorter than their Content-Length are retried
+    Connection errors, timeouts, HTTP 429/5xx, bodies shorter than their Content-Length and files that
+    fail their format's integrity check (a zip, gzip or HDF5 ``dest`` name) are retried
     up to ``retries`` more times, waiting ``backoff * 2**k`` seconds before retry k (k = 0, 1, ...).
     Other HTTP errors (404, 403, ...) fail at once. When ``sha256`` is given, a file with another
     digest is discarded and an InputError raised; ``dest`` is never replaced by an unverified file.
@@ -80,6 +84,7 @@ def fetch(
             with os.fdopen(fd, "wb") as out:
                 digest = _stream(url, out, timeout)
             _verify(dest, url, sha256, digest)
+            _check_format(tmp, dest)
             os.replace(tmp, dest)
             return digest
         except urllib.error.HTTPError as err:
@@ -124,6 +129,14 @@ def _stream(url: str, out: BinaryIO, timeout: float) -> str:
     if length is not None and received != int(length):
         raise _TruncatedBody(f"received {received} of {length} bytes")
     return digest.hexdigest()
+
+
+def _check_format(tmp: Path, dest: Path) -> None:
+    """Raise _TruncatedBody when the downloaded file fails the integrity check of ``dest``'s format."""
+    try:
+        log.info("%s: %s", dest, check_integrity(tmp, kind=dest.name))
+    except InputError as err:
+        raise _TruncatedBody(err.problem) from err
 
 
 def _verify(dest: Path, url: str, expected: str | None, actual: str) -> None:

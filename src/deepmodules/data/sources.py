@@ -24,7 +24,7 @@ import pandas as pd
 from pandas.api.types import is_numeric_dtype
 
 from deepmodules.data.identifiers import collapse_duplicate_genes
-from deepmodules.errors import InputError, require_file
+from deepmodules.errors import InputError, readable, require_file
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +53,12 @@ def _open_binary(path: Path, member: str | None) -> Iterator[IO[bytes]]:
     file, and must be omitted for other files.
     """
     require_file(path)
+    with readable(path):
+        yield from _open_member(path, member)
+
+
+def _open_member(path: Path, member: str | None) -> Iterator[IO[bytes]]:
+    """The stream of :func:`_open_binary`, without the check of the file's integrity."""
     suffix = path.suffix.lower()
     if suffix != ".zip":
         if member is not None:
@@ -107,8 +113,12 @@ def _is_quantitation_line(fields: list[str]) -> bool:
     )
 
 
-def _matrix_layout(path: Path, member: str | None) -> tuple[list[str], int, int]:
+def _matrix_layout(
+    path: Path, member: str | None, max_rows: int | None = None
+) -> tuple[list[str], int, int]:
     """Check the header and row widths; return the samples, header line count and gene count.
+
+    ``max_rows`` stops after that many gene rows (a check of the file's head).
 
     The header names the samples, after a first cell that names the gene column (any text, such as
     ``Hybridization REF``, ``Gene`` or nothing) or without that cell (a header one field shorter
@@ -155,6 +165,8 @@ def _matrix_layout(path: Path, member: str | None) -> tuple[list[str], int, int]
                     "repair the truncated or ragged row (one gene name and one value per sample)",
                 )
             n_genes += 1
+            if n_genes == max_rows:
+                break
     if not samples:
         raise InputError(
             path,
@@ -169,6 +181,22 @@ def _matrix_layout(path: Path, member: str | None) -> tuple[list[str], int, int]
             "give every column a unique sample name",
         )
     return samples, n_header, n_genes
+
+
+def read_matrix_head(
+    path: str | Path, member: str | None = None, n_rows: int = 2000
+) -> tuple[list[str], list[str]]:
+    """The row ids of the first ``n_rows`` rows and the sample names of a processed matrix.
+
+    The header and the widths of those rows are checked as by :func:`read_processed_matrix`.
+    """
+    path = Path(path)
+    samples, n_header, n_ids = _matrix_layout(path, member, max_rows=n_rows)
+    with _open_binary(path, member) as handle:
+        text = io.TextIOWrapper(handle, encoding="utf-8-sig")
+        lines = islice((line for line in text if line.strip()), n_header, n_header + n_ids)
+        ids = [_fields(line)[0].strip() for line in lines]
+    return ids, samples
 
 
 def read_processed_matrix(
@@ -228,7 +256,15 @@ def read_sdrf(path: str | Path, required_columns: Sequence[str]) -> pd.DataFrame
     """Read a MAGE-TAB sample and data relationship file (tab-separated) with every column as str."""
     path = Path(path)
     require_file(path)
-    sdrf = pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False)
+    try:
+        with readable(path):
+            sdrf = pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
+        raise InputError(
+            path,
+            f"cannot read the sample table ({err})",
+            "supply a tab-separated table with a header",
+        ) from err
     missing = [column for column in required_columns if column not in sdrf.columns]
     if missing:
         raise InputError(
@@ -260,30 +296,8 @@ def read_archs4(
     """
     path = Path(path)
     require_file(path)
-    with h5py.File(path, "r") as h5:
-        symbol_field = next((f for f in ARCHS4_SYMBOL_FIELDS if f in h5), None)
-        missing = [
-            f"meta/samples/{f}" for f in ARCHS4_SAMPLE_FIELDS if f"meta/samples/{f}" not in h5
-        ]
-        if symbol_field is None:
-            missing.append(" or ".join(ARCHS4_SYMBOL_FIELDS))
-        if "data/expression" not in h5:
-            missing.append("data/expression")
-        if missing:
-            raise InputError(
-                path,
-                f"missing datasets {', '.join(missing)}",
-                "pass an ARCHS4 human gene-level HDF5 file (version 2)",
-            )
-        genes = _strings(h5[symbol_field])
-        meta = pd.DataFrame(
-            {
-                field: h5[f"meta/samples/{field}"][()]
-                if field == "singlecellprobability"
-                else _strings(h5[f"meta/samples/{field}"])
-                for field in ARCHS4_SAMPLE_FIELDS
-            }
-        )
+    with readable(path), h5py.File(path, "r") as h5:
+        genes, meta = _archs4_metadata(h5, path)
         keep = meta["singlecellprobability"].to_numpy() < single_cell_cutoff
         if samples is not None:
             position = pd.Series(np.arange(len(meta)), index=meta["geo_accession"])
@@ -300,6 +314,47 @@ def read_archs4(
             order = np.flatnonzero(keep)
         counts = _read_columns(h5["data/expression"], order)
     return genes, meta.iloc[order].reset_index(drop=True), counts
+
+
+def read_archs4_metadata(
+    path: str | Path, single_cell_cutoff: float = 0.5
+) -> tuple[list[str], pd.DataFrame]:
+    """The gene symbols and the metadata of the bulk samples of an ARCHS4 file, without its counts.
+
+    Samples are kept as by :func:`read_archs4`.
+    """
+    path = Path(path)
+    require_file(path)
+    with readable(path), h5py.File(path, "r") as h5:
+        genes, meta = _archs4_metadata(h5, path)
+    keep = meta["singlecellprobability"].to_numpy() < single_cell_cutoff
+    return genes, meta[keep].reset_index(drop=True)
+
+
+def _archs4_metadata(h5: h5py.File, path: Path) -> tuple[list[str], pd.DataFrame]:
+    """The gene symbols and the ``ARCHS4_SAMPLE_FIELDS`` of every sample; required datasets checked."""
+    symbol_field = next((f for f in ARCHS4_SYMBOL_FIELDS if f in h5), None)
+    missing = [f"meta/samples/{f}" for f in ARCHS4_SAMPLE_FIELDS if f"meta/samples/{f}" not in h5]
+    if symbol_field is None:
+        missing.append(" or ".join(ARCHS4_SYMBOL_FIELDS))
+    if "data/expression" not in h5:
+        missing.append("data/expression")
+    if missing:
+        raise InputError(
+            path,
+            f"missing datasets {', '.join(missing)}",
+            "pass an ARCHS4 human gene-level HDF5 file (version 2)",
+        )
+    genes = _strings(h5[symbol_field])
+    meta = pd.DataFrame(
+        {
+            field: h5[f"meta/samples/{field}"][()]
+            if field == "singlecellprobability"
+            else _strings(h5[f"meta/samples/{field}"])
+            for field in ARCHS4_SAMPLE_FIELDS
+        }
+    )
+    return genes, meta
 
 
 def _read_columns(expression: h5py.Dataset, columns: np.ndarray) -> np.ndarray:

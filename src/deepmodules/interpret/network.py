@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
-from deepmodules.errors import InputError
+from deepmodules.errors import InputError, readable
 
 LINKS_HEADER = ["protein1", "protein2", "combined_score"]
 # The protein id column of the info file is named differently across STRING versions (v11: the last).
@@ -73,7 +73,7 @@ def _check_header(path: str | os.PathLike, found: list[str], expected: list[str]
 
 
 def _first_line(path: str | os.PathLike, sep: str) -> list[str]:
-    with gzip.open(path, "rt") as handle:
+    with readable(path), gzip.open(path, "rt") as handle:
         return handle.readline().rstrip("\r\n").split(sep)
 
 
@@ -87,9 +87,10 @@ def read_string_names(info_path: str | os.PathLike) -> pd.Series:
     header = _first_line(info_path, "\t")
     if header[0] not in INFO_ID_COLUMNS or header[1:2] != [INFO_NAME_COLUMN]:
         _check_header(info_path, header, [INFO_ID_COLUMNS[0], INFO_NAME_COLUMN])
-    info = pd.read_csv(
-        info_path, sep="\t", usecols=header[:2], dtype=str, quoting=csv.QUOTE_NONE
-    ).dropna()
+    with readable(info_path):
+        info = pd.read_csv(
+            info_path, sep="\t", usecols=header[:2], dtype=str, quoting=csv.QUOTE_NONE
+        ).dropna()
     protein, name = info[header[0]], info[INFO_NAME_COLUMN].str.strip()
     named = (name != "") & (name != protein) & ~protein.duplicated()
     return pd.Series(name[named].to_numpy(), index=protein[named].to_numpy())
@@ -113,6 +114,10 @@ def read_string(
     given), so genes without a kept edge, or without any link, are isolated nodes: infinitely far
     from every other gene. Proteins of the links file that are not in the info file, or have no
     name there, are counted in a warning and their links left out.
+
+    A network without any kept edge would put every gene infinitely far from every other and is
+    refused: a links file with a header and no links, scores on 0-1 instead of 0-1000, a
+    ``min_score`` above every score, or no kept link between two of ``genes``.
     """
     _check_header(links_path, _first_line(links_path, " "), LINKS_HEADER)
     symbol_of = read_string_names(info_path)
@@ -131,30 +136,31 @@ def read_string(
     node_of = symbol_of.map({gene: i for i, gene in enumerate(gene_list)}).dropna().astype(np.int64)
 
     rows, cols, unnamed = [], [], set()
-    reader = pd.read_csv(
-        links_path,
-        sep=" ",
-        dtype={"protein1": str, "protein2": str},
-        chunksize=chunksize,
-    )
-    for chunk in reader:
-        score = pd.to_numeric(chunk["combined_score"], errors="coerce")
-        bad = ~score.between(0, 1000)
-        if bad.any():
-            raise InputError(
-                links_path,
-                f"combined_score {chunk['combined_score'][bad].iloc[0]!r} is not a number in 0-1000",
-                "use the combined_score column of the STRING links file unchanged",
-            )
-        proteins = pd.unique(pd.concat([chunk["protein1"], chunk["protein2"]]))
-        unnamed.update(proteins[~pd.Index(proteins).isin(symbol_of.index)])
+    n_links, n_kept, top_score = 0, 0, 0.0
+    with readable(links_path):
+        reader = pd.read_csv(
+            links_path, sep=" ", dtype={"protein1": str, "protein2": str}, chunksize=chunksize
+        )
+        for chunk in reader:
+            score = pd.to_numeric(chunk["combined_score"], errors="coerce")
+            bad = ~score.between(0, 1000)
+            if bad.any():
+                raise InputError(
+                    links_path,
+                    f"combined_score {chunk['combined_score'][bad].iloc[0]!r} is not a number in 0-1000",
+                    "use the combined_score column of the STRING links file unchanged",
+                )
+            proteins = pd.unique(pd.concat([chunk["protein1"], chunk["protein2"]]))
+            unnamed.update(proteins[~pd.Index(proteins).isin(symbol_of.index)])
 
-        kept = chunk[score >= min_score]
-        a = kept["protein1"].map(node_of)
-        b = kept["protein2"].map(node_of)
-        both = a.notna() & b.notna()
-        rows.append(a[both].to_numpy(np.int64))
-        cols.append(b[both].to_numpy(np.int64))
+            kept = chunk[score >= min_score]
+            n_links, n_kept = n_links + len(chunk), n_kept + len(kept)
+            top_score = max(top_score, float(score.max()))
+            a = kept["protein1"].map(node_of)
+            b = kept["protein2"].map(node_of)
+            both = a.notna() & b.notna()
+            rows.append(a[both].to_numpy(np.int64))
+            cols.append(b[both].to_numpy(np.int64))
 
     if unnamed:
         warnings.warn(
@@ -162,8 +168,34 @@ def read_string(
             "their links are left out",
             stacklevel=2,
         )
-    return Network._from_index_pairs(
+    network = Network._from_index_pairs(
         gene_list,
         np.concatenate(rows) if rows else np.empty(0, np.int64),
         np.concatenate(cols) if cols else np.empty(0, np.int64),
+    )
+    if network.n_edges == 0:
+        raise InputError(links_path, *_no_edges(n_links, n_kept, top_score, min_score))
+    return network
+
+
+def _no_edges(n_links: int, n_kept: int, top_score: float, min_score: int) -> tuple[str, str]:
+    """The problem and the fix of a network left without edges."""
+    if n_links == 0:
+        return "has a header but no links", "pass the full STRING links file"
+    if n_kept == 0 and top_score <= 1:
+        return (
+            f"scores are on 0-1 (highest {top_score:g}), STRING's combined_score is on 0-1000, so no "
+            f"link reaches min_score = {min_score}",
+            "use STRING's integer combined_score (0-1000) unchanged, not a probability",
+        )
+    if n_kept == 0:
+        return (
+            f"none of its {n_links} links has combined_score >= min_score = {min_score} "
+            f"(highest {top_score:g})",
+            "lower network.min_score",
+        )
+    return (
+        f"none of the {n_kept} links with combined_score >= {min_score} joins two genes of the "
+        "expression matrix",
+        "check that the network and the matrix use the same gene symbols (human HGNC)",
     )

@@ -36,6 +36,20 @@ def read_sample_sheet(path: str, groups: list[str], min_samples: int) -> pd.Data
     return sheet
 
 
+def select_samples(
+    sheet: pd.DataFrame, names: list[str], values: np.ndarray, where: str
+) -> np.ndarray:
+    """The rows of ``values`` (samples × genes, samples ``names``) of the sheet's samples, in its order."""
+    missing = sorted(set(sheet["sample"]) - set(names))
+    if missing:
+        raise InputError(
+            where,
+            f"{len(missing)} samples are not in the matrix (e.g. {missing[:3]})",
+            "make the sample sheet's `sample` column match the matrix header",
+        )
+    return values[[names.index(s) for s in sheet["sample"]]]
+
+
 def to_compendium_scale(values: np.ndarray, kind: str, scale: dict, where: str) -> np.ndarray:
     """The dataset's values (samples × genes) on the compendium's log scale.
 

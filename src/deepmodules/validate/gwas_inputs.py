@@ -10,7 +10,7 @@ import os
 
 import pandas as pd
 
-from deepmodules.errors import InputError
+from deepmodules.errors import InputError, readable
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +83,8 @@ def read_refgene(path: str | os.PathLike, noncoding: bool) -> pd.DataFrame:
     accessions) when ``noncoding`` is false.
     """
     try:
-        table = pd.read_csv(path, sep="\t", header=None, dtype=str, na_filter=False)
+        with readable(path):
+            table = pd.read_csv(path, sep="\t", header=None, dtype=str, na_filter=False)
     except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as err:
         raise InputError(
             path, f"cannot read refGene table ({err})", "supply UCSC refGene.txt.gz"
@@ -158,7 +159,8 @@ def check_build(snp_build: str, gene_build: str, where: str) -> None:
 def _read_table(path: str | os.PathLike, required: list[str]) -> pd.DataFrame:
     """Read a tab-separated table with a header as strings; check the required columns."""
     try:
-        table = pd.read_csv(path, sep="\t", dtype=str, na_filter=False, quoting=3)
+        with readable(path):
+            table = pd.read_csv(path, sep="\t", dtype=str, na_filter=False, quoting=3)
     except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as err:
         raise InputError(path, f"cannot read table ({err})", "supply a tab-separated file") from err
     missing = [column for column in required if column not in table.columns]

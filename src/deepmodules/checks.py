@@ -1,0 +1,236 @@
+"""Checks of every input file before any long job runs (the ``check_inputs`` stage).
+
+Each input is opened with the reader its stage uses (:mod:`deepmodules.data.sources`,
+:func:`deepmodules.interpret.network.read_string`, :mod:`deepmodules.validate.gwas_inputs`, :mod:`deepmodules.modules.external`), so that a
+wrong header, a missing column, an unknown disease or a truncated download stops the run within its
+first minute instead of after training. Compressed files are read to their end first (zip CRC of
+every member, the whole gzip stream, the HDF5 superblock), so a truncated file is named as such.
+Large tables are checked at their head (the first ``HEAD_ROWS`` rows of an expression matrix, ARCHS4
+metadata without counts); the small ones (STRING, GWAS, refGene, sample sheets) are read whole.
+
+Every check returns its rows (input, path, check, result) of the report ``results/checks/inputs.tsv``.
+"""
+
+from __future__ import annotations
+
+import gzip
+import logging
+import zipfile
+from pathlib import Path
+
+import h5py
+import numpy as np
+import pandas as pd
+
+from deepmodules.data import compendium, sources
+from deepmodules.errors import InputError, readable
+from deepmodules.interpret import network as string_network
+from deepmodules.modules import external
+from deepmodules.validate import gwas_inputs
+
+log = logging.getLogger(__name__)
+
+COLUMNS = ["input", "path", "check", "result"]
+# Rows of an expression matrix whose ids are checked (gene symbols, network and refGene coverage).
+HEAD_ROWS = 2000
+# log2 of anything measured (intensities, counts) stays far below this; larger values are raw.
+MAX_LOG2_VALUE = 100.0
+# A reference (STRING, refGene) naming fewer of a matrix's genes than this is logged as a warning.
+MIN_SHARED = 0.5
+
+
+def check_integrity(path: str | Path, kind: str | None = None) -> str:
+    """Read a compressed file to its end: every zip member's CRC-32, the whole gzip stream, HDF5 open.
+
+    The format is that of the file name ``kind`` (default: ``path``'s name): ``.zip``, ``.gz``,
+    ``.h5`` or ``.hdf5``; other files are not checked. Returns what was checked; raises InputError
+    naming a truncated or corrupt file.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(
+            path, "file not found", "put the file there or correct its path in the config"
+        )
+    suffix = Path(kind or path.name).suffix.lower()
+    with readable(path):
+        if suffix == ".zip":
+            with zipfile.ZipFile(path) as archive:
+                bad = archive.testzip()
+                n_members = len(archive.namelist())
+            if bad is not None:
+                raise zipfile.BadZipFile(f"CRC-32 of member {bad!r} does not match")
+            return f"zip: CRC-32 of {n_members} members match"
+        if suffix == ".gz":
+            size = 0
+            with gzip.open(path, "rb") as handle:
+                while chunk := handle.read(1 << 24):
+                    size += len(chunk)
+            return f"gzip: stream complete, {size} bytes"
+        if suffix in {".h5", ".hdf5"}:
+            with h5py.File(path, "r") as h5:
+                return f"HDF5: opens, {len(h5)} top-level groups"
+    return "plain file"
+
+
+def _row(name: str, path: str | Path, check: str, result: object) -> dict:
+    return {"input": name, "path": str(path), "check": check, "result": str(result)}
+
+
+def head_genes(spec: dict) -> list[str]:
+    """Gene symbols of a dataset's first ``HEAD_ROWS`` matrix rows (every gene of an ARCHS4 file)."""
+    if spec["format"] == "emtab":
+        ids, _ = sources.read_matrix_head(spec["matrix"], spec["matrix_member"], HEAD_ROWS)
+    else:
+        ids, _ = sources.read_archs4_metadata(spec["matrix"], spec["single_cell_threshold"])
+    zeros = np.zeros((1, len(ids)), np.float32)
+    return list(compendium.gene_symbols(ids, zeros, spec.get("gene_ids"), spec["matrix"])[0])
+
+
+def check_dataset(name: str, spec: dict, diseases: dict) -> list[dict]:
+    """Matrix head, gene ids, annotation columns, sample names and disease labels of one dataset."""
+    where, matrix = f"datasets.{name}", spec["matrix"]
+    rows = [_row(f"{where}.matrix", matrix, "integrity", check_integrity(matrix))]
+    for key in ("annotation", "gene_ids"):
+        if spec.get(key):
+            path = spec[key]["mapping"] if key == "gene_ids" else spec[key]
+            rows.append(_row(f"{where}.{key}", path, "integrity", check_integrity(path)))
+    if spec["format"] == "emtab":
+        ids, names = sources.read_matrix_head(matrix, spec["matrix_member"], HEAD_ROWS)
+        table = compendium.emtab_annotation(spec, names)
+        shape = f"{len(names)} samples; first {len(ids)} rows read"
+    else:
+        ids, meta = sources.read_archs4_metadata(matrix, spec["single_cell_threshold"])
+        table = compendium.archs4_annotation(spec, meta)
+        shape = f"{len(meta)} bulk samples; {len(ids)} genes"
+    rows.append(_row(f"{where}.matrix", matrix, "shape", shape))
+    zeros = np.zeros((1, len(ids)), np.float32)
+    genes, _ = compendium.gene_symbols(ids, zeros, spec.get("gene_ids"), matrix)
+    rows.append(_row(f"{where}.matrix", matrix, "gene symbols", f"{len(genes)} of {len(ids)} rows"))
+    annotation = compendium.annotation_columns(table, spec["columns"])
+    where_samples = spec.get("annotation") or matrix
+    compendium.check_diseases(annotation, diseases, spec["min_cases"], where_samples)
+    counts = annotation["disease"].value_counts()
+    per_disease = ", ".join(f"{d}={counts.get(diseases[d]['label'], 0)}" for d in diseases)
+    rows.append(_row(f"{where}.annotation", where_samples, "samples per disease", per_disease))
+    return rows
+
+
+def check_network(network: dict, genes: dict[str, list[str]]) -> list[dict]:
+    """STRING links and info: integrity, headers, score range, edges kept, coverage of each matrix.
+
+    The network is built as :func:`deepmodules.interpret.network.read_string` builds it for the colocalization,
+    which refuses a links file without links, scores on 0-1 and a ``min_score`` above every score.
+    """
+    links, info = network["links"], network["info"]
+    rows = [
+        _row("network.links", links, "integrity", check_integrity(links)),
+        _row("network.info", info, "integrity", check_integrity(info)),
+    ]
+    graph = string_network.read_string(links, info, network["min_score"], min_shared_genes=1)
+    rows.append(
+        _row(
+            "network.links",
+            links,
+            f"edges with combined_score >= {network['min_score']}",
+            graph.n_edges,
+        )
+    )
+    rows += _coverage("network.info", info, set(graph.genes), genes)
+    return rows
+
+
+def _coverage(name: str, path: str, reference: set[str], genes: dict[str, list[str]]) -> list[dict]:
+    """Share of each dataset's (head) genes that ``reference`` names; none at all is refused."""
+    rows = []
+    for dataset, symbols in genes.items():
+        shared = compendium.report_shared_genes(symbols, {path: reference}, dataset, MIN_SHARED)[
+            path
+        ]
+        if symbols and shared == 0:
+            raise InputError(
+                path,
+                f"names none of the genes of dataset {dataset!r} (e.g. {', '.join(symbols[:3])})",
+                "use human gene symbols in both, or map the matrix's ids with datasets.*.gene_ids",
+            )
+        rows.append(_row(name, path, f"genes of {dataset} named", f"{shared} of {len(symbols)}"))
+    return rows
+
+
+def check_gwas(cfg: dict, diseases: dict, genes: dict[str, list[str]]) -> list[dict]:
+    """Association table (columns, each disease's terms matched), builds, and refGene.
+
+    ``cfg`` is the ``gwas`` section; ``diseases`` are the configured and the external diseases.
+    """
+    source, refgene = cfg[cfg["source"]], cfg["refgene"]
+    rows = [
+        _row(f"gwas.{cfg['source']}", source, "integrity", check_integrity(source)),
+        _row("gwas.refgene", refgene, "integrity", check_integrity(refgene)),
+    ]
+    gwas_inputs.check_build(cfg["snp_build"], cfg["refgene_build"], "config: gwas.snp_build")
+    if cfg["source"] == "disgenet":
+        snps = gwas_inputs.read_disgenet(
+            source, {d: s.get("disgenet_terms", []) for d, s in diseases.items()}
+        )
+    else:
+        snps = gwas_inputs.read_gwas_catalog(
+            source, {d: s["gwas_terms"] for d, s in diseases.items()}
+        )
+    counts = snps["disease"].value_counts()
+    rows.append(
+        _row(
+            f"gwas.{cfg['source']}",
+            source,
+            "SNPs per disease",
+            ", ".join(f"{d}={counts.get(d, 0)}" for d in diseases),
+        )
+    )
+    coordinates = gwas_inputs.read_refgene(refgene, noncoding=cfg["noncoding_genes"])
+    rows.append(_row("gwas.refgene", refgene, "gene loci", len(coordinates)))
+    rows += _coverage("gwas.refgene", refgene, set(coordinates["gene"]), genes)
+    return rows
+
+
+def check_external(name: str, spec: dict) -> list[dict]:
+    """An external dataset: its groups in the sample sheet, its samples in the matrix, its scale.
+
+    ``values: log`` above ``MAX_LOG2_VALUE`` are raw intensities or counts; ``values: counts`` must
+    not be negative. Its range against the compendium's is checked by the external_dataset stage.
+    """
+    where = f"external.{name}"
+    rows = [_row(f"{where}.matrix", spec["matrix"], "integrity", check_integrity(spec["matrix"]))]
+    sheet = external.read_sample_sheet(
+        spec["samples"], [spec["case"], *spec["references"]], spec["min_samples"]
+    )
+    genes, names, values = sources.read_processed_matrix(spec["matrix"])
+    external.select_samples(sheet, names, values, spec["samples"])
+    if spec["values"] == "log" and np.nanmax(values) > MAX_LOG2_VALUE:
+        raise InputError(
+            spec["matrix"],
+            f"values up to {np.nanmax(values):.4g} are not log2 values (values: log)",
+            f"log2-transform the matrix, or set {where}.values: counts for raw RNA-seq counts",
+        )
+    if spec["values"] == "counts" and np.nanmin(values) < 0:
+        raise InputError(
+            spec["matrix"], "has negative values, which counts cannot be", "give raw counts"
+        )
+    counts = sheet["group"].value_counts()
+    groups = [spec["case"], *spec["references"]]
+    rows.append(
+        _row(
+            f"{where}.samples",
+            spec["samples"],
+            "samples per group",
+            ", ".join(f"{g}={counts[g]}" for g in groups),
+        )
+    )
+    rows.append(
+        _row(f"{where}.matrix", spec["matrix"], "genes; samples", f"{len(genes)}; {len(names)}")
+    )
+    return rows
+
+
+def write_report(rows: list[dict], path: str | Path) -> None:
+    """Log every check and write the rows as a tab-separated report."""
+    for row in rows:
+        log.info("%s (%s): %s: %s", row["input"], row["path"], row["check"], row["result"])
+    pd.DataFrame(rows, columns=COLUMNS).to_csv(path, sep="\t", index=False)

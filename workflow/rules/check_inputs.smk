@@ -1,0 +1,129 @@
+# Every input is read (its head, or whole where cheap) before any long job: the first heavy rule of
+# each input (normalize, ppi_colocalization, gwas_genes, external_dataset) takes its check's report
+# as input, and the checks run first (priority). Each check takes only the config its inputs need.
+
+
+rule check_dataset:
+    """Matrix head, gene ids, annotation columns, sample names and disease labels of one compendium."""
+    input:
+        lambda wc: dataset_files(wc.dataset),
+    output:
+        "results/checks/{dataset}.tsv",
+    log:
+        "logs/checks/{dataset}.log",
+    priority: 100
+    conda:
+        "../../envs/analysis.yaml"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=30,
+    params:
+        spec=lambda wc: config["datasets"][wc.dataset],
+        diseases=config["diseases"],
+    script:
+        "../scripts/check_dataset.py"
+
+
+rule check_network:
+    """STRING links and info: integrity, header, score range, edges kept, genes of each compendium named."""
+    input:
+        links=config["network"]["links"],
+        info=config["network"]["info"],
+        datasets=all_dataset_files(),
+    output:
+        "results/checks/network.tsv",
+    log:
+        "logs/checks/network.log",
+    priority: 100
+    conda:
+        "../../envs/analysis.yaml"
+    threads: 1
+    resources:
+        mem_mb=4000,
+        runtime=30,
+    params:
+        network=config["network"],
+        datasets=config["datasets"],
+    script:
+        "../scripts/check_network.py"
+
+
+rule check_gwas:
+    """GWAS associations of every disease, the genome builds, refGene and the genes it places."""
+    input:
+        associations=config["gwas"][config["gwas"]["source"]],
+        refgene=config["gwas"]["refgene"],
+        datasets=all_dataset_files(),
+    output:
+        "results/checks/gwas.tsv",
+    log:
+        "logs/checks/gwas.log",
+    priority: 100
+    conda:
+        "../../envs/analysis.yaml"
+    threads: 1
+    resources:
+        mem_mb=4000,
+        runtime=30,
+    params:
+        # the files, builds and gene filter the mapping reads, not the enrichment settings
+        gwas=subset(
+            "gwas",
+            [
+                "source",
+                config["gwas"]["source"],
+                "refgene",
+                "snp_build",
+                "refgene_build",
+                "noncoding_genes",
+            ],
+        ),
+        terms=gwas_terms(),
+        datasets=config["datasets"],
+    script:
+        "../scripts/check_gwas.py"
+
+
+rule check_external:
+    """An external dataset's sample sheet, groups, samples in the matrix and scale."""
+    input:
+        matrix=lambda wc: config["external"][wc.external]["matrix"],
+        samples=lambda wc: config["external"][wc.external]["samples"],
+    output:
+        "results/checks/external/{external}.tsv",
+    log:
+        "logs/checks/external/{external}.log",
+    priority: 100
+    conda:
+        "../../envs/analysis.yaml"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=30,
+    params:
+        spec=lambda wc: config["external"][wc.external],
+    script:
+        "../scripts/check_external.py"
+
+
+rule check_inputs:
+    """Every input checked, in one report (`snakemake check_inputs` checks the inputs alone)."""
+    input:
+        expand("results/checks/{dataset}.tsv", dataset=DATASETS),
+        "results/checks/network.tsv",
+        "results/checks/gwas.tsv",
+        expand("results/checks/external/{external}.tsv", external=config["external"]),
+    output:
+        "results/checks/inputs.tsv",
+    log:
+        "logs/checks/inputs.log",
+    priority: 100
+    conda:
+        "../../envs/analysis.yaml"
+    threads: 1
+    resources:
+        mem_mb=500,
+        runtime=5,
+    script:
+        "../scripts/check_inputs.py"
