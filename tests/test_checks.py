@@ -12,6 +12,7 @@ import yaml
 
 from deepmodules import checks
 from deepmodules.config import validate_config
+from deepmodules.data.integrity import check_integrity
 from deepmodules.errors import InputError
 
 from .conftest import ROOT
@@ -141,7 +142,7 @@ def test_zip_member_with_a_bad_crc_is_named(inputs, tmp_path):
     raw[len(raw) // 2] ^= 0xFF  # one byte of the stored member flipped
     open(path, "wb").write(bytes(raw))
     with pytest.raises(InputError, match=r"processed\.1\.zip: the file is truncated or corrupt"):
-        checks.check_integrity(path)
+        check_integrity(path)
 
 
 def test_hdf5_without_its_datasets_is_refused(inputs):
@@ -222,4 +223,4 @@ def test_external_sample_missing_from_the_matrix_is_refused(inputs):
 
 def test_missing_file_is_named(tmp_path):
     with pytest.raises(InputError, match="absent.txt.gz: file not found"):
-        checks.check_integrity(tmp_path / "absent.txt.gz")
+        check_integrity(tmp_path / "absent.txt.gz")

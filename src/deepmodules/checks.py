@@ -13,17 +13,15 @@ Every check returns its rows (input, path, check, result) of the report ``result
 
 from __future__ import annotations
 
-import gzip
 import logging
-import zipfile
 from pathlib import Path
 
-import h5py
 import numpy as np
 import pandas as pd
 
 from deepmodules.data import compendium, sources
-from deepmodules.errors import InputError, readable
+from deepmodules.data.integrity import check_integrity
+from deepmodules.errors import InputError
 from deepmodules.interpret import network as string_network
 from deepmodules.modules import external
 from deepmodules.validate import gwas_inputs
@@ -37,39 +35,6 @@ HEAD_ROWS = 2000
 MAX_LOG2_VALUE = 100.0
 # A reference (STRING, refGene) naming fewer of a matrix's genes than this is logged as a warning.
 MIN_SHARED = 0.5
-
-
-def check_integrity(path: str | Path, kind: str | None = None) -> str:
-    """Read a compressed file to its end: every zip member's CRC-32, the whole gzip stream, HDF5 open.
-
-    The format is that of the file name ``kind`` (default: ``path``'s name): ``.zip``, ``.gz``,
-    ``.h5`` or ``.hdf5``; other files are not checked. Returns what was checked; raises InputError
-    naming a truncated or corrupt file.
-    """
-    path = Path(path)
-    if not path.is_file():
-        raise InputError(
-            path, "file not found", "put the file there or correct its path in the config"
-        )
-    suffix = Path(kind or path.name).suffix.lower()
-    with readable(path):
-        if suffix == ".zip":
-            with zipfile.ZipFile(path) as archive:
-                bad = archive.testzip()
-                n_members = len(archive.namelist())
-            if bad is not None:
-                raise zipfile.BadZipFile(f"CRC-32 of member {bad!r} does not match")
-            return f"zip: CRC-32 of {n_members} members match"
-        if suffix == ".gz":
-            size = 0
-            with gzip.open(path, "rb") as handle:
-                while chunk := handle.read(1 << 24):
-                    size += len(chunk)
-            return f"gzip: stream complete, {size} bytes"
-        if suffix in {".h5", ".hdf5"}:
-            with h5py.File(path, "r") as h5:
-                return f"HDF5: opens, {len(h5)} top-level groups"
-    return "plain file"
 
 
 def _row(name: str, path: str | Path, check: str, result: object) -> dict:

@@ -4,7 +4,7 @@ Upstream tables (GWAS Catalog, refGene, STRING, ...) change in place, so every d
 by its SHA-256. A file is streamed into a temporary file beside the destination, hashed while it is
 written, checked against the announced Content-Length, the pinned digest and its format's own
 integrity check (the CRC-32 of every zip member, a complete gzip stream, an HDF5 file that opens:
-:func:`deepmodules.checks.check_integrity`, which also catches a transfer cut short by a server that
+:func:`deepmodules.data.integrity.check_integrity`, which also catches a transfer cut short by a server that
 sent no Content-Length), and only then moved onto the destination with an atomic ``os.replace``. A failed or interrupted download leaves neither a
 partial destination nor a temporary file behind.
 """
@@ -23,7 +23,7 @@ import urllib.request
 from pathlib import Path
 from typing import BinaryIO
 
-from deepmodules.checks import check_integrity
+from deepmodules.data.integrity import check_integrity
 from deepmodules.errors import InputError
 
 log = logging.getLogger(__name__)
