@@ -199,7 +199,7 @@ def trained_small(small_sources, tmp_path_factory):
         len(data.genes), parse_model_id("deep32"), {"learning_rate": 0.01}, seed=1
     )
     train, test = (np.flatnonzero(split == name) for name in ("train", "test"))
-    training.train(model, values, train, test, epochs=60, batch_size=32, seed=1)
+    training.train(model, values, train, test, stopping=60, batch_size=32, seed=1)
     truth = json.loads((small_sources / sim.GROUND_TRUTH_FILE).read_text())
     return data, values, dense_layers(model), config, truth
 
@@ -379,7 +379,13 @@ def xor_disease_recovery(xor: bool) -> dict[str, float]:
             values.shape[1], spec, {"learning_rate": 0.01, "decay": 0}, seed=1
         )
         training.train(
-            model, values, np.arange(1600), np.arange(1600, 2000), epochs=200, batch_size=64, seed=1
+            model,
+            values,
+            np.arange(1600),
+            np.arange(1600, 2000),
+            stopping=200,
+            batch_size=64,
+            seed=1,
         )
         for layer in spec.layers:
             recoveries[f"{model_id}/{layer}"] = recovery(dense_layers(model), layer)

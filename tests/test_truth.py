@@ -138,7 +138,7 @@ def regime_scorecard(regime: str, root) -> tuple[pd.DataFrame, dict, dict]:
     for model_id in MODELS:
         spec = parse_model_id(model_id)
         model = build_autoencoder(len(data.genes), spec, {"learning_rate": 0.01}, seed=1)
-        training.train(model, values, train, test, epochs=60, batch_size=32, seed=1)
+        training.train(model, values, train, test, stopping=60, batch_size=32, seed=1)
         for layer in spec.layers:
             tables |= scores(model_id, layer, dense_layers(model))
     planted = truth.planted_genes(root / "sources" / sim.GROUND_TRUTH_FILE)
