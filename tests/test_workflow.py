@@ -300,3 +300,15 @@ def test_demo_external_dataset_module_is_enriched_for_its_gwas_genes(demo):
     module = pd.read_csv(folder / "modules" / "h3" / "vs_normal.tsv", sep="\t")
     planted = set(truth["external"]["multiple_sclerosis"]["module_genes"])
     assert len(set(module.nsmallest(100, "rank")["gene"]) & planted) >= len(planted) / 3
+
+
+def test_demo_sweeps_widths_with_live_nodes(demo):
+    """Fig. 2's sweep holds four widths at both depths, every model passes the reconstruction gate, and
+    the analysed model keeps (nearly) all of its first-layer nodes alive (26 of 128 were flat with zero
+    initial biases and the demo's fixed 60 epochs)."""
+    table = pd.read_csv(demo / "results" / "microarray" / "reconstruction.tsv", sep="\t")
+    test = table[table["split"] == "test"]
+    for depth in ("deep", "shallow"):
+        assert test.loc[test["depth"] == depth, "width"].nunique() >= 4
+    assert test["reconstruction_ok"].astype(str).str.lower().eq("true").all(), test.to_string()
+    assert test.set_index("model").loc["deep128", "n_flat_h1"] < 26
