@@ -134,7 +134,16 @@ def regime_scorecard(regime: str, root) -> tuple[pd.DataFrame, dict, dict]:
 
     def scores(model: str, layer: str, layers=None, hidden=None) -> dict:
         tables = disease_scores(
-            values, data.samples, data.genes, diseases, "normal", settings, layers, layer, hidden
+            values,
+            data.samples,
+            data.genes,
+            diseases,
+            "normal",
+            settings,
+            layers,
+            layer,
+            hidden,
+            gene_span=data.gene_range.span,
         )
         return {(model, layer, disease): table for disease, table in tables.items()}
 
