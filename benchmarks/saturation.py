@@ -34,22 +34,6 @@ import numpy as np
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
-SMALL_PARAMS = {
-    "n_genes": 300,
-    "n_communities": 8,
-    "community_size": 20,
-    "n_free_programs": 2,
-    "programs_per_cell_type": 3,
-    "module_size": 15,
-    "n_microarray_samples": 400,
-    "n_rnaseq_samples": 300,
-    "n_single_cell_samples": 10,
-    "n_studies_per_disease": 1,
-    "cases_per_study": 20,
-    "controls_per_study": 10,
-    "healthy_study_size": 30,
-    "n_decoy_genes": 10,
-}
 SMALL_REGIME_SAMPLES = 250
 FLAT_SD = 0.01
 SEED = 1
@@ -61,7 +45,7 @@ def compendium_values(folder: Path, quick: bool) -> tuple[np.ndarray, np.ndarray
     from deepmodules.config import validate_config
     from deepmodules.data import compendium
 
-    sim.simulate(folder, SMALL_PARAMS if quick else {}, 7)
+    sim.simulate(folder, sim.SMALL_PARAMS if quick else {}, 7)
     config = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
     spec = config["datasets"]["microarray"]
     for key in ("matrix", "annotation"):

@@ -132,6 +132,7 @@ from deepmodules.simulate.params import (
     EFO_PREFIX,
     PAPER_PARAMS,
     REGIMES,
+    SMALL_PARAMS,
     _params,
 )
 from deepmodules.simulate.refgene import _write_refgene, ucsc_bin
@@ -155,6 +156,7 @@ __all__ = [
     "PAPER_PARAMS",
     "REFGENE_FILE",
     "REGIMES",
+    "SMALL_PARAMS",
     "SDRF_COLUMNS",
     "SDRF_FILE",
     "STRING_INFO_FILE",

@@ -194,6 +194,24 @@ DEFAULT_PARAMS: dict = {
     "n_haplotype_rows": 1,
 }
 
+# A compendium of 300 genes that simulates in seconds: the test suite's, and the quick benchmarks'.
+SMALL_PARAMS: dict = {
+    "n_genes": 300,
+    "n_communities": 8,
+    "community_size": 20,
+    "n_free_programs": 2,
+    "programs_per_cell_type": 3,
+    "module_size": 15,
+    "n_microarray_samples": 400,
+    "n_rnaseq_samples": 300,
+    "n_single_cell_samples": 10,
+    "n_studies_per_disease": 1,
+    "cases_per_study": 20,
+    "controls_per_study": 10,
+    "healthy_study_size": 30,
+    "n_decoy_genes": 10,
+}
+
 PAPER_PARAMS: dict = {
     **DEFAULT_PARAMS,
     "n_genes": 20_000,
