@@ -198,7 +198,8 @@ def test_program_regime_the_compressed_space_helps(tmp_path):
 def test_rare_regime_the_scorecard_flags_deep_layers_below_naive(tmp_path):
     """Direct effects in 1% of the samples per disease: the naive baseline (and the shallow model)
     still rank the planted genes at the top, the deep model's layers do not, and the scorecard says so
-    in the notes: below naive on most diseases, not above chance on some."""
+    in the notes: below naive on most diseases (with the default score still above chance: AUROC
+    0.74-0.91, where the scaled-axis contrast left some diseases at chance)."""
     card, *_ = regime_scorecard("rare", tmp_path)
     means = mean_auroc(card)
     assert means.loc[(NAIVE, "h1")] > 0.99
@@ -206,7 +207,6 @@ def test_rare_regime_the_scorecard_flags_deep_layers_below_naive(tmp_path):
     deep = card[(card["model"] == "deep32") & (card["n_planted"] > 0)]
     for layer, notes in deep.groupby("layer")["note"]:
         assert notes.str.contains("below naive").sum() >= 3, (layer, notes)
-    assert deep["note"].str.contains("not above chance").any()
 
 
 def run_script(name: str, **fields) -> None:
