@@ -11,6 +11,8 @@ rule check_dataset:
         "results/checks/{dataset}.tsv",
     log:
         "logs/checks/{dataset}.log",
+    benchmark:
+        "benchmarks/out/checks/{dataset}.tsv"
     priority: 100
     conda:
         "../../envs/analysis.yaml"
@@ -35,6 +37,8 @@ rule check_network:
         "results/checks/network.tsv",
     log:
         "logs/checks/network.log",
+    benchmark:
+        "benchmarks/out/checks/network.tsv"
     priority: 100
     conda:
         "../../envs/analysis.yaml"
@@ -59,6 +63,8 @@ rule check_gwas:
         "results/checks/gwas.tsv",
     log:
         "logs/checks/gwas.log",
+    benchmark:
+        "benchmarks/out/checks/gwas.tsv"
     priority: 100
     conda:
         "../../envs/analysis.yaml"
@@ -94,6 +100,8 @@ rule check_external:
         "results/checks/external/{external}.tsv",
     log:
         "logs/checks/external/{external}.log",
+    benchmark:
+        "benchmarks/out/checks/external/{external}.tsv"
     priority: 100
     conda:
         "../../envs/analysis.yaml"
@@ -118,6 +126,8 @@ rule check_inputs:
         "results/checks/inputs.tsv",
     log:
         "logs/checks/inputs.log",
+    benchmark:
+        "benchmarks/out/checks/inputs.tsv"
     priority: 100
     conda:
         "../../envs/analysis.yaml"
