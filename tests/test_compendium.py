@@ -208,21 +208,3 @@ def test_shared_genes_are_logged_and_a_small_share_warns(caplog):
         "m.txt: 3 of 4 genes (75%) are genes of STRING": "INFO",
         "m.txt: 1 of 4 genes (25%) are genes of refGene": "WARNING",
     }
-
-
-def test_archs4_gene_names_map_and_merge_like_matrix_rows(config, tmp_path, caplog):
-    spec = config["datasets"]["rnaseq"]
-    genes, *_ = compendium.read_source(spec)
-    renamed = {genes[0]: "MERGED", genes[1]: "MERGED", genes[2]: "TP53 /// TP63"}
-    table = tmp_path / "names.tsv"
-    pd.DataFrame({"name": genes, "symbol": [renamed.get(g, g) for g in genes]}).to_csv(
-        table, sep="\t", index=False
-    )
-    mapping = {"mapping": str(table), "from": "name", "to": "symbol"}
-    with caplog.at_level("INFO", logger="deepmodules"):
-        mapped, _, values, _ = compendium.read_source(
-            {**spec, "gene_ids": {**mapping, "min_mapped": 0.5}}
-        )
-    assert mapped == ["MERGED", *genes[3:]] and values.shape[1] == len(genes) - 2
-    assert f"{len(genes) - 1} of {len(genes)} rows mapped" in caplog.text
-    assert "1 genes are on more than one row (2 rows)" in caplog.text

@@ -67,6 +67,10 @@ def input_mb(files):
     return sum(os.path.getsize(path) for path in files) / 2**20
 
 
+# Memory of the streamed ARCHS4 normalization (deepmodules.data.archs4), whatever the file's size: blocks of
+# counts and their float64 copies, and the metadata of every sample of the file (benchmarks/archs4.py).
+ARCHS4_MEM_MB = 4000
+
 # The gwas settings of SNP-to-gene mapping, and those of the enrichment tests: an edit of one kind
 # reruns only its rule.
 GWAS_MAPPING_KEYS = [

@@ -1,5 +1,9 @@
 rule normalize:
-    """Read, check, min-max normalize and split (fixed seed) one compendium; log its genes in STRING and refGene."""
+    """Read, check, min-max normalize and split (fixed seed) one compendium; log its genes in STRING and refGene.
+
+    An ARCHS4 file is streamed in column blocks (deepmodules.data.archs4): its memory does not grow with
+    the file, and its output folder holds a float32 samples × genes scratch file until the job ends.
+    """
     input:
         matrix=lambda wc: config["datasets"][wc.dataset]["matrix"],
         annotation=lambda wc: config["datasets"][wc.dataset]["annotation"] or [],
@@ -19,7 +23,11 @@ rule normalize:
         "../../envs/analysis.yaml"
     threads: 1
     resources:
-        mem_mb=lambda wc, input: max(2000, int(6 * input_mb(input))),
+        mem_mb=lambda wc, input: (
+            ARCHS4_MEM_MB
+            if config["datasets"][wc.dataset]["format"] == "archs4"
+            else max(2000, int(6 * input_mb(input)))
+        ),
         runtime=120,
     params:
         spec=lambda wc: config["datasets"][wc.dataset],

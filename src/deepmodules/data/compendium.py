@@ -18,15 +18,20 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import h5py
 import numpy as np
 import pandas as pd
 
 from deepmodules import layout
-from deepmodules.data import identifiers, normalize, sources
-from deepmodules.errors import InputError
+from deepmodules.data import archs4, identifiers, normalize, sources
+from deepmodules.errors import InputError, readable
 
 log = logging.getLogger(__name__)
 
@@ -48,56 +53,21 @@ class Compendium:
         return (self.samples["split"] == "train").to_numpy()
 
 
-# Without a mapping table, a matrix whose rows are mostly identifiers rather than symbols is refused.
-MAX_IDENTIFIER_SHARE = 0.5
-
-
 def gene_symbols(
     ids: list[str], values: np.ndarray, gene_ids: dict | None, where: str
 ) -> tuple[list[str], np.ndarray]:
     """Turn a matrix's row ids into gene symbols, one row per symbol (``values`` is samples × rows).
 
-    Without ``gene_ids`` the ids are taken as symbols. With it, ids are normalized
-    (:func:`~deepmodules.data.identifiers.normalize_gene_id`) and looked up in the table
-    ``gene_ids["mapping"]`` (column ``from`` → column ``to``); rows with no or an ambiguous
-    symbol are dropped, and fewer than ``min_mapped`` of the rows mapped is refused. Rows of one
-    symbol merge by :func:`~deepmodules.data.identifiers.collapse_duplicate_genes` (highest mean kept).
+    Each row gets its symbol by :func:`~deepmodules.data.identifiers.row_symbols`; rows without one
+    are dropped, and rows of one symbol merge by
+    :func:`~deepmodules.data.identifiers.collapse_duplicate_genes` (highest mean kept).
     """
-    if gene_ids is None:
-        share = identifiers.looks_like_identifiers(ids)
-        if share > MAX_IDENTIFIER_SHARE:
-            raise InputError(
-                where,
-                f"{share:.0%} of the row ids look like Ensembl, Entrez or probe-set ids, not gene "
-                f"symbols (e.g. {', '.join(ids[:3])})",
-                "set datasets.*.gene_ids to a table that maps these ids to gene symbols",
-            )
-        return identifiers.collapse_duplicate_genes(ids, values, where)
-    mapping, n_ambiguous = identifiers.read_gene_mapping(
-        gene_ids["mapping"], gene_ids["from"], gene_ids["to"]
-    )
-    symbols = [mapping.get(identifiers.normalize_gene_id(i)) for i in ids]
+    symbols = identifiers.row_symbols(ids, gene_ids, where)
     mapped = np.array([s is not None for s in symbols], dtype=bool)
-    log.info(
-        "%s: %d of %d rows mapped to a gene symbol with %s (%d ids of the table are ambiguous, "
-        "naming several symbols, and left out)",
-        where,
-        mapped.sum(),
-        len(ids),
-        gene_ids["mapping"],
-        n_ambiguous,
-    )
-    if mapped.mean() < gene_ids["min_mapped"]:
-        unmapped = [i for i, s in zip(ids, symbols, strict=True) if s is None]
-        raise InputError(
-            where,
-            f"only {mapped.sum()} of {len(ids)} rows ({mapped.mean():.0%}) map to a symbol in "
-            f"{gene_ids['mapping']} (unmapped e.g. {', '.join(unmapped[:3])})",
-            "set datasets.*.gene_ids.from to the table's column holding these ids, "
-            "or lower datasets.*.gene_ids.min_mapped",
-        )
     kept = [s for s in symbols if s is not None]
-    return identifiers.collapse_duplicate_genes(kept, values[:, mapped], where)
+    return identifiers.collapse_duplicate_genes(
+        kept, values if mapped.all() else values[:, mapped], where
+    )
 
 
 def emtab_annotation(spec: dict, names: list[str]) -> pd.DataFrame:
@@ -141,31 +111,15 @@ def archs4_annotation(spec: dict, meta: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
-def read_source(spec: dict) -> tuple[list[str], pd.DataFrame, np.ndarray, dict]:
-    """Read a dataset's genes, annotation (columns of ``ANNOTATION``), log-scale values and scale.
+def read_emtab(spec: dict) -> tuple[list[str], pd.DataFrame, np.ndarray]:
+    """Read an E-MTAB dataset's genes, annotation (columns of ``ANNOTATION``) and log-scale values.
 
-    Row ids become gene symbols by :func:`gene_symbols`, before RNA-seq counts are normalized.
+    Row ids become gene symbols by :func:`gene_symbols`.
     """
-    columns = spec["columns"]
-    gene_ids = spec.get("gene_ids")
-    if spec["format"] == "emtab":
-        ids, names, values = sources.read_processed_matrix(spec["matrix"], spec["matrix_member"])
-        genes, values = gene_symbols(ids, values, gene_ids, spec["matrix"])
-        table = emtab_annotation(spec, names)
-        scale = {"values": "log"}
-    else:
-        ids, meta, counts = sources.read_archs4(
-            spec["matrix"], single_cell_cutoff=spec["single_cell_threshold"]
-        )
-        genes, counts = gene_symbols(ids, counts, gene_ids, spec["matrix"])
-        table = archs4_annotation(spec, meta)
-        values, reference = normalize.log_counts(counts, spec["noise_floor"])
-        scale = {
-            "values": "counts",
-            "noise_floor": spec["noise_floor"],
-            "upper_quartile_reference": reference,
-        }
-    return list(genes), annotation_columns(table, columns), values, scale
+    ids, names, values = sources.read_processed_matrix(spec["matrix"], spec["matrix_member"])
+    genes, values = gene_symbols(ids, values, spec.get("gene_ids"), spec["matrix"])
+    table = emtab_annotation(spec, names)
+    return list(genes), annotation_columns(table, spec["columns"]), values
 
 
 def annotation_columns(table: pd.DataFrame, columns: dict) -> pd.DataFrame:
@@ -237,14 +191,8 @@ def check_diseases(
     return skipped
 
 
-def prepare(spec: dict, diseases: dict, seed: int, outdir: str | Path) -> Compendium:
-    """Read, check, normalize and split one dataset, writing the compendium folder ``outdir``."""
-    genes, annotation, values, scale = read_source(spec)
-    where = spec.get("annotation") or spec["matrix"]
-    check_diseases(annotation, diseases, spec["min_cases"], where)
-    normalize.check_finite(values, genes, spec["matrix"])
-
-    constant = normalize.constant_genes(values)
+def nonconstant(constant: np.ndarray, genes: list[str], spec: dict) -> np.ndarray:
+    """The genes that are not ``constant``; constant genes refused unless ``drop_constant_genes``."""
     if constant.any():
         if not spec["drop_constant_genes"]:
             examples = ", ".join(np.asarray(genes)[constant][:5])
@@ -254,29 +202,78 @@ def prepare(spec: dict, diseases: dict, seed: int, outdir: str | Path) -> Compen
                 "remove them or set datasets.*.drop_constant_genes: true",
             )
         log.info("dropping %d constant genes", int(constant.sum()))
-        values = values[:, ~constant]
-        genes = [g for g, c in zip(genes, constant, strict=True) if not c]
+    return ~constant
+
+
+@contextmanager
+def staged(outdir: Path) -> Iterator[Path]:
+    """A folder inside ``outdir`` to write a compendium in; its files move into ``outdir`` at the end.
+
+    When the block fails, the folder is removed (and ``outdir`` too when this created it), so a
+    failed ``prepare`` leaves no partial compendium.
+    """
+    created = not outdir.exists()
+    stage = outdir / ".partial"
+    shutil.rmtree(stage, ignore_errors=True)
+    stage.mkdir(parents=True)
+    try:
+        yield stage
+    except BaseException:
+        shutil.rmtree(stage, ignore_errors=True)
+        if created:
+            shutil.rmtree(outdir, ignore_errors=True)
+        raise
+    for name in layout.NORMALIZED.values():
+        os.replace(stage / name, outdir / name)
+    shutil.rmtree(stage)
+
+
+def _write_tables(
+    stage: Path, gene_range: normalize.GeneRange, annotation: pd.DataFrame, scale: dict
+) -> None:
+    """The compendium's files besides ``expression.npy``."""
+    files = layout.normalized_files(stage)
+    pd.DataFrame(
+        {"gene": gene_range.genes, "minimum": gene_range.minimum, "maximum": gene_range.maximum}
+    ).to_csv(files["genes"], sep="\t", index=False)
+    annotation.to_csv(files["samples"], sep="\t", index=False)
+    files["scale"].write_text(json.dumps(scale, indent=1) + "\n")
+
+
+def prepare(spec: dict, diseases: dict, seed: int, outdir: str | Path) -> Compendium:
+    """Read, check, normalize and split one dataset, writing the compendium folder ``outdir``.
+
+    ARCHS4 files are normalized out of core by :func:`prepare_archs4`.
+    """
+    outdir = Path(outdir)
+    if spec["format"] == "archs4":
+        return prepare_archs4(spec, diseases, seed, outdir)
+    genes, annotation, values = read_emtab(spec)
+    where = spec.get("annotation") or spec["matrix"]
+    check_diseases(annotation, diseases, spec["min_cases"], where)
+    normalize.check_finite(values, genes, spec["matrix"])
+    keep = nonconstant(normalize.constant_genes(values), genes, spec)
+    if not keep.all():
+        values = values[:, keep]
+        genes = [g for g, k in zip(genes, keep, strict=True) if k]
 
     gene_range = normalize.fit_range(values, genes)
     test = normalize.train_test_split(len(annotation), spec["test_size"], seed)
     annotation["split"] = np.where(test, "test", "train")
-
-    outdir = Path(outdir)
-    outdir.mkdir(parents=True, exist_ok=True)
-    files = layout.normalized_files(outdir)
-    scaled = np.lib.format.open_memmap(
-        files["expression"], mode="w+", dtype=np.float32, shape=values.shape
-    )
-    for start in range(0, len(values), 4096):
-        scaled[start : start + 4096] = normalize.apply_range(
-            values[start : start + 4096], gene_range
+    with staged(outdir) as stage:
+        scaled = np.lib.format.open_memmap(
+            layout.normalized_files(stage)["expression"],
+            mode="w+",
+            dtype=np.float32,
+            shape=values.shape,
         )
-    scaled.flush()
-    pd.DataFrame(
-        {"gene": genes, "minimum": gene_range.minimum, "maximum": gene_range.maximum}
-    ).to_csv(files["genes"], sep="\t", index=False)
-    annotation.to_csv(files["samples"], sep="\t", index=False)
-    files["scale"].write_text(json.dumps(scale, indent=1) + "\n")
+        for start in range(0, len(values), 4096):
+            scaled[start : start + 4096] = normalize.apply_range(
+                values[start : start + 4096], gene_range
+            )
+        scaled.flush()
+        del scaled
+        _write_tables(stage, gene_range, annotation, {"values": "log"})
     log.info(
         "%d samples (%d test) × %d genes written to %s",
         len(annotation),
@@ -284,7 +281,50 @@ def prepare(spec: dict, diseases: dict, seed: int, outdir: str | Path) -> Compen
         len(genes),
         outdir,
     )
-    return Compendium(scaled, genes, annotation, gene_range, scale)
+    return load(outdir)
+
+
+def prepare_archs4(spec: dict, diseases: dict, seed: int, outdir: Path) -> Compendium:
+    """An ARCHS4 compendium: samples and genes chosen by :func:`deepmodules.data.archs4.select`,
+    counts normalized in the three streamed passes of :mod:`deepmodules.data.archs4`.
+
+    Everything that needs only the metadata (selection, annotation, diseases, split) is checked
+    before the counts are read.
+    """
+    path = Path(spec["matrix"])
+    selection = archs4.select(spec, seed)
+    annotation = annotation_columns(archs4_annotation(spec, selection.meta), spec["columns"])
+    check_diseases(annotation, diseases, spec["min_cases"], str(path))
+    test = normalize.train_test_split(len(annotation), spec["test_size"], seed)
+    annotation["split"] = np.where(test, "test", "train")
+    floor = spec["noise_floor"]
+    with staged(outdir) as stage:
+        ratios = stage / "ratios.f32"
+        with readable(path), h5py.File(path, "r") as h5:
+            quartiles = archs4.stream_ratios(h5["data/expression"], selection, ratios)
+        reference = float(quartiles.mean())
+        statistics = archs4.gene_statistics(ratios, selection.shape, reference, floor)
+        keep = archs4.gene_filter(statistics, spec, str(path))
+        constant = keep & (statistics["minimum"] == statistics["maximum"]).to_numpy()
+        keep &= nonconstant(constant, selection.genes, spec)
+        gene_range = normalize.GeneRange(
+            [g for g, k in zip(selection.genes, keep, strict=True) if k],
+            statistics["minimum"].to_numpy()[keep],
+            statistics["maximum"].to_numpy()[keep],
+        )
+        expression = layout.normalized_files(stage)["expression"]
+        archs4.write_scaled(ratios, selection.shape, keep, reference, floor, gene_range, expression)
+        ratios.unlink()
+        scale = {"values": "counts", "noise_floor": floor, "upper_quartile_reference": reference}
+        _write_tables(stage, gene_range, annotation, scale)
+    log.info(
+        "%d samples (%d test) × %d genes written to %s",
+        len(annotation),
+        test.sum(),
+        len(gene_range.genes),
+        outdir,
+    )
+    return load(outdir)
 
 
 def load(folder: str | Path, mmap: bool = True) -> Compendium:

@@ -123,6 +123,52 @@ def read_gene_mapping(
     return dict(zip(pairs["id"], pairs["symbol"], strict=True)), len(ambiguous)
 
 
+# Without a mapping table, a matrix whose rows are mostly identifiers rather than symbols is refused.
+MAX_IDENTIFIER_SHARE = 0.5
+
+
+def row_symbols(ids: list[str], gene_ids: dict | None, where: str) -> list[str | None]:
+    """The gene symbol of each of a matrix's row ids; None where a row has none.
+
+    Without ``gene_ids`` the ids are taken as symbols (a matrix whose ids mostly look like Ensembl,
+    Entrez or probe-set ids is refused). With it, ids are normalized (:func:`normalize_gene_id`)
+    and looked up in the table ``gene_ids["mapping"]`` (column ``from`` → column ``to``); rows with
+    no or an ambiguous symbol get None, and fewer than ``min_mapped`` of the rows mapped is refused.
+    """
+    if gene_ids is None:
+        share = looks_like_identifiers(ids)
+        if share > MAX_IDENTIFIER_SHARE:
+            raise InputError(
+                where,
+                f"{share:.0%} of the row ids look like Ensembl, Entrez or probe-set ids, not gene "
+                f"symbols (e.g. {', '.join(ids[:3])})",
+                "set datasets.*.gene_ids to a table that maps these ids to gene symbols",
+            )
+        return list(ids)
+    mapping, n_ambiguous = read_gene_mapping(gene_ids["mapping"], gene_ids["from"], gene_ids["to"])
+    symbols = [mapping.get(normalize_gene_id(i)) for i in ids]
+    mapped = np.array([s is not None for s in symbols], dtype=bool)
+    log.info(
+        "%s: %d of %d rows mapped to a gene symbol with %s (%d ids of the table are ambiguous, "
+        "naming several symbols, and left out)",
+        where,
+        mapped.sum(),
+        len(ids),
+        gene_ids["mapping"],
+        n_ambiguous,
+    )
+    if mapped.mean() < gene_ids["min_mapped"]:
+        unmapped = [i for i, s in zip(ids, symbols, strict=True) if s is None]
+        raise InputError(
+            where,
+            f"only {mapped.sum()} of {len(ids)} rows ({mapped.mean():.0%}) map to a symbol in "
+            f"{gene_ids['mapping']} (unmapped e.g. {', '.join(unmapped[:3])})",
+            "set datasets.*.gene_ids.from to the table's column holding these ids, "
+            "or lower datasets.*.gene_ids.min_mapped",
+        )
+    return symbols
+
+
 def looks_like_identifiers(ids: Sequence[str]) -> float:
     """The share of ``ids`` that are Ensembl ids, Entrez ids or probe sets rather than symbols."""
     if not len(ids):

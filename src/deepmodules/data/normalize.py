@@ -49,25 +49,46 @@ def constant_genes(values: np.ndarray) -> np.ndarray:
     return values.min(axis=0) == values.max(axis=0)
 
 
+def upper_quartiles(counts: np.ndarray) -> np.ndarray:
+    """The 75th percentile of the non-zero counts of each sample (row) of ``counts``.
+
+    With n_i > 0 counts of sample i sorted as c_(1) <= … <= c_(n_i), the percentile is the linear
+    interpolation at position h = 0.75 (n_i - 1): c_(⌊h⌋+1) + (h - ⌊h⌋) (c_(⌊h⌋+2) - c_(⌊h⌋+1)),
+    numpy's default. Counts that are zero, negative or missing are left out; a sample without any
+    other is refused.
+    """
+    counts = np.asarray(counts)
+    ordered = np.sort(
+        counts if counts.dtype.kind == "u" else np.where(counts > 0, counts, 0), axis=1
+    )
+    n = (ordered > 0).sum(axis=1)
+    if (n == 0).any():
+        raise InputError(
+            "count matrix",
+            f"{int((n == 0).sum())} samples have no non-zero counts",
+            "remove empty samples before normalization",
+        )
+    position = 0.75 * (n - 1)
+    low = np.floor(position).astype(np.int64)
+    first = counts.shape[1] - n + low
+    rows = np.arange(len(ordered))
+    below = ordered[rows, first].astype(np.float64)
+    above = ordered[rows, np.minimum(first + 1, counts.shape[1] - 1)].astype(np.float64)
+    return below + (position - low) * (above - below)
+
+
 def upper_quartile(counts: np.ndarray, reference: float | None = None) -> tuple[np.ndarray, float]:
     """Upper-quartile normalization of a samples × genes count matrix (NOISeq ``uqua``).
 
-    Each sample is divided by the 75th percentile of its non-zero counts and multiplied by
-    ``reference``, by default the mean of those percentiles over the samples, so that the overall
-    scale stays that of the data. Returns the normalized counts and the reference: passing a
-    compendium's reference puts another dataset's counts on the compendium's scale.
+    Each sample i is divided by the 75th percentile q_i of its non-zero counts
+    (:func:`upper_quartiles`) and multiplied by ``reference``, by default the mean of the q_i over
+    the samples, so that the overall scale stays that of the data: x_ij / q_i * reference. Returns
+    the normalized counts and the reference: passing a compendium's reference puts another
+    dataset's counts on the compendium's scale.
     """
-    counts = np.asarray(counts, dtype=np.float64)
-    masked = np.where(counts > 0, counts, np.nan)
-    uq = np.nanpercentile(masked, 75, axis=1)
-    if not np.isfinite(uq).all() or (uq <= 0).any():
-        raise InputError(
-            "count matrix",
-            f"{int((~np.isfinite(uq) | (uq <= 0)).sum())} samples have no non-zero counts",
-            "remove empty samples before normalization",
-        )
+    uq = upper_quartiles(counts)
     reference = float(uq.mean()) if reference is None else reference
-    return counts / uq[:, None] * reference, reference
+    return np.asarray(counts, dtype=np.float64) / uq[:, None] * reference, reference
 
 
 def log_transform(values: np.ndarray, noise_floor: float) -> np.ndarray:

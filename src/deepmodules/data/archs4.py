@@ -1,0 +1,299 @@
+"""The ARCHS4 RNA-seq compendium out of core: sample and gene selection, and streamed normalization.
+
+The ARCHS4 human gene file holds about 720,000 samples × 67,186 genes (``data/expression``, genes ×
+samples uint32 in gzip chunks), far more than memory. :func:`select` chooses the samples from the
+metadata alone, before any count is read: bulk samples (single-cell probability below
+``single_cell_threshold``), minus every sample of the series in ``exclude_series``, restricted to the
+GEO accessions of ``samples_file`` if given, then ``n_samples`` of them drawn with the config's seed.
+Rows of one gene symbol (after ``gene_ids``) are summed: the counts of the rows of symbol g in
+sample i are c_ig = Σ_{r: symbol(r) = g} c_ir.
+
+Normalization is that of :func:`deepmodules.data.normalize.log_counts` and ``fit_range`` /
+``apply_range``, in three sequential passes whose memory depends on the block size and the gene
+count, never on the number of samples:
+
+1. :func:`stream_ratios` reads the counts once, in column blocks aligned to the HDF5 chunks and in
+   chunk order; each block holds every gene of its samples, so the upper quartile q_i of each sample
+   (:func:`~deepmodules.data.normalize.upper_quartiles`) is computed there, and r_ij = c_ij / q_i is
+   appended to a float32 samples × genes file;
+2. :func:`gene_statistics` reads that file with the reference q̄ = mean_i q_i and gives, per gene,
+   the minimum, maximum and mean of E_ij = log2(1 + q̄ r_ij) (set to 0 below the noise floor,
+   :func:`~deepmodules.data.normalize.log_transform`) and the fraction of samples above the floor;
+3. :func:`write_scaled` reads it again and writes e_ij = (E_ij - min_j) / (max_j - min_j) of the
+   kept genes (:func:`gene_filter`) to the compendium's ``expression.npy``.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import h5py
+import numpy as np
+import pandas as pd
+
+from deepmodules.data import identifiers, normalize, sources
+from deepmodules.errors import InputError, readable, require_file
+
+log = logging.getLogger(__name__)
+
+# Values (genes × samples) per block of counts or ratios processed at a time.
+BLOCK_VALUES = 4_000_000
+SERIES_SEPARATOR = re.compile(r"[,;\s]+")
+
+
+@dataclass
+class Selection:
+    """The samples and genes of an ARCHS4 compendium, chosen before any count is read.
+
+    ``columns`` are the samples' columns of ``data/expression`` (increasing) and ``meta`` their
+    metadata rows in that order; ``genes`` are the symbols, and ``rows`` / ``starts`` group the file's
+    rows by symbol: the rows of gene g are ``rows[starts[g]:starts[g + 1]]``.
+    """
+
+    columns: np.ndarray
+    meta: pd.DataFrame
+    genes: list[str]
+    rows: np.ndarray
+    starts: np.ndarray
+    n_file_genes: int
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return len(self.columns), len(self.genes)
+
+    def merge(self, counts: np.ndarray) -> np.ndarray:
+        """Sum the columns of each symbol in a samples × file-genes block (samples × genes)."""
+        if len(self.genes) == self.n_file_genes:  # one row per symbol, in file order
+            return counts
+        return np.add.reduceat(counts[:, self.rows], self.starts, axis=1, dtype=np.uint64)
+
+
+def read_samples_file(path: str | Path) -> list[str]:
+    """GEO accessions, one per line (the first tab-separated field; blank and ``#`` lines skipped)."""
+    require_file(path)
+    with open(path, encoding="utf-8") as handle:
+        fields = [line.split("\t")[0].strip() for line in handle]
+    return list(dict.fromkeys(f for f in fields if f and not f.startswith("#")))
+
+
+def _series_members(series: pd.Series, excluded: set[str]) -> np.ndarray:
+    """Whether each sample belongs to one of the ``excluded`` series (a field may list several)."""
+    return series.map(lambda text: not excluded.isdisjoint(SERIES_SEPARATOR.split(text))).to_numpy(
+        dtype=bool
+    )
+
+
+def select_samples(meta: pd.DataFrame, spec: dict, seed: int, where: str) -> np.ndarray:
+    """The file columns of the compendium's samples, in increasing order.
+
+    Bulk samples (``singlecellprobability`` below ``single_cell_threshold``), minus those of the
+    series in ``exclude_series``; then the accessions of ``samples_file`` (every one must be in the
+    file; those the filters drop are logged); then ``n_samples`` of them drawn without replacement
+    by a generator seeded with ``seed``. An excluded series that no sample names is logged as a
+    warning: excluding it changes nothing.
+    """
+    candidates = meta["singlecellprobability"].to_numpy() < spec["single_cell_threshold"]
+    n_bulk = int(candidates.sum())
+    excluded = set(spec["exclude_series"])
+    if excluded:
+        members = _series_members(meta["series_id"], excluded)
+        present = set(SERIES_SEPARATOR.split(",".join(meta.loc[members, "series_id"])))
+        absent = sorted(excluded - present)
+        if absent:
+            log.warning(
+                "%s: %d series of exclude_series name no sample of the file (e.g. %s)",
+                where,
+                len(absent),
+                ", ".join(absent[:5]),
+            )
+        candidates &= ~members
+    log.info(
+        "%s: %d of %d samples are bulk; %d remain after exclude_series",
+        where,
+        n_bulk,
+        len(meta),
+        int(candidates.sum()),
+    )
+    if spec["samples_file"]:
+        requested = read_samples_file(spec["samples_file"])
+        position = pd.Series(np.arange(len(meta)), index=meta["geo_accession"])
+        absent = [s for s in requested if s not in position.index]
+        if absent or not requested:
+            raise InputError(
+                spec["samples_file"],
+                f"{len(absent)} of {len(requested)} accessions are not samples of {where}"
+                + (f" (e.g. {', '.join(absent[:5])})" if absent else ""),
+                "list GEO sample accessions (GSM…) of this ARCHS4 file, one per line",
+            )
+        chosen = np.zeros(len(meta), dtype=bool)
+        chosen[position[requested].to_numpy()] = True
+        n_dropped = int((chosen & ~candidates).sum())
+        if n_dropped:
+            log.warning(
+                "%s: %d of its %d samples are single-cell or in exclude_series and left out",
+                spec["samples_file"],
+                n_dropped,
+                len(requested),
+            )
+        candidates &= chosen
+    columns = np.flatnonzero(candidates)
+    n = spec["n_samples"]
+    if n is None:
+        return columns
+    if n > len(columns):
+        raise InputError(
+            where,
+            f"n_samples = {n} but only {len(columns)} samples remain after the single-cell "
+            "filter, exclude_series and samples_file",
+            "lower datasets.*.n_samples (or set it to null for all of them)",
+        )
+    return np.sort(np.random.default_rng(seed).choice(columns, n, replace=False))
+
+
+def select(spec: dict, seed: int) -> Selection:
+    """Choose the samples (:func:`select_samples`) and group the file's rows by gene symbol."""
+    path = Path(spec["matrix"])
+    require_file(path)
+    with readable(path), h5py.File(path, "r") as h5:
+        ids, meta = sources._archs4_metadata(h5, path)
+    columns = select_samples(meta, spec, seed, str(path))
+    symbols = identifiers.row_symbols(ids, spec.get("gene_ids"), str(path))
+    genes = pd.Index([s for s in symbols if s is not None]).unique()
+    group = genes.get_indexer(pd.Index(symbols, dtype=object))
+    rows = np.flatnonzero(group >= 0)
+    rows = rows[np.argsort(group[rows], kind="stable")]
+    starts = np.searchsorted(group[rows], np.arange(len(genes)))
+    n_merged = int((np.diff(np.append(starts, len(rows))) > 1).sum())
+    if n_merged:
+        log.info(
+            "%s: %d genes are on more than one row (%d rows); their counts are summed",
+            path,
+            n_merged,
+            len(rows) - len(genes) + n_merged,
+        )
+    meta = meta.iloc[columns].reset_index(drop=True)
+    return Selection(columns, meta, list(genes), rows, starts, len(ids))
+
+
+def column_blocks(expression: h5py.Dataset, columns: np.ndarray):
+    """``(start, stop, positions)`` of each block of whole chunk columns holding selected samples.
+
+    A block spans at most as many chunk columns as fit ``BLOCK_VALUES`` (at least one), from the
+    chunk of its first selected column to that of its last; blocks come in chunk order, and
+    ``positions`` are the selected columns of the block relative to ``start``.
+    """
+    n_genes, n_columns = expression.shape
+    chunk = expression.chunks[1] if expression.chunks else 256
+    width = chunk * max(1, BLOCK_VALUES // (chunk * n_genes))
+    block_of = columns // width
+    bounds = np.searchsorted(block_of, np.unique(block_of))
+    for first, last in zip(bounds, [*bounds[1:], len(columns)], strict=True):
+        start = int(columns[first]) // chunk * chunk
+        stop = min((int(columns[last - 1]) // chunk + 1) * chunk, n_columns)
+        yield start, stop, columns[first:last] - start
+
+
+def stream_ratios(expression: h5py.Dataset, selection: Selection, out: Path) -> np.ndarray:
+    """Pass 1: write r_ij = c_ij / q_i (float32, samples × genes, row-major) to ``out``; return q.
+
+    ``expression`` is the genes × samples count dataset, read once in :func:`column_blocks`.
+    """
+    quartiles = np.empty(len(selection.columns))
+    done = 0
+    with open(out, "wb") as handle:
+        for start, stop, positions in column_blocks(expression, selection.columns):
+            counts = selection.merge(expression[:, start:stop][:, positions].T)
+            q = normalize.upper_quartiles(counts)
+            handle.write((counts / q[:, None]).astype(np.float32).tobytes())
+            quartiles[done : done + len(q)] = q
+            done += len(q)
+    return quartiles
+
+
+def _ratio_blocks(path: Path, shape: tuple[int, int]):
+    """The rows of a float32 samples × genes file, a block of about ``BLOCK_VALUES`` at a time."""
+    n_samples, n_genes = shape
+    rows = max(1, BLOCK_VALUES // n_genes)
+    with open(path, "rb") as handle:
+        for start in range(0, n_samples, rows):
+            count = min(rows, n_samples - start) * n_genes
+            yield np.fromfile(handle, dtype=np.float32, count=count).reshape(-1, n_genes)
+
+
+def _logged(ratios: np.ndarray, reference: float, noise_floor: float) -> np.ndarray:
+    return normalize.log_transform(ratios.astype(np.float64) * reference, noise_floor)
+
+
+def gene_statistics(
+    path: Path, shape: tuple[int, int], reference: float, noise_floor: float
+) -> pd.DataFrame:
+    """Pass 2: per gene, min, max and mean of E_ij and the fraction of samples with E_ij > 0."""
+    n_genes = shape[1]
+    minimum, maximum = np.full(n_genes, np.inf), np.full(n_genes, -np.inf)
+    total, expressed = np.zeros(n_genes), np.zeros(n_genes)
+    for ratios in _ratio_blocks(path, shape):
+        logged = _logged(ratios, reference, noise_floor)
+        np.minimum(minimum, logged.min(axis=0), out=minimum)
+        np.maximum(maximum, logged.max(axis=0), out=maximum)
+        total += logged.sum(axis=0)
+        expressed += (logged > 0).sum(axis=0)
+    return pd.DataFrame(
+        {
+            "minimum": minimum,
+            "maximum": maximum,
+            "mean": total / shape[0],
+            "expressed": expressed / shape[0],
+        }
+    )
+
+
+def gene_filter(statistics: pd.DataFrame, spec: dict, where: str) -> np.ndarray:
+    """Genes kept: mean E_ij ≥ ``min_mean_log_expression`` and a fraction of samples above the
+    noise floor ≥ ``min_expressed_fraction``; of those, the ``max_genes`` of highest mean (ties in
+    file order). A filter that keeps no gene is refused."""
+    keep = (statistics["mean"] >= spec["min_mean_log_expression"]) & (
+        statistics["expressed"] >= spec["min_expressed_fraction"]
+    )
+    keep = keep.to_numpy().copy()
+    if not keep.any():
+        raise InputError(
+            where,
+            f"no gene has a mean log expression >= {spec['min_mean_log_expression']} and is "
+            f"above the noise floor in >= {spec['min_expressed_fraction']} of the samples "
+            f"(highest mean {statistics['mean'].max():.3g}, highest fraction "
+            f"{statistics['expressed'].max():.3g})",
+            "lower datasets.*.min_mean_log_expression or datasets.*.min_expressed_fraction",
+        )
+    if spec["max_genes"] is not None and keep.sum() > spec["max_genes"]:
+        ranked = np.flatnonzero(keep)[
+            np.argsort(-statistics["mean"].to_numpy()[keep], kind="stable")
+        ]
+        keep[:] = False
+        keep[ranked[: spec["max_genes"]]] = True
+    log.info("%s: %d of %d genes pass the gene filter", where, keep.sum(), len(keep))
+    return keep
+
+
+def write_scaled(
+    path: Path,
+    shape: tuple[int, int],
+    keep: np.ndarray,
+    reference: float,
+    noise_floor: float,
+    gene_range: normalize.GeneRange,
+    out: Path,
+) -> None:
+    """Pass 3: write the min-max scaled log values of the ``keep`` genes to the .npy file ``out``."""
+    header = {
+        "descr": np.lib.format.dtype_to_descr(np.dtype(np.float32)),
+        "fortran_order": False,
+        "shape": (shape[0], int(keep.sum())),
+    }
+    with open(out, "wb") as handle:
+        np.lib.format.write_array_header_1_0(handle, header)
+        for ratios in _ratio_blocks(path, shape):
+            logged = _logged(ratios[:, keep], reference, noise_floor)
+            handle.write(normalize.apply_range(logged, gene_range).tobytes())
