@@ -197,18 +197,26 @@ class RecordingDataset:
         return self.dataset[key]
 
 
-def test_counts_are_read_once_in_chunk_order_one_block_at_a_time(spec, tmp_path, monkeypatch):
-    monkeypatch.setattr(archs4, "BLOCK_VALUES", 1440)  # 3 chunk columns of 16 samples × 30 genes
+@pytest.mark.parametrize(
+    ("block_values", "chunks_per_block"),
+    [(1440, 3), (200, 1)],  # 3 chunk columns of 16 samples × 30 genes; less than one chunk
+)
+def test_counts_are_read_once_in_chunk_order_one_block_at_a_time(
+    spec, tmp_path, monkeypatch, block_values, chunks_per_block
+):
+    monkeypatch.setattr(archs4, "BLOCK_VALUES", block_values)
     spec = {**spec, "n_samples": 40}
     selection = archs4.select(spec, seed=3)
     with h5py.File(spec["matrix"]) as h5:
         recorded = RecordingDataset(h5["data/expression"])
-        quartiles = archs4.stream_ratios(recorded, selection, tmp_path / "r.f32")
+        quartiles = archs4.stream_ratios(recorded, selection, tmp_path / "r.npy")
         counts = h5["data/expression"][:, selection.columns].T
     starts, stops = np.array(recorded.reads).T
-    assert (starts % CHUNKS[1] == 0).all() and (stops - starts <= 3 * CHUNKS[1]).all()
+    width = chunks_per_block * CHUNKS[1]
+    assert (starts % CHUNKS[1] == 0).all() and (stops - starts <= width).all()
     assert (starts[1:] >= stops[:-1]).all()  # increasing, no chunk read twice
-    assert len(recorded.reads) == len(np.unique(selection.columns // (3 * CHUNKS[1])))
+    assert len(recorded.reads) == len(np.unique(selection.columns // width))
     np.testing.assert_array_equal(quartiles, normalize.upper_quartiles(counts))
-    ratios = np.fromfile(tmp_path / "r.f32", dtype=np.float32).reshape(40, N_GENES)
+    ratios = np.load(tmp_path / "r.npy")
+    assert ratios.shape == (40, N_GENES)
     np.testing.assert_allclose(ratios, counts / quartiles[:, None], rtol=1e-7)

@@ -15,12 +15,15 @@ count, never on the number of samples:
 1. :func:`stream_ratios` reads the counts once, in column blocks aligned to the HDF5 chunks and in
    chunk order; each block holds every gene of its samples, so the upper quartile q_i of each sample
    (:func:`~deepmodules.data.normalize.upper_quartiles`) is computed there, and r_ij = c_ij / q_i is
-   appended to a float32 samples × genes file;
+   appended to a float32 samples × genes .npy file (the compendium's ``expression.npy``);
 2. :func:`gene_statistics` reads that file with the reference q̄ = mean_i q_i and gives, per gene,
    the minimum, maximum and mean of E_ij = log2(1 + q̄ r_ij) (set to 0 below the noise floor,
    :func:`~deepmodules.data.normalize.log_transform`) and the fraction of samples above the floor;
-3. :func:`write_scaled` reads it again and writes e_ij = (E_ij - min_j) / (max_j - min_j) of the
-   kept genes (:func:`gene_filter`) to the compendium's ``expression.npy``.
+3. :func:`write_scaled` reads it again and overwrites it, in place, with
+   e_ij = (E_ij - min_j) / (max_j - min_j) of the kept genes (:func:`gene_filter`).
+
+E_ij and e_ij are computed in float32, the precision of the compendium; they match the float64
+in-memory path to about 1e-6.
 """
 
 from __future__ import annotations
@@ -41,6 +44,8 @@ log = logging.getLogger(__name__)
 
 # Values (genes × samples) per block of counts or ratios processed at a time.
 BLOCK_VALUES = 4_000_000
+# Bytes of the .npy header of the streamed matrix (a multiple of 64, as the format asks).
+HEADER_BYTES = 128
 SERIES_SEPARATOR = re.compile(r"[,;\s]+")
 
 
@@ -196,35 +201,61 @@ def column_blocks(expression: h5py.Dataset, columns: np.ndarray):
         yield start, stop, columns[first:last] - start
 
 
-def stream_ratios(expression: h5py.Dataset, selection: Selection, out: Path) -> np.ndarray:
-    """Pass 1: write r_ij = c_ij / q_i (float32, samples × genes, row-major) to ``out``; return q.
+def npy_header(shape: tuple[int, int]) -> bytes:
+    """The ``HEADER_BYTES``-long .npy (version 1.0) header of a float32 C-order array of ``shape``.
 
-    ``expression`` is the genes × samples count dataset, read once in :func:`column_blocks`.
+    Of fixed length, so that the shape can be rewritten in place once the kept genes are known.
+    """
+    text = repr({"descr": "<f4", "fortran_order": False, "shape": tuple(map(int, shape))})
+    body = text.ljust(HEADER_BYTES - 11) + "\n"
+    return (
+        np.lib.format.MAGIC_PREFIX + b"\x01\x00" + len(body).to_bytes(2, "little") + body.encode()
+    )
+
+
+def stream_ratios(expression: h5py.Dataset, selection: Selection, out: Path) -> np.ndarray:
+    """Pass 1: write r_ij = c_ij / q_i as a float32 samples × genes .npy file ``out``; return q.
+
+    ``expression`` is the genes × samples count dataset, read once in :func:`column_blocks`; the
+    samples of a block are normalized about ``BLOCK_VALUES`` counts at a time (a chunk can be
+    wider than that).
     """
     quartiles = np.empty(len(selection.columns))
+    step = max(1, BLOCK_VALUES // expression.shape[0])
     done = 0
     with open(out, "wb") as handle:
+        handle.write(npy_header(selection.shape))
         for start, stop, positions in column_blocks(expression, selection.columns):
-            counts = selection.merge(expression[:, start:stop][:, positions].T)
-            q = normalize.upper_quartiles(counts)
-            handle.write((counts / q[:, None]).astype(np.float32).tobytes())
-            quartiles[done : done + len(q)] = q
-            done += len(q)
+            block = expression[:, start:stop]
+            for first in range(0, len(positions), step):
+                part = positions[first : first + step]
+                if part[-1] - part[0] == len(part) - 1:  # consecutive columns: no gather
+                    part = slice(part[0], part[-1] + 1)
+                counts = selection.merge(np.ascontiguousarray(block[:, part].T))
+                q = normalize.upper_quartiles(counts)
+                ratios = np.empty(counts.shape, dtype=np.float32)
+                np.divide(counts, q[:, None], out=ratios, casting="unsafe")
+                ratios.tofile(handle)
+                quartiles[done : done + len(q)] = q
+                done += len(q)
     return quartiles
 
 
-def _ratio_blocks(path: Path, shape: tuple[int, int]):
-    """The rows of a float32 samples × genes file, a block of about ``BLOCK_VALUES`` at a time."""
+def _ratio_blocks(handle, shape: tuple[int, int]):
+    """The rows of the float32 samples × genes .npy file open as ``handle``, about
+    ``BLOCK_VALUES`` values at a time, each with the byte offset it was read from."""
     n_samples, n_genes = shape
     rows = max(1, BLOCK_VALUES // n_genes)
-    with open(path, "rb") as handle:
-        for start in range(0, n_samples, rows):
-            count = min(rows, n_samples - start) * n_genes
-            yield np.fromfile(handle, dtype=np.float32, count=count).reshape(-1, n_genes)
+    for start in range(0, n_samples, rows):
+        offset = HEADER_BYTES + 4 * start * n_genes
+        handle.seek(offset)
+        count = min(rows, n_samples - start) * n_genes
+        yield offset, np.fromfile(handle, dtype=np.float32, count=count).reshape(-1, n_genes)
 
 
 def _logged(ratios: np.ndarray, reference: float, noise_floor: float) -> np.ndarray:
-    return normalize.log_transform(ratios.astype(np.float64) * reference, noise_floor)
+    """E_ij = log2(1 + q̄ r_ij), 0 below the noise floor, in float32 like the ratios."""
+    return normalize.log_transform(ratios * np.float32(reference), noise_floor)
 
 
 def gene_statistics(
@@ -234,12 +265,13 @@ def gene_statistics(
     n_genes = shape[1]
     minimum, maximum = np.full(n_genes, np.inf), np.full(n_genes, -np.inf)
     total, expressed = np.zeros(n_genes), np.zeros(n_genes)
-    for ratios in _ratio_blocks(path, shape):
-        logged = _logged(ratios, reference, noise_floor)
-        np.minimum(minimum, logged.min(axis=0), out=minimum)
-        np.maximum(maximum, logged.max(axis=0), out=maximum)
-        total += logged.sum(axis=0)
-        expressed += (logged > 0).sum(axis=0)
+    with open(path, "rb") as handle:
+        for _, ratios in _ratio_blocks(handle, shape):
+            logged = _logged(ratios, reference, noise_floor)
+            np.minimum(minimum, logged.min(axis=0), out=minimum)
+            np.maximum(maximum, logged.max(axis=0), out=maximum)
+            total += logged.sum(axis=0, dtype=np.float64)
+            expressed += (logged > 0).sum(axis=0)
     return pd.DataFrame(
         {
             "minimum": minimum,
@@ -284,16 +316,28 @@ def write_scaled(
     reference: float,
     noise_floor: float,
     gene_range: normalize.GeneRange,
-    out: Path,
 ) -> None:
-    """Pass 3: write the min-max scaled log values of the ``keep`` genes to the .npy file ``out``."""
-    header = {
-        "descr": np.lib.format.dtype_to_descr(np.dtype(np.float32)),
-        "fortran_order": False,
-        "shape": (shape[0], int(keep.sum())),
-    }
-    with open(out, "wb") as handle:
-        np.lib.format.write_array_header_1_0(handle, header)
-        for ratios in _ratio_blocks(path, shape):
-            logged = _logged(ratios[:, keep], reference, noise_floor)
-            handle.write(normalize.apply_range(logged, gene_range).tobytes())
+    """Pass 3: overwrite the ratio file ``path`` with the min-max scaled E_ij of the ``keep`` genes.
+
+    Row block b is written at the start of the rows b's ratios were read from or before, so the
+    file turns into the compendium's samples × kept genes .npy in place (then truncated). The
+    range is applied in float32, the precision of E_ij and of the result.
+    """
+    range32 = normalize.GeneRange(
+        gene_range.genes,
+        gene_range.minimum.astype(np.float32),
+        gene_range.maximum.astype(np.float32),
+    )
+    n_kept = int(keep.sum())
+    written = HEADER_BYTES
+    with open(path, "r+b") as handle:
+        for _, ratios in _ratio_blocks(handle, shape):
+            logged = _logged(
+                ratios if n_kept == shape[1] else ratios[:, keep], reference, noise_floor
+            )
+            handle.seek(written)
+            normalize.apply_range(logged, range32).tofile(handle)
+            written += 4 * logged.size
+        handle.truncate(written)
+        handle.seek(0)
+        handle.write(npy_header((shape[0], n_kept)))

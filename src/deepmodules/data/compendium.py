@@ -299,11 +299,12 @@ def prepare_archs4(spec: dict, diseases: dict, seed: int, outdir: Path) -> Compe
     annotation["split"] = np.where(test, "test", "train")
     floor = spec["noise_floor"]
     with staged(outdir) as stage:
-        ratios = stage / "ratios.f32"
+        # expression.npy holds the ratios of pass 1 until pass 3 overwrites it
+        expression = layout.normalized_files(stage)["expression"]
         with readable(path), h5py.File(path, "r") as h5:
-            quartiles = archs4.stream_ratios(h5["data/expression"], selection, ratios)
+            quartiles = archs4.stream_ratios(h5["data/expression"], selection, expression)
         reference = float(quartiles.mean())
-        statistics = archs4.gene_statistics(ratios, selection.shape, reference, floor)
+        statistics = archs4.gene_statistics(expression, selection.shape, reference, floor)
         keep = archs4.gene_filter(statistics, spec, str(path))
         constant = keep & (statistics["minimum"] == statistics["maximum"]).to_numpy()
         keep &= nonconstant(constant, selection.genes, spec)
@@ -312,9 +313,7 @@ def prepare_archs4(spec: dict, diseases: dict, seed: int, outdir: Path) -> Compe
             statistics["minimum"].to_numpy()[keep],
             statistics["maximum"].to_numpy()[keep],
         )
-        expression = layout.normalized_files(stage)["expression"]
-        archs4.write_scaled(ratios, selection.shape, keep, reference, floor, gene_range, expression)
-        ratios.unlink()
+        archs4.write_scaled(expression, selection.shape, keep, reference, floor, gene_range)
         scale = {"values": "counts", "noise_floor": floor, "upper_quartile_reference": reference}
         _write_tables(stage, gene_range, annotation, scale)
     log.info(

@@ -92,8 +92,12 @@ def upper_quartile(counts: np.ndarray, reference: float | None = None) -> tuple[
 
 
 def log_transform(values: np.ndarray, noise_floor: float) -> np.ndarray:
-    """log2(1 + x), with values below ``noise_floor`` treated as noise and set to 0."""
-    logged = np.log2(1.0 + np.asarray(values, dtype=np.float64))
+    """log2(1 + x), with values below ``noise_floor`` treated as noise and set to 0.
+
+    Computed in float32 for float32 ``values`` (the streamed ARCHS4 compendium), else in float64.
+    """
+    values = np.asarray(values)
+    logged = np.log2(1.0 + (values if values.dtype == np.float32 else values.astype(np.float64)))
     logged[logged < noise_floor] = 0.0
     return logged
 
