@@ -158,6 +158,7 @@ def test_rows_of_one_symbol_are_summed(spec, tmp_path, caplog):
             r"a\.h5: no gene .* above the noise floor in >= 1\.0 of the samples",
         ),
     ],
+    ids=["n_samples", "samples_file", "min_mean_log_expression", "min_expressed_fraction"],
 )
 def test_bad_selection_is_one_line_and_leaves_no_output(spec, tmp_path, change, message):
     listed = tmp_path / "samples.txt"
