@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import logging
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -213,44 +214,54 @@ def npy_header(shape: tuple[int, int]) -> bytes:
     )
 
 
+def _write_ratios(block: np.ndarray, positions: np.ndarray, selection: Selection, handle) -> list:
+    """Normalize the selected columns of a block of counts, about ``BLOCK_VALUES`` at a time, and
+    append r_ij = c_ij / q_i to ``handle``; returns the q_i."""
+    step = max(1, BLOCK_VALUES // block.shape[0])
+    quartiles = []
+    for first in range(0, len(positions), step):
+        part = positions[first : first + step]
+        if part[-1] - part[0] == len(part) - 1:  # consecutive columns: no gather
+            part = slice(part[0], part[-1] + 1)
+        counts = selection.merge(np.ascontiguousarray(block[:, part].T))
+        q = normalize.upper_quartiles(counts)
+        ratios = np.empty(counts.shape, dtype=np.float32)
+        np.divide(counts, q[:, None], out=ratios, casting="unsafe")
+        ratios.tofile(handle)
+        quartiles.append(q)
+    return quartiles
+
+
 def stream_ratios(expression: h5py.Dataset, selection: Selection, out: Path) -> np.ndarray:
     """Pass 1: write r_ij = c_ij / q_i as a float32 samples × genes .npy file ``out``; return q.
 
-    ``expression`` is the genes × samples count dataset, read once in :func:`column_blocks`; the
-    samples of a block are normalized about ``BLOCK_VALUES`` counts at a time (a chunk can be
-    wider than that).
+    ``expression`` is the genes × samples count dataset, read once in :func:`column_blocks`. While a
+    block is normalized and written (:func:`_write_ratios`, in a second thread, numpy releasing the
+    interpreter lock), the next one is read: at most two blocks are held at a time.
     """
-    quartiles = np.empty(len(selection.columns))
-    step = max(1, BLOCK_VALUES // expression.shape[0])
-    done = 0
-    with open(out, "wb") as handle:
+    quartiles: list[np.ndarray] = []
+    with open(out, "wb") as handle, ThreadPoolExecutor(max_workers=1) as pool:
         handle.write(npy_header(selection.shape))
+        pending = None
         for start, stop, positions in column_blocks(expression, selection.columns):
             block = expression[:, start:stop]
-            for first in range(0, len(positions), step):
-                part = positions[first : first + step]
-                if part[-1] - part[0] == len(part) - 1:  # consecutive columns: no gather
-                    part = slice(part[0], part[-1] + 1)
-                counts = selection.merge(np.ascontiguousarray(block[:, part].T))
-                q = normalize.upper_quartiles(counts)
-                ratios = np.empty(counts.shape, dtype=np.float32)
-                np.divide(counts, q[:, None], out=ratios, casting="unsafe")
-                ratios.tofile(handle)
-                quartiles[done : done + len(q)] = q
-                done += len(q)
-    return quartiles
+            if pending is not None:
+                quartiles += pending.result()
+            pending = pool.submit(_write_ratios, block, positions, selection, handle)
+        if pending is not None:
+            quartiles += pending.result()
+    return np.concatenate(quartiles) if quartiles else np.empty(0)
 
 
 def _ratio_blocks(handle, shape: tuple[int, int]):
     """The rows of the float32 samples × genes .npy file open as ``handle``, about
-    ``BLOCK_VALUES`` values at a time, each with the byte offset it was read from."""
+    ``BLOCK_VALUES`` values at a time."""
     n_samples, n_genes = shape
     rows = max(1, BLOCK_VALUES // n_genes)
     for start in range(0, n_samples, rows):
-        offset = HEADER_BYTES + 4 * start * n_genes
-        handle.seek(offset)
+        handle.seek(HEADER_BYTES + 4 * start * n_genes)
         count = min(rows, n_samples - start) * n_genes
-        yield offset, np.fromfile(handle, dtype=np.float32, count=count).reshape(-1, n_genes)
+        yield np.fromfile(handle, dtype=np.float32, count=count).reshape(-1, n_genes)
 
 
 def _logged(ratios: np.ndarray, reference: float, noise_floor: float) -> np.ndarray:
@@ -266,12 +277,12 @@ def gene_statistics(
     minimum, maximum = np.full(n_genes, np.inf), np.full(n_genes, -np.inf)
     total, expressed = np.zeros(n_genes), np.zeros(n_genes)
     with open(path, "rb") as handle:
-        for _, ratios in _ratio_blocks(handle, shape):
+        for ratios in _ratio_blocks(handle, shape):
             logged = _logged(ratios, reference, noise_floor)
             np.minimum(minimum, logged.min(axis=0), out=minimum)
             np.maximum(maximum, logged.max(axis=0), out=maximum)
             total += logged.sum(axis=0, dtype=np.float64)
-            expressed += (logged > 0).sum(axis=0)
+            expressed += np.count_nonzero(logged, axis=0)  # E_ij >= 0
     return pd.DataFrame(
         {
             "minimum": minimum,
@@ -331,10 +342,10 @@ def write_scaled(
     n_kept = int(keep.sum())
     written = HEADER_BYTES
     with open(path, "r+b") as handle:
-        for _, ratios in _ratio_blocks(handle, shape):
-            logged = _logged(
-                ratios if n_kept == shape[1] else ratios[:, keep], reference, noise_floor
-            )
+        for ratios in _ratio_blocks(handle, shape):
+            if n_kept < shape[1]:
+                ratios = np.compress(keep, ratios, axis=1)  # C order, as the file
+            logged = _logged(ratios, reference, noise_floor)
             handle.seek(written)
             normalize.apply_range(logged, range32).tofile(handle)
             written += 4 * logged.size

@@ -97,7 +97,9 @@ def log_transform(values: np.ndarray, noise_floor: float) -> np.ndarray:
     Computed in float32 for float32 ``values`` (the streamed ARCHS4 compendium), else in float64.
     """
     values = np.asarray(values)
-    logged = np.log2(1.0 + (values if values.dtype == np.float32 else values.astype(np.float64)))
+    logged = values.astype(np.float32 if values.dtype == np.float32 else np.float64)
+    logged += 1.0
+    np.log2(logged, out=logged)
     logged[logged < noise_floor] = 0.0
     return logged
 
@@ -122,7 +124,7 @@ def apply_range(values: np.ndarray, gene_range: GeneRange) -> np.ndarray:
     """Min-max rescale ``values`` (samples × genes) with a fitted range; returns float32."""
     span = gene_range.span
     scaled = (values - gene_range.minimum) / np.where(span > 0, span, 1.0)
-    return scaled.astype(np.float32)
+    return scaled.astype(np.float32, copy=False)
 
 
 def train_test_split(n_samples: int, test_size: float, seed: int) -> np.ndarray:
