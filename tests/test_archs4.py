@@ -210,14 +210,18 @@ def test_counts_are_read_once_in_chunk_order_one_block_at_a_time(
     selection = archs4.select(spec, seed=3)
     with h5py.File(spec["matrix"]) as h5:
         recorded = RecordingDataset(h5["data/expression"])
-        quartiles = archs4.stream_ratios(recorded, selection, tmp_path / "r.npy")
+        found = archs4.stream_ratios(recorded, selection, tmp_path / "r.npy")
         counts = h5["data/expression"][:, selection.columns].T
     starts, stops = np.array(recorded.reads).T
     width = chunks_per_block * CHUNKS[1]
     assert (starts % CHUNKS[1] == 0).all() and (stops - starts <= width).all()
     assert (starts[1:] >= stops[:-1]).all()  # increasing, no chunk read twice
     assert len(recorded.reads) == len(np.unique(selection.columns // width))
-    np.testing.assert_array_equal(quartiles, normalize.upper_quartiles(counts))
+    np.testing.assert_array_equal(found.quartiles, normalize.upper_quartiles(counts))
     ratios = np.load(tmp_path / "r.npy")
     assert ratios.shape == (40, N_GENES)
-    np.testing.assert_allclose(ratios, counts / quartiles[:, None], rtol=1e-7)
+    np.testing.assert_allclose(ratios, counts / found.quartiles[:, None], rtol=1e-7)
+    logged = normalize.log_transform(ratios * np.float32(found.reference), 3.0)
+    low, high = found.log_range(3.0)  # E's range from the ratios' range: exactly E's
+    np.testing.assert_array_equal(low, logged.min(axis=0))
+    np.testing.assert_array_equal(high, logged.max(axis=0))

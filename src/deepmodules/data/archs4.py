@@ -15,12 +15,15 @@ count, never on the number of samples:
 1. :func:`stream_ratios` reads the counts once, in column blocks aligned to the HDF5 chunks and in
    chunk order; each block holds every gene of its samples, so the upper quartile q_i of each sample
    (:func:`~deepmodules.data.normalize.upper_quartiles`) is computed there, and r_ij = c_ij / q_i is
-   appended to a float32 samples × genes .npy file (the compendium's ``expression.npy``);
-2. :func:`gene_statistics` reads that file with the reference q̄ = mean_i q_i and gives, per gene,
-   the minimum, maximum and mean of E_ij = log2(1 + q̄ r_ij) (set to 0 below the noise floor,
-   :func:`~deepmodules.data.normalize.log_transform`) and the fraction of samples above the floor;
-3. :func:`write_scaled` reads it again and overwrites it, in place, with
-   e_ij = (E_ij - min_j) / (max_j - min_j) of the kept genes (:func:`gene_filter`).
+   appended to a float32 samples × genes .npy file (the compendium's ``expression.npy``), keeping each
+   gene's smallest and largest ratio. With the reference q̄ = mean_i q_i, the log values are
+   E_ij = log2(1 + q̄ r_ij), set to 0 below the noise floor
+   (:func:`~deepmodules.data.normalize.log_transform`); E is non-decreasing in r, so min_i E_ij and
+   max_i E_ij are E at the smallest and largest ratio (:meth:`Ratios.log_range`);
+2. only when a gene filter is set (:func:`filters_genes`), :func:`gene_statistics` reads the file
+   for each gene's mean E_ij and fraction of samples above the floor (:func:`gene_filter`);
+3. :func:`write_scaled` reads it and overwrites it, in place, with
+   e_ij = (E_ij - min_j) / (max_j - min_j) of the kept genes.
 
 E_ij and e_ij are computed in float32, the precision of the compendium; they match the float64
 in-memory path to about 1e-6.
@@ -214,11 +217,31 @@ def npy_header(shape: tuple[int, int]) -> bytes:
     )
 
 
-def _write_ratios(block: np.ndarray, positions: np.ndarray, selection: Selection, handle) -> list:
-    """Normalize the selected columns of a block of counts, about ``BLOCK_VALUES`` at a time, and
-    append r_ij = c_ij / q_i to ``handle``; returns the q_i."""
+@dataclass
+class Ratios:
+    """What pass 1 leaves besides the ratio file: each sample's upper quartile q_i and each gene's
+    smallest and largest ratio r_ij over the samples."""
+
+    quartiles: np.ndarray
+    low: np.ndarray
+    high: np.ndarray
+
+    @property
+    def reference(self) -> float:
+        """The upper-quartile reference q̄ = mean_i q_i."""
+        return float(self.quartiles.mean())
+
+    def log_range(self, noise_floor: float) -> tuple[np.ndarray, np.ndarray]:
+        """min_i E_ij and max_i E_ij of every gene: E is non-decreasing in r, so they are E at the
+        smallest and at the largest ratio."""
+        low, high = (_logged(r, self.reference, noise_floor) for r in (self.low, self.high))
+        return low.astype(np.float64), high.astype(np.float64)
+
+
+def _write_ratios(block: np.ndarray, positions: np.ndarray, selection: Selection, handle, found):
+    """Normalize the selected columns of a block of counts, about ``BLOCK_VALUES`` at a time,
+    append r_ij = c_ij / q_i to ``handle`` and update the genes' ratio range in ``found``."""
     step = max(1, BLOCK_VALUES // block.shape[0])
-    quartiles = []
     for first in range(0, len(positions), step):
         part = positions[first : first + step]
         if part[-1] - part[0] == len(part) - 1:  # consecutive columns: no gather
@@ -228,29 +251,35 @@ def _write_ratios(block: np.ndarray, positions: np.ndarray, selection: Selection
         ratios = np.empty(counts.shape, dtype=np.float32)
         np.divide(counts, q[:, None], out=ratios, casting="unsafe")
         ratios.tofile(handle)
-        quartiles.append(q)
-    return quartiles
+        found["quartiles"].append(q)
+        np.minimum(found["low"], ratios.min(axis=0), out=found["low"])
+        np.maximum(found["high"], ratios.max(axis=0), out=found["high"])
 
 
-def stream_ratios(expression: h5py.Dataset, selection: Selection, out: Path) -> np.ndarray:
-    """Pass 1: write r_ij = c_ij / q_i as a float32 samples × genes .npy file ``out``; return q.
+def stream_ratios(expression: h5py.Dataset, selection: Selection, out: Path) -> Ratios:
+    """Pass 1: write r_ij = c_ij / q_i as a float32 samples × genes .npy file ``out``.
 
     ``expression`` is the genes × samples count dataset, read once in :func:`column_blocks`. While a
     block is normalized and written (:func:`_write_ratios`, in a second thread, numpy releasing the
     interpreter lock), the next one is read: at most two blocks are held at a time.
     """
-    quartiles: list[np.ndarray] = []
+    n_genes = selection.shape[1]
+    found = {
+        "quartiles": [np.empty(0)],
+        "low": np.full(n_genes, np.inf, dtype=np.float32),
+        "high": np.full(n_genes, -np.inf, dtype=np.float32),
+    }
     with open(out, "wb") as handle, ThreadPoolExecutor(max_workers=1) as pool:
         handle.write(npy_header(selection.shape))
         pending = None
         for start, stop, positions in column_blocks(expression, selection.columns):
             block = expression[:, start:stop]
             if pending is not None:
-                quartiles += pending.result()
-            pending = pool.submit(_write_ratios, block, positions, selection, handle)
+                pending.result()
+            pending = pool.submit(_write_ratios, block, positions, selection, handle, found)
         if pending is not None:
-            quartiles += pending.result()
-    return np.concatenate(quartiles) if quartiles else np.empty(0)
+            pending.result()
+    return Ratios(np.concatenate(found["quartiles"]), found["low"], found["high"])
 
 
 def _ratio_blocks(handle, shape: tuple[int, int]):
@@ -269,28 +298,26 @@ def _logged(ratios: np.ndarray, reference: float, noise_floor: float) -> np.ndar
     return normalize.log_transform(ratios * np.float32(reference), noise_floor)
 
 
+def filters_genes(spec: dict) -> bool:
+    """Whether the dataset's gene filter can drop a gene (else pass 2 is not needed)."""
+    return (
+        spec["min_mean_log_expression"] > 0
+        or spec["min_expressed_fraction"] > 0
+        or spec["max_genes"] is not None
+    )
+
+
 def gene_statistics(
     path: Path, shape: tuple[int, int], reference: float, noise_floor: float
 ) -> pd.DataFrame:
-    """Pass 2: per gene, min, max and mean of E_ij and the fraction of samples with E_ij > 0."""
-    n_genes = shape[1]
-    minimum, maximum = np.full(n_genes, np.inf), np.full(n_genes, -np.inf)
-    total, expressed = np.zeros(n_genes), np.zeros(n_genes)
+    """Pass 2: per gene, the mean of E_ij and the fraction of samples with E_ij > 0."""
+    total, expressed = np.zeros(shape[1]), np.zeros(shape[1])
     with open(path, "rb") as handle:
         for ratios in _ratio_blocks(handle, shape):
             logged = _logged(ratios, reference, noise_floor)
-            np.minimum(minimum, logged.min(axis=0), out=minimum)
-            np.maximum(maximum, logged.max(axis=0), out=maximum)
             total += logged.sum(axis=0, dtype=np.float64)
             expressed += np.count_nonzero(logged, axis=0)  # E_ij >= 0
-    return pd.DataFrame(
-        {
-            "minimum": minimum,
-            "maximum": maximum,
-            "mean": total / shape[0],
-            "expressed": expressed / shape[0],
-        }
-    )
+    return pd.DataFrame({"mean": total / shape[0], "expressed": expressed / shape[0]})
 
 
 def gene_filter(statistics: pd.DataFrame, spec: dict, where: str) -> np.ndarray:

@@ -302,16 +302,18 @@ def prepare_archs4(spec: dict, diseases: dict, seed: int, outdir: Path) -> Compe
         # expression.npy holds the ratios of pass 1 until pass 3 overwrites it
         expression = layout.normalized_files(stage)["expression"]
         with readable(path), h5py.File(path, "r") as h5:
-            quartiles = archs4.stream_ratios(h5["data/expression"], selection, expression)
-        reference = float(quartiles.mean())
-        statistics = archs4.gene_statistics(expression, selection.shape, reference, floor)
-        keep = archs4.gene_filter(statistics, spec, str(path))
-        constant = keep & (statistics["minimum"] == statistics["maximum"]).to_numpy()
-        keep &= nonconstant(constant, selection.genes, spec)
+            ratios = archs4.stream_ratios(h5["data/expression"], selection, expression)
+        reference = ratios.reference
+        minimum, maximum = ratios.log_range(floor)
+        keep = np.ones(len(selection.genes), dtype=bool)
+        if archs4.filters_genes(spec):
+            statistics = archs4.gene_statistics(expression, selection.shape, reference, floor)
+            keep = archs4.gene_filter(statistics, spec, str(path))
+        keep &= nonconstant(keep & (minimum == maximum), selection.genes, spec)
         gene_range = normalize.GeneRange(
             [g for g, k in zip(selection.genes, keep, strict=True) if k],
-            statistics["minimum"].to_numpy()[keep],
-            statistics["maximum"].to_numpy()[keep],
+            minimum[keep],
+            maximum[keep],
         )
         archs4.write_scaled(expression, selection.shape, keep, reference, floor, gene_range)
         scale = {"values": "counts", "noise_floor": floor, "upper_quartile_reference": reference}
