@@ -134,7 +134,7 @@ def test_rows_of_one_symbol_are_summed(spec, tmp_path, caplog):
         "gene_ids": {"mapping": str(table), "from": "name", "to": "symbol", "min_mapped": 0.5},
     }
     with caplog.at_level("INFO", logger="deepmodules"):
-        selection = archs4.select(spec, seed=1)
+        selection, _ = archs4.select(spec, seed=1)
     kept = [s for i, s in enumerate(symbols) if i not in (1, 2, 9, 20)]
     assert selection.genes == kept
     assert "2 genes are on more than one row (5 rows); their counts are summed" in caplog.text
@@ -207,7 +207,7 @@ def test_counts_are_read_once_in_chunk_order_one_block_at_a_time(
 ):
     monkeypatch.setattr(archs4, "BLOCK_VALUES", block_values)
     spec = {**spec, "n_samples": 40}
-    selection = archs4.select(spec, seed=3)
+    selection, _ = archs4.select(spec, seed=3)
     with h5py.File(spec["matrix"]) as h5:
         recorded = RecordingDataset(h5["data/expression"])
         found = archs4.stream_ratios(recorded, selection, tmp_path / "r.npy")

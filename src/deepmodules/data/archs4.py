@@ -57,13 +57,12 @@ SERIES_SEPARATOR = re.compile(r"[,;\s]+")
 class Selection:
     """The samples and genes of an ARCHS4 compendium, chosen before any count is read.
 
-    ``columns`` are the samples' columns of ``data/expression`` (increasing) and ``meta`` their
-    metadata rows in that order; ``genes`` are the symbols, and ``rows`` / ``starts`` group the file's
-    rows by symbol: the rows of gene g are ``rows[starts[g]:starts[g + 1]]``.
+    ``columns`` are the samples' columns of ``data/expression`` (increasing); ``genes`` are the
+    symbols, and ``rows`` / ``starts`` group the file's rows by symbol: the rows of gene g are
+    ``rows[starts[g]:starts[g + 1]]``.
     """
 
     columns: np.ndarray
-    meta: pd.DataFrame
     genes: list[str]
     rows: np.ndarray
     starts: np.ndarray
@@ -162,8 +161,11 @@ def select_samples(meta: pd.DataFrame, spec: dict, seed: int, where: str) -> np.
     return np.sort(np.random.default_rng(seed).choice(columns, n, replace=False))
 
 
-def select(spec: dict, seed: int) -> Selection:
-    """Choose the samples (:func:`select_samples`) and group the file's rows by gene symbol."""
+def select(spec: dict, seed: int) -> tuple[Selection, pd.DataFrame]:
+    """Choose the samples (:func:`select_samples`) and group the file's rows by gene symbol.
+
+    Returns the selection and the metadata rows of its samples, in its order.
+    """
     path = Path(spec["matrix"])
     require_file(path)
     with readable(path), h5py.File(path, "r") as h5:
@@ -183,8 +185,8 @@ def select(spec: dict, seed: int) -> Selection:
             n_merged,
             len(rows) - len(genes) + n_merged,
         )
-    meta = meta.iloc[columns].reset_index(drop=True)
-    return Selection(columns, meta, list(genes), rows, starts, len(ids))
+    selection = Selection(columns, list(genes), rows, starts, len(ids))
+    return selection, meta.iloc[columns].reset_index(drop=True)
 
 
 def column_blocks(expression: h5py.Dataset, columns: np.ndarray):

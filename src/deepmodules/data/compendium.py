@@ -98,17 +98,24 @@ def emtab_annotation(spec: dict, names: list[str]) -> pd.DataFrame:
 
 
 def archs4_annotation(spec: dict, meta: pd.DataFrame) -> pd.DataFrame:
-    """ARCHS4 sample fields joined with the keys of their ``characteristics_ch1`` (one row per sample)."""
-    parsed = pd.DataFrame([sources.parse_characteristics(t) for t in meta["characteristics_ch1"]])
-    table = pd.concat([meta.reset_index(drop=True), parsed], axis=1)
-    absent = [c for c in spec["columns"].values() if c not in table.columns]
+    """The ``columns`` of ARCHS4 samples (one row per sample): fields of ``meta/samples``, or else
+    keys of their ``characteristics_ch1``, parsed without holding every sample's pairs."""
+    wanted = list(dict.fromkeys(spec["columns"].values()))
+    table = {c: meta[c].to_numpy() for c in wanted if c in meta.columns}
+    keys = [c for c in wanted if c not in table]
+    parsed: dict[str, list] = {key: [] for key in keys}
+    for text in meta["characteristics_ch1"] if keys else ():
+        pairs = sources.parse_characteristics(text)
+        for key in keys:
+            parsed[key].append(pairs.get(key))
+    absent = [key for key in keys if all(v is None for v in parsed[key])]
     if absent:
         raise InputError(
             spec["matrix"],
             f"no sample field or characteristic named {absent}",
             "set datasets.*.columns to fields of meta/samples or keys of characteristics_ch1",
         )
-    return table
+    return pd.DataFrame({**table, **parsed})
 
 
 def read_emtab(spec: dict) -> tuple[list[str], pd.DataFrame, np.ndarray]:
@@ -123,11 +130,12 @@ def read_emtab(spec: dict) -> tuple[list[str], pd.DataFrame, np.ndarray]:
 
 
 def annotation_columns(table: pd.DataFrame, columns: dict) -> pd.DataFrame:
-    """The ``ANNOTATION`` columns (sample, cell type, disease, study) of a source's sample table."""
+    """The ``ANNOTATION`` columns (sample, cell type, disease, study) of a source's sample table;
+    all but the sample as categories (few labels repeated over many samples)."""
     annotation = pd.DataFrame(
         {key: table[column].fillna("").astype(str).to_numpy() for key, column in columns.items()}
     )
-    return annotation[ANNOTATION]
+    return annotation[ANNOTATION].astype({key: "category" for key in ANNOTATION[1:]})
 
 
 def report_shared_genes(
@@ -292,8 +300,9 @@ def prepare_archs4(spec: dict, diseases: dict, seed: int, outdir: Path) -> Compe
     before the counts are read.
     """
     path = Path(spec["matrix"])
-    selection = archs4.select(spec, seed)
-    annotation = annotation_columns(archs4_annotation(spec, selection.meta), spec["columns"])
+    selection, meta = archs4.select(spec, seed)
+    annotation = annotation_columns(archs4_annotation(spec, meta), spec["columns"])
+    del meta  # the streamed passes hold only the annotation
     check_diseases(annotation, diseases, spec["min_cases"], str(path))
     test = normalize.train_test_split(len(annotation), spec["test_size"], seed)
     annotation["split"] = np.where(test, "test", "train")

@@ -277,7 +277,7 @@ def read_sdrf(path: str | Path, required_columns: Sequence[str]) -> pd.DataFrame
 
 def _strings(dataset: h5py.Dataset) -> list[str]:
     """Decode an HDF5 string dataset (stored as bytes) into Python strings."""
-    return [v.decode("utf-8") if isinstance(v, bytes) else str(v) for v in dataset[()]]
+    return dataset.asstr()[()].tolist()
 
 
 def read_archs4(
