@@ -2,7 +2,9 @@
 
 ``prepare`` reads a source (E-MTAB-3732 microarrays or ARCHS4 RNA-seq counts), checks it before any long
 work starts, normalizes it (see :mod:`deepmodules.data.normalize`) and splits it into training and test samples.
-``load`` memory-maps what ``prepare`` wrote.
+``load`` memory-maps what ``prepare`` wrote. ARCHS4 files are normalized out of core
+(:mod:`deepmodules.data.archs4`). The folder is written in ``.partial/`` inside it and its files moved
+into place at the end (:func:`staged`), so a failed ``prepare`` leaves no partial compendium.
 
 Layout of a normalized compendium folder:
 
