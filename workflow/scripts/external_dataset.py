@@ -4,12 +4,12 @@ import logging
 import re
 from pathlib import Path
 
-import keras
 import pandas as pd
 
 from deepmodules import layout
 from deepmodules.data import compendium, sources
 from deepmodules.model.autoencoder import dense_layers
+from deepmodules.model.backend import keras
 from deepmodules.modules.external import (
     align_to_compendium,
     read_sample_sheet,

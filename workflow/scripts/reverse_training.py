@@ -4,11 +4,10 @@ A disease this compendium cannot score (too few cases, no controls to contrast w
 module file, one row carrying the reason in ``status``, so that the enrichment rules report the skip.
 """
 
-import keras
-
 from deepmodules import layout
 from deepmodules.data import compendium
 from deepmodules.model.autoencoder import dense_layers
+from deepmodules.model.backend import keras
 from deepmodules.modules.reverse_training import disease_scores
 from deepmodules.workflow import run
 
