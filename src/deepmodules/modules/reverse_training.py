@@ -32,15 +32,16 @@ z_p is then its rescaled output layer applied to the hidden activation, without 
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import keras
 import numpy as np
 import pandas as pd
 
 from deepmodules.model.autoencoder import DenseLayer, adam, encode, layers_after
+from deepmodules.model.backend import keras
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +90,31 @@ def phenotype_means(
     return mu, sigma, counts, (sums / counts[:, None] - mu) / sigma, phenotypes
 
 
+def _network(n_phenotypes: int, hidden: int, width: int) -> keras.Sequential:
+    """The reverse network: one-hot phenotypes -> sigmoid hidden layer -> linear standardized targets."""
+    return keras.Sequential(
+        [
+            keras.Input((n_phenotypes,)),
+            keras.layers.Dense(hidden, activation="sigmoid"),
+            keras.layers.Dense(width, activation="linear"),
+        ]
+    )
+
+
+@functools.lru_cache(maxsize=8)
+def _compiled_network(
+    n_phenotypes: int, hidden: int, width: int, learning_rate: float
+) -> keras.Sequential:
+    """One compiled network per shape, reused by every fit of that shape.
+
+    Each fit sets fresh initial weights and zeroes the optimizer's state, so a reused network trains
+    exactly as a new one would, while its compiled training step is traced once, not once per fit.
+    """
+    model = _network(n_phenotypes, hidden, width)
+    model.compile(optimizer=adam(learning_rate, decay=0.0), loss="mse", steps_per_execution=64)
+    return model
+
+
 class RepeatedBatch(keras.utils.PyDataset):
     """The same (x, y, sample weight) batch ``steps`` times."""
 
@@ -126,14 +152,11 @@ def fit_reverse(
     steps = epochs * int(np.ceil(n / batch_size))
 
     keras.utils.set_random_seed(seed)
-    model = keras.Sequential(
-        [
-            keras.Input((n_phenotypes,)),
-            keras.layers.Dense(hidden, activation="sigmoid"),
-            keras.layers.Dense(zbar.shape[1], activation="linear"),
-        ]
-    )
-    model.compile(optimizer=adam(learning_rate, decay=0.0), loss="mse", steps_per_execution=64)
+    initial = _network(n_phenotypes, hidden, zbar.shape[1]).get_weights()
+    model = _compiled_network(n_phenotypes, hidden, zbar.shape[1], learning_rate)
+    model.set_weights(initial)
+    for variable in model.optimizer.variables:
+        variable.assign(keras.ops.zeros_like(variable))
     # Keras averages the weighted row losses over the P rows: weights P n_p / N give sum_p n_p / N.
     weights = (n_phenotypes * counts / n).astype(np.float32)
     batch = (np.eye(n_phenotypes, dtype=np.float32), zbar.astype(np.float32), weights)
