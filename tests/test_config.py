@@ -135,6 +135,16 @@ def test_schema_refuses_duplicates_that_would_repeat_results(demo, section, key,
     validate_config(demo, SCHEMA)
 
 
+@pytest.mark.parametrize("where, key", [("diseases", "asthma"), ("external", "multiple_sclerosis")])
+@pytest.mark.parametrize("terms", ["gwas_terms", "disgenet_terms"])
+def test_schema_refuses_a_disease_term_listed_twice(demo, where, key, terms):
+    demo[where][key][terms] = ["EFO_0000270", "EFO_0000270"]
+    with pytest.raises(InputError, match=rf"{where}\.{key}\.{terms}: .* has non-unique elements"):
+        validate_config(demo, SCHEMA)
+    demo[where][key][terms] = ["EFO_0000270"]
+    validate_config(demo, SCHEMA)
+
+
 def test_external_case_among_its_references_is_refused(demo):
     validate_config(demo, SCHEMA)
     demo["external"]["multiple_sclerosis"]["references"].append("multiple sclerosis")
