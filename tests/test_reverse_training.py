@@ -17,14 +17,12 @@ from deepmodules.model.autoencoder import (
     encode,
     layers_after,
 )
+from deepmodules.modules.reverse_network import fit_reverse, one_hot, phenotype_means
 from deepmodules.modules.reverse_training import (
     disease_scores,
-    fit_reverse,
     gene_scores,
-    one_hot,
     output_preactivation,
     phenotype_labels,
-    phenotype_means,
     preactivations_over_seeds,
     reference_phenotype,
     study_phenotype_labels,
