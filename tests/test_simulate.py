@@ -394,6 +394,28 @@ def test_rare_regime_puts_each_disease_in_at_most_one_percent_of_samples(tmp_pat
         sim.simulate(tmp_path / "bad", {**SMALL, "disease_case_share": 0}, SEED, "direct")
 
 
+def test_mixed_regime_gives_each_disease_its_own_regime(tmp_path: Path):
+    size = {**SMALL, "n_communities": 12, "n_microarray_samples": 1200, "n_rnaseq_samples": 1000}
+    truth = sim.simulate(tmp_path, size, SEED, regime="mixed")
+    diseases = truth["diseases"]
+    # A program disease's module is a whole community; a direct one is grown to module_size.
+    communities = [set(genes) for genes in truth["communities"].values()]
+    for disease_id in ("asthma", "ulcerative_colitis"):
+        assert diseases[disease_id]["disease_effect"] == "programs"
+        assert set(diseases[disease_id]["module_genes"]) in communities
+    for disease_id in ("crohns_disease", "colon_carcinoma", "obesity"):
+        assert diseases[disease_id]["disease_effect"] == "genes"
+        assert len(diseases[disease_id]["module_genes"]) == size["module_size"]
+    assert diseases["crohns_disease"]["cases_per_study"] == size["cases_per_study"]
+    sdrf = read_sdrf(tmp_path / sim.SDRF_FILE, sim.SDRF_COLUMNS)
+    counts = sdrf["Characteristics[disease]"].value_counts()
+    assert counts["obesity"] == 10 and counts["Crohn's disease"] == size["cases_per_study"]
+    with pytest.raises(InputError, match="disease_regimes"):
+        sim.simulate(
+            tmp_path / "bad", {**SMALL, "disease_regimes": {"asthma": "often"}}, SEED, "direct"
+        )
+
+
 def test_demo_gwas_signal_grades_module_recovery_without_reaching_the_floor(tmp_path: Path):
     """With the demo's GWAS settings (config/config.yaml) at demo size, the Fisher p of a top-100
     module falls from about 1e-8 when it holds every planted gene to about 1e-3 with half of them and

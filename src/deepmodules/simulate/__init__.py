@@ -77,13 +77,17 @@ Regimes
 Named parameter sets (:data:`REGIMES`) for the ways a disease may act, each applied over the defaults
 before the caller's overrides, with the same files written:
 
-* ``direct`` (the default and the demo): ``disease_effect: genes``, each case's module genes shifted by
+* ``direct`` (the default): ``disease_effect: genes``, each case's module genes shifted by
   ``v_sd δ_dg`` with ``v_sd ~ U(0.7, 1)``, ``cases_per_study`` cases per disease study (4% of the demo's
   microarray samples per disease).
 * ``program``: ``disease_effect: programs`` with ``program_shift: 0.3``.
 * ``rare``: ``direct`` effects in few samples: ``disease_case_share: 0.01``, so that
   ``cases_per_study = max(1, ⌊0.01 · min(n_microarray_samples, n_rnaseq_samples) /
   n_studies_per_disease⌋)`` and each disease's cases are about 1% of a platform's samples.
+* ``mixed`` (the demo): each planted disease in one of the above (``disease_regimes``: asthma and
+  ulcerative colitis ``program``, Crohn's disease and colon carcinoma ``direct``, obesity ``rare``), so
+  that the methods' recoveries differ between diseases of one compendium. ``disease_regimes`` may also
+  be given in ``params`` over any regime; ``ground_truth.json`` records each disease's settings.
 
 Generation runs in blocks of genes (microarray text) or samples (RNA-seq HDF5), so memory stays far
 below one float32 samples × genes matrix; a fixed seed gives byte-identical files.
@@ -229,6 +233,7 @@ def simulate(outdir: Path, params: dict, seed: int, regime: str) -> dict:
             disease_id: {
                 "label": DISEASES[disease_id]["label"],
                 "cell_type": DISEASES[disease_id]["cell_type"],
+                **p["disease_settings"][disease_id],
                 "module_genes": [symbols[g] for g in modules[disease_id]],
                 "gwas_genes": [symbols[g] for g in gwas_genes[disease_id]],
                 "decoy_genes": [symbols[g] for g in decoy_genes[disease_id]],
