@@ -17,6 +17,7 @@ from deepmodules.figures.fig_gwas import (
     gwas_enrichment,
     gwas_series,
     gwas_table,
+    with_series,
 )
 from deepmodules.figures.fig_ppi import ppi_colocalization
 from deepmodules.figures.fig_reconstruction import reconstruction
@@ -39,6 +40,7 @@ __all__ = [
     "gwas_enrichment",
     "gwas_series",
     "gwas_table",
+    "with_series",
     "silhouette",
     "ppi_colocalization",
     "supp_genesets",
