@@ -38,15 +38,38 @@ def diseases_of(config: dict, dataset: str) -> dict[str, dict]:
     }
 
 
+def compendium_spec(config: dict, dataset: str) -> dict:
+    """A dataset's config as its compendium is built from it: the GEO series of the ``source: archs4``
+    external datasets read from the dataset's own file join ``selection.exclude_series``, so that no
+    sample is both in the compendium the autoencoder learns and in a series projected through it."""
+    spec = config["datasets"][dataset]
+    selection = spec.get("selection", {})
+    series = {
+        external["series"]
+        for external in config.get("external", {}).values()
+        if external["source"] == "archs4" and external.get("matrix") == spec["matrix"]
+    }
+    excluded = sorted(set(selection.get("exclude_series", [])) | series)
+    return {**spec, "selection": {**selection, "exclude_series": excluded}}
+
+
+def series_matrices(config: dict) -> None:
+    """Give each external dataset of ``source: archs4`` without a ``matrix`` its compendium's file."""
+    for spec in config.get("external", {}).values():
+        if spec["source"] == "archs4" and spec["compendium"] in config["datasets"]:
+            spec.setdefault("matrix", config["datasets"][spec["compendium"]]["matrix"])
+
+
 def check_config(config: dict, produced: set[str], where: str = "config") -> None:
     """Cross-key checks: model ids (:data:`~deepmodules.model.architecture.MODEL_PATTERN`), the analysed
     models deep or shallow as named and among those trained, gene-set sizes in order, the datasets a
     disease is analysed in configured, an external case not among its references, input files present.
 
-    An external dataset of ``source: archs4`` without a ``matrix`` gets its compendium's file (set in
+    External datasets of ``source: archs4`` get their matrix first (:func:`series_matrices`, in
     ``config``). ``produced`` are the paths that a rule of the workflow makes (simulated or downloaded
     sources); any other input path must exist already.
     """
+    series_matrices(config)
     models = config["models"]
     for model_id in models["sweep"]:
         parse_model_id(model_id)
@@ -113,9 +136,7 @@ def check_config(config: dict, produced: set[str], where: str = "config") -> Non
                 f"dataset {spec['compendium']!r} is not configured",
                 f"use one of {sorted(config['datasets'])}",
             )
-        if spec["source"] == "archs4":
-            spec.setdefault("matrix", config["datasets"][spec["compendium"]]["matrix"])
-        else:
+        if spec["source"] == "file":
             paths[f"external.{name}.samples"] = spec["samples"]
         paths[f"external.{name}.matrix"] = spec["matrix"]
     for key, path in paths.items():

@@ -4,7 +4,12 @@ import sys
 from pathlib import Path
 
 from deepmodules import layout
-from deepmodules.config import check_config, diseases_of, validate_config
+from deepmodules.config import (
+    check_config,
+    compendium_spec,
+    diseases_of,
+    validate_config,
+)
 from deepmodules.errors import InputError
 from deepmodules.model.architecture import MODEL_PATTERN, parse_model_id
 from deepmodules.simulate import GROUND_TRUTH_FILE, OUTPUT_FILES
@@ -47,31 +52,6 @@ ANALYSIS = MODELS["analysis"]
 def diseases_in(dataset):
     """The configured diseases analysed in one dataset (diseases.*.datasets), by id."""
     return diseases_of(config, dataset)
-
-
-def series_of(dataset):
-    """The GEO series of the archs4 external datasets read from a compendium's own file: kept out of
-    that compendium, so that no sample is both in the training data and in an external dataset.
-    """
-    spec = config["datasets"][dataset]
-    return sorted(
-        {
-            external["series"]
-            for external in config["external"].values()
-            if external["source"] == "archs4" and external["matrix"] == spec["matrix"]
-        }
-    )
-
-
-def compendium_spec(dataset):
-    """A dataset's config as its normalize job reads it: selection.exclude_series holds the series of
-    its archs4 external datasets (series_of) besides any listed there."""
-    spec = config["datasets"][dataset]
-    selection = spec.get("selection", {})
-    excluded = sorted(
-        set(selection.get("exclude_series", [])) | set(series_of(dataset))
-    )
-    return {**spec, "selection": {**selection, "exclude_series": excluded}}
 
 
 def external_files(external):
