@@ -128,7 +128,9 @@ def test_paper_plans_fig6_from_its_four_disease_series(tmp_path):
 
 
 def test_a_disease_of_one_dataset_is_not_analysed_in_the_other(tmp_path):
-    config = write_config(tmp_path / "obesity.yaml", **{"diseases.obesity.datasets": ["microarray"]})
+    config = write_config(
+        tmp_path / "obesity.yaml", **{"diseases.obesity.datasets": ["microarray"]}
+    )
     result = snakemake(tmp_path, "-n", configfile=config)
     assert result.returncode == 0, result.stderr[-3000:]
     enrichment = {
