@@ -167,6 +167,17 @@ def test_per_dataset_diseases_and_unknown_datasets_are_refused(tmp_path):
         check_config(config, produced=set())
 
 
+def test_series_with_a_microarray_compendium_is_refused():
+    config = demo_config()
+    config["external"]["asthma_series"]["compendium"] = "microarray"
+    with pytest.raises(
+        InputError,
+        match=r"config: external\.asthma_series\.compendium: an ARCHS4 series holds counts, but "
+        r"dataset 'microarray' is not an archs4",
+    ):
+        check_config(config, produced=set())
+
+
 @pytest.mark.parametrize(
     ("external", "missing"),
     [

@@ -138,6 +138,13 @@ def check_config(config: dict, produced: set[str], where: str = "config") -> Non
             )
         if spec["source"] == "file":
             paths[f"external.{name}.samples"] = spec["samples"]
+        elif config["datasets"][spec["compendium"]]["format"] != "archs4":
+            raise InputError(
+                f"{where}: external.{name}.compendium",
+                f"an ARCHS4 series holds counts, but dataset {spec['compendium']!r} is not an "
+                "archs4 (RNA-seq) compendium",
+                "analyse the series with an archs4 dataset",
+            )
         paths[f"external.{name}.matrix"] = spec["matrix"]
     for key, path in paths.items():
         if path not in produced and not Path(path).exists():
