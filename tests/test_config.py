@@ -112,7 +112,12 @@ def test_missing_gene_id_table_is_named(demo, tmp_path):
     produced = {spec["matrix"] for spec in demo["datasets"].values()}
     produced |= {demo["datasets"]["microarray"]["annotation"], demo["gwas"]["refgene"]}
     produced |= {demo["network"]["links"], demo["network"]["info"], demo["gwas"]["gwas_catalog"]}
-    produced |= {spec[key] for spec in demo["external"].values() for key in ("matrix", "samples")}
+    produced |= {
+        spec[key]
+        for spec in demo["external"].values()
+        for key in ("matrix", "samples")
+        if key in spec
+    }
     with pytest.raises(InputError, match="datasets.microarray.gene_ids.mapping: file .* does not"):
         check_config(demo, produced=produced)
     table.write_text("ensembl_gene_id\thgnc_symbol\n")

@@ -155,14 +155,24 @@ def check_gwas(cfg: dict, diseases: dict, genes: dict[str, list[str]]) -> list[d
     return rows
 
 
-def check_external(name: str, spec: dict) -> list[dict]:
+def check_external(name: str, spec: dict, dataset: dict) -> list[dict]:
     """An external dataset: its groups in the sample sheet, its samples in the matrix, its scale.
 
     ``values: log`` above ``MAX_LOG2_VALUE`` are raw intensities or counts; ``values: counts`` must
     not be negative. Its range against the compendium's is checked by the external_dataset stage.
+    A GEO series of an ARCHS4 file (``source: archs4``; ``dataset`` is its compendium's config) is
+    read as the stage reads it: the series in the file, its grouping rule, each group's samples.
     """
     where = f"external.{name}"
     rows = [_row(f"{where}.matrix", spec["matrix"], "integrity", check_integrity(spec["matrix"]))]
+    if spec["source"] == "archs4":
+        sheet, genes, _ = external.read_series(name, spec, dataset)
+        counts = sheet["group"].value_counts()
+        groups = [spec["case"], *spec["references"]]
+        result = ", ".join(f"{g}={counts[g]}" for g in groups)
+        rows.append(_row(f"{where}.series", spec["matrix"], "samples per group", result))
+        rows.append(_row(f"{where}.series", spec["matrix"], "genes", len(genes)))
+        return rows
     sheet = external.read_sample_sheet(
         spec["samples"], [spec["case"], *spec["references"]], spec["min_samples"]
     )

@@ -22,7 +22,7 @@ rule check_dataset:
         runtime=30,
     params:
         spec=lambda wc: config["datasets"][wc.dataset],
-        diseases=config["diseases"],
+        diseases=lambda wc: diseases_in(wc.dataset),
     script:
         "../scripts/check_dataset.py"
 
@@ -92,10 +92,9 @@ rule check_gwas:
 
 
 rule check_external:
-    """An external dataset's sample sheet, groups, samples in the matrix and scale."""
+    """An external dataset's sample sheet or series, groups, samples in the matrix and scale."""
     input:
-        matrix=lambda wc: config["external"][wc.external]["matrix"],
-        samples=lambda wc: config["external"][wc.external]["samples"],
+        lambda wc: external_files(wc.external),
     output:
         "results/checks/external/{external}.tsv",
     log:
@@ -111,6 +110,7 @@ rule check_external:
         runtime=30,
     params:
         spec=lambda wc: config["external"][wc.external],
+        dataset=external_compendium,
     script:
         "../scripts/check_external.py"
 

@@ -22,8 +22,9 @@ rule normalize:
         mem_mb=lambda wc, input: max(2000, int(6 * input_mb(input))),
         runtime=120,
     params:
-        spec=lambda wc: config["datasets"][wc.dataset],
-        diseases=config["diseases"],
+        # the series of its archs4 external datasets are kept out of the compendium
+        spec=lambda wc: compendium_spec(config, wc.dataset),
+        diseases=lambda wc: diseases_in(wc.dataset),
         seed=config["seed"],
         noncoding_genes=config["gwas"]["noncoding_genes"],
     script:

@@ -1,4 +1,5 @@
-"""Rule external_dataset: modules of an external disease dataset and their GWAS enrichment."""
+"""Rule external_dataset: modules of an external disease dataset (a matrix and sample sheet, or a GEO
+series of an ARCHS4 file) and their GWAS enrichment."""
 
 import logging
 import re
@@ -13,6 +14,7 @@ from deepmodules.model.backend import keras
 from deepmodules.modules.external import (
     align_to_compendium,
     read_sample_sheet,
+    read_series,
     select_samples,
     to_compendium_scale,
 )
@@ -30,12 +32,17 @@ def slug(text):
 def main(smk):
     spec, settings = smk.params.spec, smk.params.settings
     reference = compendium.load(layout.normalized_folder(smk.input.genes))
-    sheet = read_sample_sheet(
-        smk.input.samples, [spec["case"], *spec["references"]], spec["min_samples"]
-    )
-    genes, names, values = sources.read_processed_matrix(smk.input.matrix)
-    values = select_samples(sheet, names, values, smk.input.samples)
-    values = to_compendium_scale(values, spec["values"], reference.scale, smk.input.matrix)
+    if spec["source"] == "archs4":
+        sheet, genes, values = read_series(smk.wildcards.external, spec, smk.params.dataset)
+        kind = "counts"
+    else:
+        sheet = read_sample_sheet(
+            smk.input.samples, [spec["case"], *spec["references"]], spec["min_samples"]
+        )
+        genes, names, values = sources.read_processed_matrix(smk.input.matrix)
+        values = select_samples(sheet, names, values, smk.input.samples)
+        kind = spec["values"]
+    values = to_compendium_scale(values, kind, reference.scale, smk.input.matrix)
     x = align_to_compendium(
         genes,
         values,

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from deepmodules import layout
-from deepmodules.data import identifiers, normalize, sources
+from deepmodules.data import identifiers, normalize, series, sources
 from deepmodules.errors import InputError
 
 log = logging.getLogger(__name__)
@@ -145,6 +145,8 @@ def read_source(spec: dict) -> tuple[list[str], pd.DataFrame, np.ndarray, dict]:
     """Read a dataset's genes, annotation (columns of ``ANNOTATION``), log-scale values and scale.
 
     Row ids become gene symbols by :func:`gene_symbols`, before RNA-seq counts are normalized.
+    ARCHS4 samples of the series in ``selection.exclude_series`` (the series analysed as external
+    datasets, :func:`deepmodules.data.series.in_series`) are left out.
     """
     columns = spec["columns"]
     gene_ids = spec.get("gene_ids")
@@ -154,8 +156,15 @@ def read_source(spec: dict) -> tuple[list[str], pd.DataFrame, np.ndarray, dict]:
         table = emtab_annotation(spec, names)
         scale = {"values": "log"}
     else:
+        samples = None
+        excluded = spec.get("selection", {}).get("exclude_series", [])
+        if excluded:
+            _, meta = sources.read_archs4_metadata(spec["matrix"], spec["single_cell_threshold"])
+            out = np.any([series.in_series(meta, s) for s in excluded], axis=0)
+            log.info("%s: %d samples of series %s left out", spec["matrix"], out.sum(), excluded)
+            samples = meta["geo_accession"][~out].tolist()
         ids, meta, counts = sources.read_archs4(
-            spec["matrix"], single_cell_cutoff=spec["single_cell_threshold"]
+            spec["matrix"], single_cell_cutoff=spec["single_cell_threshold"], samples=samples
         )
         genes, counts = gene_symbols(ids, counts, gene_ids, spec["matrix"])
         table = archs4_annotation(spec, meta)

@@ -161,6 +161,10 @@ DEFAULT_PARAMS: dict = {
     "external_controls": 20,
     "external_other_severity": [0.2, 0.4],
     "external_missing_fraction": 0.03,
+    # disease series in the ARCHS4 file (deepmodules.simulate.series): lists of disease ids, each a series
+    "archs4_series": [],
+    "series_cases": 15,
+    "series_controls": 15,
     "n_studies_per_disease": 2,
     "cases_per_study": 40,
     "disease_case_share": None,  # when set, cases_per_study is derived from it (see Regimes)
@@ -320,6 +324,13 @@ def _params(params: dict, regime: str) -> dict:
                 "params",
                 f"{disease_id} needs cell type {DISEASES[disease_id]['cell_type']!r}",
                 "add it to cell_types",
+            )
+    for diseases in p["archs4_series"]:
+        if not diseases or set(diseases) - set(planted):
+            raise InputError(
+                "params",
+                f"archs4_series entry {diseases} names no disease or one that is not planted",
+                f"list diseases of {planted} in each series",
             )
     per_study = [settings["cases_per_study"] for settings in p["disease_settings"].values()]
     per_arm = p["n_studies_per_disease"] * sum(n + p["controls_per_study"] for n in per_study)
