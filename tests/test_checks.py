@@ -11,7 +11,8 @@ import pytest
 import yaml
 
 from deepmodules import checks
-from deepmodules.config import series_matrices, validate_config
+from deepmodules.config import diseases_of, series_matrices, validate_config
+from deepmodules.data import compendium
 from deepmodules.data.integrity import check_integrity
 from deepmodules.errors import InputError
 
@@ -225,3 +226,29 @@ def test_external_sample_missing_from_the_matrix_is_refused(inputs):
 def test_missing_file_is_named(tmp_path):
     with pytest.raises(InputError, match="absent.txt.gz: file not found"):
         check_integrity(tmp_path / "absent.txt.gz")
+
+
+@pytest.mark.parametrize(
+    "external, dataset", [("multiple_sclerosis", "microarray"), ("asthma_series", "rnaseq")]
+)
+def test_external_on_the_compendium_scale_passes_before_training(
+    inputs, tmp_path, external, dataset
+):
+    _, config = inputs
+    spec, compendium_spec = config["external"][external], config["datasets"][dataset]
+    diseases = diseases_of(config, dataset)
+    compendium.prepare(compendium_spec, diseases, config["seed"], tmp_path / dataset)
+    rows = checks.check_external_scale(external, spec, compendium_spec, tmp_path / dataset)
+    assert rows[0]["result"].endswith(f"× {len(compendium.load(tmp_path / dataset).genes)}")
+    assert float(rows[1]["result"]) < 0.2
+
+
+def test_external_off_the_compendium_scale_is_refused_before_training(inputs, tmp_path):
+    _, config = inputs
+    spec, microarray = config["external"]["multiple_sclerosis"], config["datasets"]["microarray"]
+    compendium.prepare(microarray, diseases_of(config, "microarray"), 1, tmp_path / "microarray")
+    table = pd.read_csv(spec["matrix"], sep="\t", index_col=0)
+    (table + 12).to_csv(spec["matrix"], sep="\t")  # log2 values, but 4,096 times too bright
+    with pytest.raises(InputError, match="far outside the compendium's range") as error:
+        checks.check_external_scale("multiple_sclerosis", spec, microarray, tmp_path / "microarray")
+    assert str(error.value).startswith(spec["matrix"])

@@ -204,6 +204,33 @@ def check_external(name: str, spec: dict, dataset: dict) -> list[dict]:
     return rows
 
 
+def check_external_scale(name: str, spec: dict, dataset: dict, folder: str | Path) -> list[dict]:
+    """An external dataset against its normalized compendium (``folder``), before any training.
+
+    It is read and scaled exactly as the external_dataset stage will (:func:`external.to_compendium`):
+    too few shared genes, values off the compendium's per-gene ranges, or counts against a
+    log-scale compendium stop here, once the compendium is normalized, not after training.
+    """
+    reference = compendium.load(folder)
+    sheet, x = external.to_compendium(name, spec, dataset, reference)
+    clipped = float(((x == 0) | (x == 1)).mean())
+    where = f"external.{name}"
+    return [
+        _row(
+            f"{where}.matrix",
+            spec["matrix"],
+            "samples × compendium genes",
+            f"{x.shape[0]} × {x.shape[1]}",
+        ),
+        _row(
+            f"{where}.matrix",
+            spec["matrix"],
+            "share of values at the range's ends",
+            f"{clipped:.3f}",
+        ),
+    ]
+
+
 def write_report(rows: list[dict], path: str | Path) -> None:
     """Log every check and write the rows as a tab-separated report."""
     for row in rows:

@@ -115,6 +115,35 @@ rule check_external:
         "../scripts/check_external.py"
 
 
+rule check_external_scale:
+    """An external dataset read and scaled as external_dataset will, once its compendium is normalized:
+    shared genes, values within the compendium's ranges (before any training, by priority).
+    """
+    input:
+        files=lambda wc: external_files(wc.external),
+        genes=lambda wc: compendium_file(wc.external, "genes"),
+        scale=lambda wc: compendium_file(wc.external, "scale"),
+        checked="results/checks/external/{external}.tsv",
+    output:
+        "results/checks/external/{external}_scale.tsv",
+    log:
+        "logs/checks/external/{external}_scale.log",
+    benchmark:
+        "benchmarks/out/checks/external/{external}_scale.tsv"
+    priority: 100
+    conda:
+        "../../envs/analysis.yaml"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=30,
+    params:
+        spec=lambda wc: config["external"][wc.external],
+        dataset=external_compendium,
+    script:
+        "../scripts/check_external_scale.py"
+
+
 rule check_inputs:
     """Every input checked, in one report (`snakemake check_inputs` checks the inputs alone)."""
     input:

@@ -65,6 +65,12 @@ def external_compendium(wc):
     return config["datasets"][config["external"][wc.external]["compendium"]]
 
 
+def compendium_file(external, kind):
+    """A file of the normalized folder of the compendium an external dataset is analysed with."""
+    dataset = config["external"][external]["compendium"]
+    return f"{layout.normalized_dir(dataset)}/{layout.NORMALIZED[kind]}"
+
+
 def archs4_series():
     """The external datasets that are GEO series of an ARCHS4 file."""
     return [

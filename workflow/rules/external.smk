@@ -7,7 +7,7 @@ rule external_dataset:
         scale=rules.normalize.output.scale,
         model=layout.model_file("{dataset}", ANALYSIS, "model"),
         gwas=rules.gwas_genes.output.genes,
-        checked="results/checks/external/{external}.tsv",
+        checked="results/checks/external/{external}_scale.tsv",
     output:
         table=report(
             "results/{dataset}/external/{external}/gwas_enrichment.tsv",

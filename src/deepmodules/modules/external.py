@@ -167,3 +167,35 @@ def align_to_compendium(
         100 * far.mean(),
     )
     return aligned
+
+
+def to_compendium(
+    name: str, spec: dict, dataset: dict, reference: compendium.Compendium
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """External dataset ``name`` as its compendium's autoencoder takes it: the sample sheet and the
+    samples × compendium genes matrix in [0, 1].
+
+    A series (``source: archs4``) is read from the ARCHS4 file (:func:`read_series`) and normalized as
+    counts; a matrix with its sample sheet is read as ``values`` says. Then :func:`to_compendium_scale`
+    and :func:`align_to_compendium`, whose errors name the matrix.
+    """
+    if spec["source"] == "archs4":
+        sheet, genes, values = read_series(name, spec, dataset)
+        kind = "counts"
+    else:
+        sheet = read_sample_sheet(
+            spec["samples"], [spec["case"], *spec["references"]], spec["min_samples"]
+        )
+        genes, names, values = sources.read_processed_matrix(spec["matrix"])
+        values = select_samples(sheet, names, values, spec["samples"])
+        kind = spec["values"]
+    values = to_compendium_scale(values, kind, reference.scale, spec["matrix"])
+    x = align_to_compendium(
+        genes,
+        values,
+        reference.gene_range,
+        spec["min_gene_overlap"],
+        spec["max_out_of_range"],
+        spec["matrix"],
+    )
+    return sheet, x
