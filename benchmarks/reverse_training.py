@@ -93,7 +93,8 @@ def per_sample_seconds(samples: pd.DataFrame, targets: np.ndarray, hidden: int) 
     """One epoch of the reverse network trained on the one-hot rows of all samples (``model.fit``)."""
     import keras
 
-    from deepmodules.modules.reverse_training import one_hot, phenotype_labels
+    from deepmodules.modules.reverse_network import one_hot
+    from deepmodules.modules.reverse_training import phenotype_labels
 
     c, _ = one_hot(phenotype_labels(samples, "normal"))
     layers = [keras.layers.Dense(hidden, "sigmoid"), keras.layers.Dense(targets.shape[1])]

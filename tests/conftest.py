@@ -6,19 +6,25 @@ import pytest
 import yaml
 
 from deepmodules import simulate as sim
-from deepmodules.config import validate_config
+from deepmodules.config import series_matrices, validate_config
 
 ROOT = Path(__file__).resolve().parents[1]
 
 SMALL = sim.SMALL_PARAMS
 SEED = 7
+# The demo's disease series in the ARCHS4 file (config/config.yaml simulate.params.archs4_series).
+DEMO_SERIES = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())["simulate"]["params"][
+    "archs4_series"
+]
+SMALL_SOURCES = {**SMALL, "archs4_series": DEMO_SERIES}  # the parameters of small_sources
 
 
 @pytest.fixture(scope="session")
 def small_sources(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The simulated sources (SMALL parameters), written once per test session."""
+    """The simulated sources (SMALL parameters and the demo's disease series), written once per
+    test session."""
     path = tmp_path_factory.mktemp("sim")
-    sim.simulate(path, SMALL, SEED, "direct")
+    sim.simulate(path, SMALL_SOURCES, SEED, "direct")
     return path
 
 
@@ -31,6 +37,7 @@ def small_config(sources: Path) -> dict:
             if spec.get(key):
                 spec[key] = spec[key].replace("resources/demo", str(sources))
     validate_config(config, ROOT / "config" / "schema.yaml")
+    series_matrices(config)
     return config
 
 

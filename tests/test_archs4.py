@@ -225,3 +225,10 @@ def test_counts_are_read_once_in_chunk_order_one_block_at_a_time(
     low, high = found.log_range(3.0)  # E's range from the ratios' range: exactly E's
     np.testing.assert_array_equal(low, logged.min(axis=0))
     np.testing.assert_array_equal(high, logged.max(axis=0))
+
+
+def test_series_counts_sum_the_rows_of_one_symbol_as_the_compendium_does():
+    counts = np.array([[1, 2, 3, 4], [10, 20, 30, 40]], dtype=np.uint32)
+    genes, merged = archs4.counts_by_symbol(["A", "B", "A", "C"], counts, None, "series")
+    assert genes == ["A", "B", "C"]
+    assert merged.tolist() == [[4, 2, 4], [40, 20, 40]]

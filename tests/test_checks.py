@@ -11,7 +11,8 @@ import pytest
 import yaml
 
 from deepmodules import checks
-from deepmodules.config import validate_config
+from deepmodules.config import diseases_of, series_matrices, validate_config
+from deepmodules.data import compendium
 from deepmodules.data.integrity import check_integrity
 from deepmodules.errors import InputError
 
@@ -27,6 +28,7 @@ def inputs(small_sources, tmp_path):
         text = yaml.safe_dump(yaml.safe_load(handle)).replace("resources/demo", str(sources))
     config = yaml.safe_load(text)
     validate_config(config, ROOT / "config" / "schema.yaml")
+    series_matrices(config)
     return sources, config
 
 
@@ -39,7 +41,7 @@ def run_all(config):
     rows += checks.check_network(config["network"], genes)
     rows += checks.check_gwas(config["gwas"], {**config["diseases"], **config["external"]}, genes)
     for name, spec in config["external"].items():
-        rows += checks.check_external(name, spec)
+        rows += checks.check_external(name, spec, config["datasets"][spec["compendium"]])
     return pd.DataFrame(rows)
 
 
@@ -197,7 +199,7 @@ def test_external_group_absent_from_the_sheet_is_refused(inputs):
     spec = config["external"]["multiple_sclerosis"]
     spec["references"] = ["healthy"]
     with pytest.raises(InputError, match="group 'healthy' has 0 samples"):
-        checks.check_external("multiple_sclerosis", spec)
+        checks.check_external("multiple_sclerosis", spec, config["datasets"]["microarray"])
 
 
 def test_external_raw_values_declared_log_are_refused(inputs):
@@ -206,9 +208,9 @@ def test_external_raw_values_declared_log_are_refused(inputs):
     table = pd.read_csv(spec["matrix"], sep="\t", index_col=0)
     (2**table).to_csv(spec["matrix"], sep="\t")
     with pytest.raises(InputError, match=r"are not log2 values \(values: log\)"):
-        checks.check_external("multiple_sclerosis", spec)
+        checks.check_external("multiple_sclerosis", spec, config["datasets"]["microarray"])
     spec["values"] = "counts"  # the same values declared as counts pass
-    assert checks.check_external("multiple_sclerosis", spec)
+    assert checks.check_external("multiple_sclerosis", spec, config["datasets"]["microarray"])
 
 
 def test_external_sample_missing_from_the_matrix_is_refused(inputs):
@@ -218,9 +220,35 @@ def test_external_sample_missing_from_the_matrix_is_refused(inputs):
     sheet.loc[0, "sample"] = "GSM_NOT_THERE"
     sheet.to_csv(spec["samples"], sep="\t", index=False)
     with pytest.raises(InputError, match="1 samples are not in the matrix"):
-        checks.check_external("multiple_sclerosis", spec)
+        checks.check_external("multiple_sclerosis", spec, config["datasets"]["microarray"])
 
 
 def test_missing_file_is_named(tmp_path):
     with pytest.raises(InputError, match="absent.txt.gz: file not found"):
         check_integrity(tmp_path / "absent.txt.gz")
+
+
+@pytest.mark.parametrize(
+    "external, dataset", [("multiple_sclerosis", "microarray"), ("asthma_series", "rnaseq")]
+)
+def test_external_on_the_compendium_scale_passes_before_training(
+    inputs, tmp_path, external, dataset
+):
+    _, config = inputs
+    spec, compendium_spec = config["external"][external], config["datasets"][dataset]
+    diseases = diseases_of(config, dataset)
+    compendium.prepare(compendium_spec, diseases, config["seed"], tmp_path / dataset)
+    rows = checks.check_external_scale(external, spec, compendium_spec, tmp_path / dataset)
+    assert rows[0]["result"].endswith(f"× {len(compendium.load(tmp_path / dataset).genes)}")
+    assert float(rows[1]["result"]) < 0.2
+
+
+def test_external_off_the_compendium_scale_is_refused_before_training(inputs, tmp_path):
+    _, config = inputs
+    spec, microarray = config["external"]["multiple_sclerosis"], config["datasets"]["microarray"]
+    compendium.prepare(microarray, diseases_of(config, "microarray"), 1, tmp_path / "microarray")
+    table = pd.read_csv(spec["matrix"], sep="\t", index_col=0)
+    (table + 12).to_csv(spec["matrix"], sep="\t")  # log2 values, but 4,096 times too bright
+    with pytest.raises(InputError, match="far outside the compendium's range") as error:
+        checks.check_external_scale("multiple_sclerosis", spec, microarray, tmp_path / "microarray")
+    assert str(error.value).startswith(spec["matrix"])

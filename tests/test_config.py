@@ -112,7 +112,12 @@ def test_missing_gene_id_table_is_named(demo, tmp_path):
     produced = {spec["matrix"] for spec in demo["datasets"].values()}
     produced |= {demo["datasets"]["microarray"]["annotation"], demo["gwas"]["refgene"]}
     produced |= {demo["network"]["links"], demo["network"]["info"], demo["gwas"]["gwas_catalog"]}
-    produced |= {spec[key] for spec in demo["external"].values() for key in ("matrix", "samples")}
+    produced |= {
+        spec[key]
+        for spec in demo["external"].values()
+        for key in ("matrix", "samples")
+        if key in spec
+    }
     with pytest.raises(InputError, match="datasets.microarray.gene_ids.mapping: file .* does not"):
         check_config(demo, produced=produced)
     table.write_text("ensembl_gene_id\thgnc_symbol\n")
@@ -132,6 +137,16 @@ def test_schema_refuses_duplicates_that_would_repeat_results(demo, section, key,
     with pytest.raises(InputError, match=rf"{section}\.{key}: .* has non-unique elements"):
         validate_config(demo, SCHEMA)
     demo[section][key] = list(dict.fromkeys(value))  # the same list without the repeat passes
+    validate_config(demo, SCHEMA)
+
+
+@pytest.mark.parametrize("where, key", [("diseases", "asthma"), ("external", "multiple_sclerosis")])
+@pytest.mark.parametrize("terms", ["gwas_terms", "disgenet_terms"])
+def test_schema_refuses_a_disease_term_listed_twice(demo, where, key, terms):
+    demo[where][key][terms] = ["EFO_0000270", "EFO_0000270"]
+    with pytest.raises(InputError, match=rf"{where}\.{key}\.{terms}: .* has non-unique elements"):
+        validate_config(demo, SCHEMA)
+    demo[where][key][terms] = ["EFO_0000270"]
     validate_config(demo, SCHEMA)
 
 

@@ -2,6 +2,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from deepmodules.config import compendium_spec
 from deepmodules.data import compendium, sources
 from deepmodules.data.normalize import GeneRange
 from deepmodules.errors import InputError
@@ -53,10 +54,12 @@ def test_counts_of_compendium_samples_get_their_compendium_values(config, tmp_pa
     """Raw counts of RNA-seq compendium samples, analysed as an external dataset (values: counts),
     are normalized exactly as the compendium normalized them; log values need no transform, and counts
     against the microarray compendium are refused."""
-    spec = config["datasets"]["rnaseq"]
+    spec = compendium_spec(config, "rnaseq")
     data = compendium.prepare(spec, config["diseases"], seed=1, outdir=tmp_path / "rnaseq")
     assert compendium.load(tmp_path / "rnaseq").scale == data.scale
-    genes, _, counts = sources.read_archs4(spec["matrix"], spec["single_cell_threshold"])
+    genes, _, counts = sources.read_archs4(
+        spec["matrix"], spec["single_cell_threshold"], samples=data.samples["sample"].tolist()
+    )
     rows = np.arange(0, len(counts), 37)
     logged = to_compendium_scale(counts[rows], "counts", data.scale, "ms.tsv")
     aligned = align_to_compendium(list(genes), logged, data.gene_range, 0.8, 0.01, "ms.tsv")

@@ -1,4 +1,5 @@
 import json
+import logging
 
 import numpy as np
 import pandas as pd
@@ -16,14 +17,12 @@ from deepmodules.model.autoencoder import (
     encode,
     layers_after,
 )
+from deepmodules.modules.reverse_network import fit_reverse, one_hot, phenotype_means
 from deepmodules.modules.reverse_training import (
     disease_scores,
-    fit_reverse,
     gene_scores,
-    one_hot,
     output_preactivation,
     phenotype_labels,
-    phenotype_means,
     preactivations_over_seeds,
     reference_phenotype,
     study_phenotype_labels,
@@ -69,6 +68,24 @@ def test_reverse_network_reproduces_phenotype_means_on_original_scale():
     assert abs(predicted[case, 0] - 0.9) < 0.05
     assert abs(predicted[other, 1] - 0.1) < 0.05
     assert abs(predicted[case, 3] - 0.5) < 0.05
+
+
+def test_repeated_fits_reuse_one_traced_network_and_train_as_a_fresh_one(caplog):
+    labels, targets = planted_targets()
+
+    def fit(seed, data=targets):
+        net = fit_reverse(
+            labels, data, hidden=6, epochs=5, batch_size=16, learning_rate=0.02, seed=seed
+        )
+        return np.concatenate([net.hidden.kernel.ravel(), net.output.kernel.ravel()])
+
+    with caplog.at_level(logging.WARNING, logger="tensorflow"):
+        first = fit(1)
+        others = [fit(seed) for seed in (2, 3, 4, 5, 6, 7)] + [fit(1, targets[:, :3])]
+        again = fit(1)
+    assert np.array_equal(first, again)
+    assert not np.array_equal(first, others[0])
+    assert not [r for r in caplog.records if "retracing" in r.getMessage()]
 
 
 def test_phenotype_means_read_in_blocks_match_the_direct_statistics(tmp_path):

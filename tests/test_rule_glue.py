@@ -1,11 +1,15 @@
 """The glue of rule scripts: one-line errors, the job log, and library chatter kept out of it."""
 
 import logging
+import os
+import subprocess
+import sys
 from types import SimpleNamespace
 
 import pytest
 
 from deepmodules.errors import InputError
+from deepmodules.model.backend import START_UP_NOTICES
 from deepmodules.workflow import LIBRARY_LOGGERS, run
 
 
@@ -29,17 +33,33 @@ def job(tmp_path):
     return SimpleNamespace(log=[str(tmp_path / "job.log")], threads=2, rule="demo")
 
 
-def test_our_info_lines_reach_the_log_and_library_warnings_do_not(tmp_path):
+def test_our_info_lines_reach_the_log_and_library_chatter_does_not(tmp_path):
     def main(smk):
         logging.getLogger("deepmodules.model.training").info("epoch 1/2: train loss 0.1")
-        logging.getLogger("tensorflow").warning("5 out of the last 5 calls triggered retracing")
         logging.getLogger("absl").warning("start-up chatter")
+        logging.getLogger("tensorflow").warning("a tf.function was retraced")
         logging.getLogger("tensorflow").error("a real TensorFlow error")
 
     run(main, job(tmp_path))
     text = (tmp_path / "job.log").read_text()
     assert "epoch 1/2: train loss 0.1" in text and "a real TensorFlow error" in text
-    assert "retracing" not in text and "start-up chatter" not in text
+    assert "start-up chatter" not in text
+    # TensorFlow's warnings are not hidden: their causes are fixed instead.
+    assert "a tf.function was retraced" in text
+
+
+def test_per_epoch_lines_reach_the_log_but_not_the_console(tmp_path, capsys):
+    def main(smk):
+        training = logging.getLogger("deepmodules.model.training")
+        training.info("epoch 1: quiet on the console", extra={"console": False})
+        training.info("epoch 50: shown on the console", extra={"console": True})
+        training.info("stopped: patience")
+
+    run(main, job(tmp_path))
+    console = capsys.readouterr().err
+    text = (tmp_path / "job.log").read_text()
+    assert "quiet on the console" in text and "quiet on the console" not in console
+    assert "shown on the console" in console and "stopped: patience" in console
 
 
 def test_input_error_is_one_line_in_the_log_and_fails_the_job(tmp_path):
@@ -52,3 +72,31 @@ def test_input_error_is_one_line_in_the_log_and_fails_the_job(tmp_path):
     lines = (tmp_path / "job.log").read_text().splitlines()
     assert len(lines) == 1
     assert lines[0].endswith("links.txt.gz: has a header but no links. Fix: pass the full file")
+
+
+def test_native_start_up_notices_are_dropped_and_other_native_lines_kept(capfd):
+    from deepmodules.model.backend import native_stderr_filtered
+
+    with native_stderr_filtered(START_UP_NOTICES):
+        os.write(2, b"I0000 port.cc:153] oneDNN custom operations are on. You may see\n")
+        os.write(2, b"a native error that must stay visible\n")
+    err = capfd.readouterr().err
+    assert "a native error that must stay visible" in err
+    assert "oneDNN" not in err
+
+
+def test_importing_keras_from_the_package_prints_no_tensorflow_start_up_lines():
+    command = [
+        sys.executable,
+        "-c",
+        "from deepmodules.model.backend import keras; print(keras.__name__)",
+    ]
+    environment = {**os.environ, "KERAS_BACKEND": "tensorflow"}
+    done = subprocess.run(command, capture_output=True, text=True, env=environment, check=True)
+    raw = subprocess.run(
+        [sys.executable, "-c", "import keras"], capture_output=True, text=True, env=environment
+    )
+    assert done.stdout.strip() == "keras"
+    assert not [n for n in START_UP_NOTICES if n in done.stderr], done.stderr
+    # The same import without the filter prints them on this TensorFlow build.
+    assert [n for n in START_UP_NOTICES if n in raw.stderr]

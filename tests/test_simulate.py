@@ -21,7 +21,7 @@ from deepmodules.data.sources import (
 )
 from deepmodules.errors import InputError
 from deepmodules.validate.enrichment import fisher_enrichment
-from tests.conftest import ROOT, SEED, SMALL
+from tests.conftest import DEMO_SERIES, ROOT, SEED, SMALL, SMALL_SOURCES
 
 
 @pytest.fixture(scope="module")
@@ -49,8 +49,8 @@ def _files(root: Path) -> dict[str, bytes]:
 
 
 def test_same_seed_gives_identical_bytes_and_another_seed_differs(outdir: Path, tmp_path: Path):
-    sim.simulate(tmp_path / "again", SMALL, SEED, "direct")
-    sim.simulate(tmp_path / "other", SMALL, SEED + 1, "direct")
+    sim.simulate(tmp_path / "again", SMALL_SOURCES, SEED, "direct")
+    sim.simulate(tmp_path / "other", SMALL_SOURCES, SEED + 1, "direct")
     first, again, other = _files(outdir), _files(tmp_path / "again"), _files(tmp_path / "other")
     assert len(first) == len(sim.OUTPUT_FILES)
     assert first == again
@@ -123,6 +123,8 @@ def test_up_regulated_module_genes_sit_at_the_top_of_their_range(microarray, tru
 
 def test_archs4_round_trip_drops_single_cell_samples(outdir: Path, truth: dict):
     genes, meta, counts = read_archs4(outdir / sim.ARCHS4_FILE, 0.5)
+    compendium = ~meta["series_id"].isin(truth["series"]).to_numpy()
+    meta, counts = meta[compendium].reset_index(drop=True), counts[compendium]
     assert genes == truth["genes"]
     assert counts.shape == (SMALL["n_rnaseq_samples"], SMALL["n_genes"])
     assert counts.dtype == np.uint32
@@ -270,6 +272,7 @@ def test_ground_truth_names(truth: dict):
         "cell_types",
         "diseases",
         "external",
+        "series",
         "xor_genes",
     }
     assert truth["seed"] == SEED and truth["params"]["n_genes"] == SMALL["n_genes"]
@@ -310,7 +313,7 @@ PROGRAMS = {**SMALL, "n_communities": 12, "disease_effect": "programs"}
 
 def test_program_shift_does_nothing_in_genes_mode(outdir: Path, tmp_path: Path):
     sim.simulate(
-        tmp_path, {**SMALL, "disease_effect": "genes", "program_shift": 0.9}, SEED, "direct"
+        tmp_path, {**SMALL_SOURCES, "disease_effect": "genes", "program_shift": 0.9}, SEED, "direct"
     )
     first, shifted = _files(outdir), _files(tmp_path)
     assert all(first[name] == shifted[name] for name in first if name != sim.GROUND_TRUTH_FILE)
@@ -365,7 +368,7 @@ def test_programs_mode_shifts_the_program_of_each_disease_in_its_cases(tmp_path:
 def test_direct_is_the_default_regime_and_program_is_the_programs_mode(
     outdir: Path, tmp_path: Path
 ):
-    sim.simulate(tmp_path / "direct", SMALL, SEED, regime="direct")
+    sim.simulate(tmp_path / "direct", SMALL_SOURCES, SEED, regime="direct")
     assert _files(outdir) == _files(tmp_path / "direct")
     truth = sim.simulate(tmp_path / "program", {**SMALL, "n_communities": 12}, SEED, "program")
     sim.simulate(tmp_path / "programs", PROGRAMS, SEED, "direct")
@@ -392,6 +395,28 @@ def test_rare_regime_puts_each_disease_in_at_most_one_percent_of_samples(tmp_pat
         assert counts[labels].max() / len(disease) <= 0.01
     with pytest.raises(InputError, match="disease_case_share"):
         sim.simulate(tmp_path / "bad", {**SMALL, "disease_case_share": 0}, SEED, "direct")
+
+
+def test_mixed_regime_gives_each_disease_its_own_regime(tmp_path: Path):
+    size = {**SMALL, "n_communities": 12, "n_microarray_samples": 1200, "n_rnaseq_samples": 1000}
+    truth = sim.simulate(tmp_path, size, SEED, regime="mixed")
+    diseases = truth["diseases"]
+    # A program disease's module is a whole community; a direct one is grown to module_size.
+    communities = [set(genes) for genes in truth["communities"].values()]
+    for disease_id in ("asthma", "ulcerative_colitis"):
+        assert diseases[disease_id]["disease_effect"] == "programs"
+        assert set(diseases[disease_id]["module_genes"]) in communities
+    for disease_id in ("crohns_disease", "colon_carcinoma", "obesity"):
+        assert diseases[disease_id]["disease_effect"] == "genes"
+        assert len(diseases[disease_id]["module_genes"]) == size["module_size"]
+    assert diseases["crohns_disease"]["cases_per_study"] == size["cases_per_study"]
+    sdrf = read_sdrf(tmp_path / sim.SDRF_FILE, sim.SDRF_COLUMNS)
+    counts = sdrf["Characteristics[disease]"].value_counts()
+    assert counts["obesity"] == 10 and counts["Crohn's disease"] == size["cases_per_study"]
+    with pytest.raises(InputError, match="disease_regimes"):
+        sim.simulate(
+            tmp_path / "bad", {**SMALL, "disease_regimes": {"asthma": "often"}}, SEED, "direct"
+        )
 
 
 def test_demo_gwas_signal_grades_module_recovery_without_reaching_the_floor(tmp_path: Path):
@@ -433,3 +458,42 @@ def test_gene_lengths_are_uniform_by_default_and_log_normal_on_request(tmp_path:
     else:  # log-normal: median at the geometric midpoint, 90th/10th percentile e^(2.56 sd) ≈ 22
         assert np.median(lengths) == pytest.approx(63_246, rel=0.15)
         assert 15 < spread < 30
+
+
+def test_disease_series_follow_the_compendium_with_their_groups(
+    outdir: Path, truth: dict, tmp_path: Path
+):
+    """The demo's disease series sit after the compendium's samples in the ARCHS4 file, with GEO-style
+    characteristics and titles, their cases shifted on the planted module genes; adding them leaves
+    every compendium count and every other file unchanged."""
+    _, meta, counts = read_archs4(outdir / sim.ARCHS4_FILE, 0.5)
+    series = truth["series"]
+    assert [entry["diseases"] for entry in series.values()] == DEMO_SERIES
+    n = truth["params"]["series_cases"]
+    assert series["GSE900001"]["groups"] == {"asthma": n, "healthy control": n}
+    ibd = series["GSE900002"]["groups"]
+    assert ibd == {"Crohn's disease": n, "ulcerative colitis": n, "healthy control": n}
+    mine = meta["series_id"].eq("GSE900002").to_numpy()
+    assert meta["geo_accession"][mine].tolist() == series["GSE900002"]["samples"]
+    in_series = meta["series_id"].isin(series).to_numpy()
+    assert np.flatnonzero(in_series).min() > np.flatnonzero(~in_series).max()
+    states = np.array(
+        [parse_characteristics(t)["disease state"] for t in meta["characteristics_ch1"][mine]]
+    )
+    crohns_title = meta["title"][mine].str.startswith("crohns_disease_").to_numpy()
+    np.testing.assert_array_equal(crohns_title, states == "Crohn's disease")
+
+    module = [truth["genes"].index(g) for g in truth["diseases"]["crohns_disease"]["module_genes"]]
+    log_cpm = np.log2(1 + 1e6 * counts / counts.sum(axis=1, keepdims=True))[mine]
+    cases, controls = log_cpm[states == "Crohn's disease"], log_cpm[states == "healthy control"]
+    assert np.median(np.abs(cases[:, module].mean(0) - controls[:, module].mean(0))) > 1
+
+    sim.simulate(tmp_path, SMALL, SEED, "direct")
+    _, plain_meta, plain = read_archs4(tmp_path / sim.ARCHS4_FILE, 0.5)
+    np.testing.assert_array_equal(counts[~in_series], plain)
+    assert plain_meta["geo_accession"].tolist() == meta["geo_accession"][~in_series].tolist()
+    first, bare = _files(outdir), _files(tmp_path)
+    assert [name for name in first if first[name] != bare[name]] == [
+        sim.ARCHS4_FILE,
+        sim.GROUND_TRUTH_FILE,
+    ]

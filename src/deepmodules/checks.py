@@ -155,14 +155,24 @@ def check_gwas(cfg: dict, diseases: dict, genes: dict[str, list[str]]) -> list[d
     return rows
 
 
-def check_external(name: str, spec: dict) -> list[dict]:
+def check_external(name: str, spec: dict, dataset: dict) -> list[dict]:
     """An external dataset: its groups in the sample sheet, its samples in the matrix, its scale.
 
     ``values: log`` above ``MAX_LOG2_VALUE`` are raw intensities or counts; ``values: counts`` must
     not be negative. Its range against the compendium's is checked by the external_dataset stage.
+    A GEO series of an ARCHS4 file (``source: archs4``; ``dataset`` is its compendium's config) is
+    read as the stage reads it: the series in the file, its grouping rule, each group's samples.
     """
     where = f"external.{name}"
     rows = [_row(f"{where}.matrix", spec["matrix"], "integrity", check_integrity(spec["matrix"]))]
+    if spec["source"] == "archs4":
+        sheet, genes, _ = external.read_series(name, spec, dataset)
+        counts = sheet["group"].value_counts()
+        groups = [spec["case"], *spec["references"]]
+        result = ", ".join(f"{g}={counts[g]}" for g in groups)
+        rows.append(_row(f"{where}.series", spec["matrix"], "samples per group", result))
+        rows.append(_row(f"{where}.series", spec["matrix"], "genes", len(genes)))
+        return rows
     sheet = external.read_sample_sheet(
         spec["samples"], [spec["case"], *spec["references"]], spec["min_samples"]
     )
@@ -192,6 +202,33 @@ def check_external(name: str, spec: dict) -> list[dict]:
         _row(f"{where}.matrix", spec["matrix"], "genes; samples", f"{len(genes)}; {len(names)}")
     )
     return rows
+
+
+def check_external_scale(name: str, spec: dict, dataset: dict, folder: str | Path) -> list[dict]:
+    """An external dataset against its normalized compendium (``folder``), before any training.
+
+    It is read and scaled exactly as the external_dataset stage will (:func:`external.to_compendium`):
+    too few shared genes, values off the compendium's per-gene ranges, or counts against a
+    log-scale compendium stop here, once the compendium is normalized, not after training.
+    """
+    reference = compendium.load(folder)
+    sheet, x = external.to_compendium(name, spec, dataset, reference)
+    clipped = float(((x == 0) | (x == 1)).mean())
+    where = f"external.{name}"
+    return [
+        _row(
+            f"{where}.matrix",
+            spec["matrix"],
+            "samples × compendium genes",
+            f"{x.shape[0]} × {x.shape[1]}",
+        ),
+        _row(
+            f"{where}.matrix",
+            spec["matrix"],
+            "share of values at the range's ends",
+            f"{clipped:.3f}",
+        ),
+    ]
 
 
 def write_report(rows: list[dict], path: str | Path) -> None:

@@ -29,14 +29,47 @@ def validate_config(config: dict, schema: str | Path, where: str = "config") -> 
         ) from None
 
 
+def diseases_of(config: dict, dataset: str) -> dict[str, dict]:
+    """The configured diseases analysed in ``dataset``: those whose ``datasets`` name it or are null."""
+    return {
+        disease_id: spec
+        for disease_id, spec in config["diseases"].items()
+        if spec.get("datasets") is None or dataset in spec["datasets"]
+    }
+
+
+def compendium_spec(config: dict, dataset: str) -> dict:
+    """A dataset's config as its compendium is built from it: the GEO series of the ``source: archs4``
+    external datasets read from the dataset's own file join its ``exclude_series``, so that no sample is
+    both in the compendium the autoencoder learns and in a series projected through it."""
+    spec = config["datasets"][dataset]
+    series = {
+        external["series"]
+        for external in config.get("external", {}).values()
+        if external["source"] == "archs4" and external.get("matrix") == spec["matrix"]
+    }
+    if not series:
+        return spec
+    return {**spec, "exclude_series": sorted(set(spec.get("exclude_series", [])) | series)}
+
+
+def series_matrices(config: dict) -> None:
+    """Give each external dataset of ``source: archs4`` without a ``matrix`` its compendium's file."""
+    for spec in config.get("external", {}).values():
+        if spec["source"] == "archs4" and spec["compendium"] in config["datasets"]:
+            spec.setdefault("matrix", config["datasets"][spec["compendium"]]["matrix"])
+
+
 def check_config(config: dict, produced: set[str], where: str = "config") -> None:
     """Cross-key checks: model ids (:data:`~deepmodules.model.architecture.MODEL_PATTERN`), the analysed
-    models deep or shallow as named and among those trained, gene-set sizes in order, an external case
-    not among its references, input files present.
+    models deep or shallow as named and among those trained, gene-set sizes in order, the datasets a
+    disease is analysed in configured, an external case not among its references, input files present.
 
-    ``produced`` are the paths that a rule of the workflow makes (simulated or downloaded sources); any
-    other input path must exist already.
+    External datasets of ``source: archs4`` get their matrix first (:func:`series_matrices`, in
+    ``config``). ``produced`` are the paths that a rule of the workflow makes (simulated or downloaded
+    sources); any other input path must exist already.
     """
+    series_matrices(config)
     models = config["models"]
     for model_id in models["sweep"]:
         parse_model_id(model_id)
@@ -60,6 +93,14 @@ def check_config(config: dict, produced: set[str], where: str = "config") -> Non
             f"min_size = {sets['min_size']} is above max_size = {sets['max_size']}, so no set is tested",
             "make genesets.min_size at most genesets.max_size",
         )
+    for disease_id, spec in config["diseases"].items():
+        for dataset in spec.get("datasets") or []:
+            if dataset not in config["datasets"]:
+                raise InputError(
+                    f"{where}: diseases.{disease_id}.datasets",
+                    f"dataset {dataset!r} is not configured",
+                    f"name datasets of `datasets` ({', '.join(sorted(config['datasets']))})",
+                )
     for name, spec in config.get("external", {}).items():
         if spec["case"] in spec["references"]:
             raise InputError(
@@ -89,14 +130,22 @@ def check_config(config: dict, produced: set[str], where: str = "config") -> Non
         if dataset.get("gene_ids"):
             paths[f"datasets.{name}.gene_ids.mapping"] = dataset["gene_ids"]["mapping"]
     for name, spec in config.get("external", {}).items():
-        paths[f"external.{name}.matrix"] = spec["matrix"]
-        paths[f"external.{name}.samples"] = spec["samples"]
         if spec["compendium"] not in config["datasets"]:
             raise InputError(
                 f"{where}: external.{name}.compendium",
                 f"dataset {spec['compendium']!r} is not configured",
                 f"use one of {sorted(config['datasets'])}",
             )
+        if spec["source"] == "file":
+            paths[f"external.{name}.samples"] = spec["samples"]
+        elif config["datasets"][spec["compendium"]]["format"] != "archs4":
+            raise InputError(
+                f"{where}: external.{name}.compendium",
+                f"an ARCHS4 series holds counts, but dataset {spec['compendium']!r} is not an "
+                "archs4 (RNA-seq) compendium",
+                "analyse the series with an archs4 dataset",
+            )
+        paths[f"external.{name}.matrix"] = spec["matrix"]
     for key, path in paths.items():
         if path not in produced and not Path(path).exists():
             raise InputError(

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from deepmodules.errors import InputError
 
 # Loggers of libraries whose warnings are start-up or performance chatter, not findings.
-LIBRARY_LOGGERS = ("tensorflow", "absl", "h5py", "matplotlib", "fontTools", "PIL")
+LIBRARY_LOGGERS = ("absl", "h5py", "matplotlib", "fontTools", "PIL")
 
 
 def export_environment(source: str | os.PathLike, backend: str) -> None:
@@ -24,6 +24,14 @@ def export_environment(source: str | os.PathLike, backend: str) -> None:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
+def for_console(record: logging.LogRecord) -> bool:
+    """Whether a log record is shown on the console: all but those logged with ``extra={"console": False}``.
+
+    Such records (per-epoch training progress) still reach the rule's log file.
+    """
+    return getattr(record, "console", True)
+
+
 def run(main: Callable[[object], None], smk: object) -> None:
     """Run a rule's ``main(snakemake)`` with its log file, its thread count and clear errors.
 
@@ -31,7 +39,9 @@ def run(main: Callable[[object], None], smk: object) -> None:
     the job fails; Snakemake then removes the job's outputs, so no partial result is left behind.
     """
     log_path = smk.log[0] if smk.log else None
-    handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
+    console = logging.StreamHandler(sys.stderr)
+    console.addFilter(for_console)
+    handlers: list[logging.Handler] = [console]
     if log_path:
         handlers.append(logging.FileHandler(log_path, mode="w"))
     logging.basicConfig(
@@ -40,8 +50,8 @@ def run(main: Callable[[object], None], smk: object) -> None:
         handlers=handlers,
         force=True,
     )
-    # TensorFlow's Python-side warnings (tf.function retracing, deprecations) and absl's start-up
-    # lines are not ours: only errors from them reach the log.
+    # absl's start-up lines and the libraries' performance notes are not findings: only their errors
+    # reach the log. TensorFlow's own warnings (a tf.function retraced, say) are left visible.
     for library in LIBRARY_LOGGERS:
         logging.getLogger(library).setLevel(logging.ERROR)
     threads = str(getattr(smk, "threads", 1))

@@ -22,7 +22,7 @@ rule check_dataset:
         runtime=30,
     params:
         spec=lambda wc: config["datasets"][wc.dataset],
-        diseases=config["diseases"],
+        diseases=lambda wc: diseases_in(wc.dataset),
     script:
         "../scripts/check_dataset.py"
 
@@ -92,10 +92,9 @@ rule check_gwas:
 
 
 rule check_external:
-    """An external dataset's sample sheet, groups, samples in the matrix and scale."""
+    """An external dataset's sample sheet or series, groups, samples in the matrix and scale."""
     input:
-        matrix=lambda wc: config["external"][wc.external]["matrix"],
-        samples=lambda wc: config["external"][wc.external]["samples"],
+        lambda wc: external_files(wc.external),
     output:
         "results/checks/external/{external}.tsv",
     log:
@@ -111,8 +110,38 @@ rule check_external:
         runtime=30,
     params:
         spec=lambda wc: config["external"][wc.external],
+        dataset=external_compendium,
     script:
         "../scripts/check_external.py"
+
+
+rule check_external_scale:
+    """An external dataset read and scaled as external_dataset will, once its compendium is normalized:
+    shared genes, values within the compendium's ranges (before any training, by priority).
+    """
+    input:
+        files=lambda wc: external_files(wc.external),
+        genes=lambda wc: compendium_file(wc.external, "genes"),
+        scale=lambda wc: compendium_file(wc.external, "scale"),
+        checked="results/checks/external/{external}.tsv",
+    output:
+        "results/checks/external/{external}_scale.tsv",
+    log:
+        "logs/checks/external/{external}_scale.log",
+    benchmark:
+        "benchmarks/out/checks/external/{external}_scale.tsv"
+    priority: 100
+    conda:
+        "../../envs/analysis.yaml"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=30,
+    params:
+        spec=lambda wc: config["external"][wc.external],
+        dataset=external_compendium,
+    script:
+        "../scripts/check_external_scale.py"
 
 
 rule check_inputs:

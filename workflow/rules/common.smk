@@ -4,7 +4,12 @@ import sys
 from pathlib import Path
 
 from deepmodules import layout
-from deepmodules.config import check_config, validate_config
+from deepmodules.config import (
+    check_config,
+    compendium_spec,
+    diseases_of,
+    validate_config,
+)
 from deepmodules.errors import InputError
 from deepmodules.model.architecture import MODEL_PATTERN, parse_model_id
 from deepmodules.simulate import GROUND_TRUTH_FILE, OUTPUT_FILES
@@ -42,6 +47,35 @@ DATASETS = list(config["datasets"])
 DISEASES = list(config["diseases"])
 MODELS = config["models"]
 ANALYSIS = MODELS["analysis"]
+
+
+def diseases_in(dataset):
+    """The configured diseases analysed in one dataset (diseases.*.datasets), by id."""
+    return diseases_of(config, dataset)
+
+
+def external_files(external):
+    """The input files of an external dataset: its matrix, and its sample sheet unless it is a series."""
+    spec = config["external"][external]
+    return [spec["matrix"]] + ([spec["samples"]] if spec["source"] == "file" else [])
+
+
+def external_compendium(wc):
+    """The config of the dataset an external dataset is analysed with."""
+    return config["datasets"][config["external"][wc.external]["compendium"]]
+
+
+def compendium_file(external, kind):
+    """A file of the normalized folder of the compendium an external dataset is analysed with."""
+    dataset = config["external"][external]["compendium"]
+    return f"{layout.normalized_dir(dataset)}/{layout.NORMALIZED[kind]}"
+
+
+def archs4_series():
+    """The external datasets that are GEO series of an ARCHS4 file."""
+    return [
+        name for name, spec in config["external"].items() if spec["source"] == "archs4"
+    ]
 
 
 def dataset_files(dataset):
@@ -119,7 +153,7 @@ def module_models():
 
 def module_inputs(wc):
     """Every disease module of a dataset as named inputs (deepmodules.layout.module_inputs)."""
-    return layout.module_inputs(wc.dataset, module_models(), DISEASES)
+    return layout.module_inputs(wc.dataset, module_models(), diseases_in(wc.dataset))
 
 
 def subset(section, keys):
@@ -180,17 +214,24 @@ def all_targets():
         targets += [
             f"results/{dataset}/reconstruction.tsv",
             f"results/{dataset}/ppi_colocalization.tsv",
-            f"results/{dataset}/gwas_enrichment.tsv",
-            f"results/{dataset}/modules.gmt",
             f"results/{dataset}/silhouette.tsv",
-            f"results/{dataset}/controls_analysis.tsv",
         ]
+        if diseases_in(dataset):
+            targets += [
+                f"results/{dataset}/gwas_enrichment.tsv",
+                f"results/{dataset}/modules.gmt",
+                f"results/{dataset}/controls_analysis.tsv",
+            ]
     targets += [
         f"results/{spec['compendium']}/external/{external}/gwas_enrichment.tsv"
         for external, spec in config["external"].items()
     ]
     if truth_file():
-        targets += [f"results/{dataset}/truth_recovery.tsv" for dataset in DATASETS]
+        targets += [
+            f"results/{dataset}/truth_recovery.tsv"
+            for dataset in DATASETS
+            if diseases_in(dataset)
+        ]
         targets += [
             "results/figures/supp_truth_recovery.pdf",
             "results/figures/supp_truth_recovery.png",
@@ -215,6 +256,25 @@ wildcard_constraints:
 def figure_dataset(wc):
     """The dataset a figure is drawn from."""
     return next(dataset for stem, dataset in FIGURES.values() if stem == wc.figure)
+
+
+def gwas_figure_inputs(wc):
+    """A GWAS figure's tables: its dataset's enrichment tables (when it analyses diseases) and those of
+    the GEO series analysed with its autoencoder, named series:<external>."""
+    dataset = figure_dataset(wc)
+    inputs = {
+        f"series:{name}": f"results/{dataset}/external/{name}/gwas_enrichment.tsv"
+        for name in archs4_series()
+        if config["external"][name]["compendium"] == dataset
+    }
+    if diseases_in(dataset):
+        for kind, name in (
+            ("table", "gwas_enrichment"),
+            ("combined", "gwas_combined"),
+            ("sensitivity", "gwas_mapping_sensitivity"),
+        ):
+            inputs[kind] = f"results/{dataset}/{name}.tsv"
+    return inputs
 
 
 def figure_outputs(kind, stem="{figure}"):

@@ -30,7 +30,7 @@ rule controls_analysis:
         runtime=240,
     params:
         layer=config["controls"]["layer"],
-        diseases=config["diseases"],
+        diseases=lambda wc: diseases_in(wc.dataset),
         settings=subset("reverse_training", REVERSE_TRAINING_KEYS),
         control_label=lambda wc: config["datasets"][wc.dataset]["control_label"],
         size=config["modules"]["size"],

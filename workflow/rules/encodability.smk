@@ -29,7 +29,7 @@ rule encodability:
     params:
         models=AUTOENCODERS,
         pairs=AUTOENCODER_PAIRS,
-        diseases=config["diseases"],
+        diseases=lambda wc: diseases_in(wc.dataset),
         control_label=lambda wc: config["datasets"][wc.dataset]["control_label"],
         min_r=config["encodability"]["min_r"],
     script:

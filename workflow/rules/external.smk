@@ -2,12 +2,12 @@ rule external_dataset:
     """Your own disease data: encode with the compendium's autoencoder, reverse-train, test modules."""
     input:
         matrix=lambda wc: config["external"][wc.external]["matrix"],
-        samples=lambda wc: config["external"][wc.external]["samples"],
+        samples=lambda wc: config["external"][wc.external].get("samples") or [],
         genes=rules.normalize.output.genes,
         scale=rules.normalize.output.scale,
         model=layout.model_file("{dataset}", ANALYSIS, "model"),
         gwas=rules.gwas_genes.output.genes,
-        checked="results/checks/external/{external}.tsv",
+        checked="results/checks/external/{external}_scale.tsv",
     output:
         table=report(
             "results/{dataset}/external/{external}/gwas_enrichment.tsv",
@@ -28,9 +28,45 @@ rule external_dataset:
         runtime=120,
     params:
         spec=lambda wc: config["external"][wc.external],
+        dataset=lambda wc: config["datasets"][wc.dataset],
         layers=layers(ANALYSIS),
         settings=subset("reverse_training", REVERSE_TRAINING_KEYS),
         size=config["modules"]["size"],
         min_gwas_genes=config["gwas"]["min_gwas_genes"],
     script:
         "../scripts/external_dataset.py"
+
+
+rule series_groups:
+    """The samples of an ARCHS4 series: title, source, characteristics and the group the rule gives."""
+    input:
+        lambda wc: config["external"][wc.external]["matrix"],
+    output:
+        "results/series/{external}_groups.tsv",
+    log:
+        "logs/series/{external}.log",
+    benchmark:
+        "benchmarks/out/series/{external}.tsv"
+    conda:
+        "../../envs/analysis.yaml"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=30,
+    params:
+        spec=lambda wc: config["external"][wc.external],
+        dataset=external_compendium,
+    script:
+        "../scripts/series_groups.py"
+
+
+rule list_series_groups:
+    """Print the samples of every ARCHS4 series (`snakemake list_series_groups`), to write group_by."""
+    input:
+        expand("results/series/{external}_groups.tsv", external=archs4_series()),
+    log:
+        "logs/series/list_series_groups.log",
+    conda:
+        "../../envs/analysis.yaml"
+    shell:
+        "tail -n +1 {input} 2>&1 | tee {log}"

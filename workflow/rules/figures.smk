@@ -24,9 +24,7 @@ rule figure_reconstruction:
 rule figure_gwas:
     """Fig. 3 and 6: -log10 P of GWAS enrichment per disease and layer, and the supplementary table."""
     input:
-        table=lambda wc: f"results/{figure_dataset(wc)}/gwas_enrichment.tsv",
-        combined=lambda wc: f"results/{figure_dataset(wc)}/gwas_combined.tsv",
-        sensitivity=lambda wc: f"results/{figure_dataset(wc)}/gwas_mapping_sensitivity.tsv",
+        unpack(gwas_figure_inputs),
     output:
         **figure_outputs("gwas"),
         table=report(
@@ -46,6 +44,8 @@ rule figure_gwas:
     resources:
         mem_mb=1000,
         runtime=10,
+    params:
+        model=ANALYSIS,
     script:
         "../scripts/figure_gwas.py"
 
@@ -121,7 +121,10 @@ rule figure_genesets:
 rule figure_truth:
     """Supplementary: planted-gene recovery per model and layer, one panel per dataset."""
     input:
-        expand("results/{dataset}/truth_recovery.tsv", dataset=DATASETS),
+        expand(
+            "results/{dataset}/truth_recovery.tsv",
+            dataset=[dataset for dataset in DATASETS if diseases_in(dataset)],
+        ),
     output:
         **figure_outputs("truth_recovery", "supp_truth_recovery"),
     log:

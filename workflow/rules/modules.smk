@@ -26,6 +26,7 @@ rule reverse_training:
         runtime=240,
     params:
         diseases=config["diseases"],
+        analysed=lambda wc: list(diseases_in(wc.dataset)),
         settings=subset("reverse_training", REVERSE_TRAINING_KEYS),
         control_label=lambda wc: config["datasets"][wc.dataset]["control_label"],
         min_cases=lambda wc: config["datasets"][wc.dataset]["min_cases"],
@@ -58,6 +59,7 @@ rule naive_baseline:
         runtime=240,
     params:
         diseases=config["diseases"],
+        analysed=lambda wc: list(diseases_in(wc.dataset)),
         settings=subset("reverse_training", REVERSE_TRAINING_KEYS),
         control_label=lambda wc: config["datasets"][wc.dataset]["control_label"],
         min_cases=lambda wc: config["datasets"][wc.dataset]["min_cases"],

@@ -30,8 +30,9 @@ rule normalize:
         ),
         runtime=120,
     params:
-        spec=lambda wc: config["datasets"][wc.dataset],
-        diseases=config["diseases"],
+        # the series of its archs4 external datasets are kept out of the compendium
+        spec=lambda wc: compendium_spec(config, wc.dataset),
+        diseases=lambda wc: diseases_in(wc.dataset),
         seed=config["seed"],
         noncoding_genes=config["gwas"]["noncoding_genes"],
     script:

@@ -3,13 +3,13 @@
 
 import logging
 
-import keras
 import numpy as np
 import pandas as pd
 
 from deepmodules import layout
 from deepmodules.data import compendium
 from deepmodules.model.autoencoder import dense_layers
+from deepmodules.model.backend import keras
 from deepmodules.modules.reverse_training import (
     disease_reference,
     gene_scores,

@@ -2,12 +2,11 @@
 
 import logging
 
-import keras
-
 from deepmodules import layout
 from deepmodules.data import compendium
 from deepmodules.interpret.encodability import encodability
 from deepmodules.model.autoencoder import dense_layers
+from deepmodules.model.backend import keras
 from deepmodules.workflow import run
 
 

@@ -1,21 +1,17 @@
-"""Rule external_dataset: modules of an external disease dataset and their GWAS enrichment."""
+"""Rule external_dataset: modules of an external disease dataset (a matrix and sample sheet, or a GEO
+series of an ARCHS4 file) and their GWAS enrichment."""
 
 import logging
 import re
 from pathlib import Path
 
-import keras
 import pandas as pd
 
 from deepmodules import layout
-from deepmodules.data import compendium, sources
+from deepmodules.data import compendium
 from deepmodules.model.autoencoder import dense_layers
-from deepmodules.modules.external import (
-    align_to_compendium,
-    read_sample_sheet,
-    select_samples,
-    to_compendium_scale,
-)
+from deepmodules.model.backend import keras
+from deepmodules.modules.external import to_compendium
 from deepmodules.modules.reverse_training import gene_scores, reverse_train, summarize_seeds
 from deepmodules.validate.enrichment import gwas_test
 from deepmodules.validate.gwas import gwas_gene_sets
@@ -30,20 +26,7 @@ def slug(text):
 def main(smk):
     spec, settings = smk.params.spec, smk.params.settings
     reference = compendium.load(layout.normalized_folder(smk.input.genes))
-    sheet = read_sample_sheet(
-        smk.input.samples, [spec["case"], *spec["references"]], spec["min_samples"]
-    )
-    genes, names, values = sources.read_processed_matrix(smk.input.matrix)
-    values = select_samples(sheet, names, values, smk.input.samples)
-    values = to_compendium_scale(values, spec["values"], reference.scale, smk.input.matrix)
-    x = align_to_compendium(
-        genes,
-        values,
-        reference.gene_range,
-        spec["min_gene_overlap"],
-        spec["max_out_of_range"],
-        smk.input.matrix,
-    )
+    sheet, x = to_compendium(smk.wildcards.external, spec, smk.params.dataset, reference)
     layers = dense_layers(keras.saving.load_model(smk.input.model))
     universe = set(reference.genes)
     gwas = gwas_gene_sets(pd.read_csv(smk.input.gwas, sep="\t", keep_default_na=False))

@@ -1,4 +1,8 @@
-"""Rule figure_gwas: Fig. 3 (microarrays) and Fig. 6 (RNA-seq), and their supplementary table."""
+"""Rule figure_gwas: Fig. 3 (microarrays) and Fig. 6 (RNA-seq), and their supplementary table.
+
+The GEO series analysed with the dataset's autoencoder (external datasets of ``source: archs4``, the
+paper's RNA-seq disease series) join the dataset's own diseases (:func:`deepmodules.figures.with_series`).
+"""
 
 import pandas as pd
 
@@ -8,9 +12,18 @@ from deepmodules.workflow import run
 
 def main(smk):
     read = {"sep": "\t", "keep_default_na": False, "na_values": [""]}
-    table = pd.read_csv(smk.input.table, **read)
-    combined = pd.read_csv(smk.input.combined, **read)
-    sensitivity = pd.read_csv(smk.input.sensitivity, **read)
+    named = dict(smk.input.items())
+    table = pd.read_csv(named["table"], **read) if "table" in named else None
+    sensitivity = pd.read_csv(named["sensitivity"], **read) if "sensitivity" in named else None
+    series = {
+        name.removeprefix("series:"): pd.read_csv(path, **read)
+        for name, path in named.items()
+        if name.startswith("series:")
+    }
+    if series:
+        table, combined = figures.with_series(table, series, smk.params.model)
+    else:
+        combined = pd.read_csv(named["combined"], **read)
     supplementary = figures.gwas_table(table, combined, sensitivity)
     figures.save(figures.gwas_enrichment(table), smk.output.pdf, smk.output.png)
     supplementary.to_csv(smk.output.table, sep="\t", index=False, na_rep="NaN")

@@ -2,12 +2,12 @@
 
 import logging
 
-import keras
 import pandas as pd
 
 from deepmodules.interpret.lightup import layer_diversity, node_rankings
 from deepmodules.model.activity import read_activity
 from deepmodules.model.autoencoder import dense_layers
+from deepmodules.model.backend import keras
 from deepmodules.workflow import run
 
 

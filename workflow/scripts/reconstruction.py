@@ -1,7 +1,6 @@
 """Rule reconstruction: global and gene-wise 1 - R^2 of every trained model on both splits, its flat
 nodes per layer and the reconstruction gate."""
 
-import keras
 import numpy as np
 import pandas as pd
 
@@ -10,6 +9,7 @@ from deepmodules.data import compendium
 from deepmodules.model import autoencoder
 from deepmodules.model.activity import flat_counts, read_activity
 from deepmodules.model.architecture import parse_model_id
+from deepmodules.model.backend import keras
 from deepmodules.model.reconstruction import flat_node_columns, gate, r2_global, r2_per_gene
 from deepmodules.workflow import run
 

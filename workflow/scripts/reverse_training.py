@@ -2,13 +2,14 @@
 
 A disease this compendium cannot score (too few cases, no controls to contrast with) still gets its
 module file, one row carrying the reason in ``status``, so that the enrichment rules report the skip.
+So does a disease configured for other datasets only (``diseases.*.datasets``): its label is not
+looked for here, and no rule of this dataset reads its module.
 """
-
-import keras
 
 from deepmodules import layout
 from deepmodules.data import compendium
 from deepmodules.model.autoencoder import dense_layers
+from deepmodules.model.backend import keras
 from deepmodules.modules.reverse_training import disease_scores
 from deepmodules.workflow import run
 
@@ -16,9 +17,12 @@ from deepmodules.workflow import run
 def main(smk):
     data = compendium.load(layout.normalized_folder(smk.input.expression))
     diseases = {disease_id: d["label"] for disease_id, d in smk.params.diseases.items()}
+    analysed = {d: smk.params.diseases[d] for d in smk.params.analysed}
     skipped = compendium.check_diseases(
-        data.samples, smk.params.diseases, smk.params.min_cases, smk.input.samples
+        data.samples, analysed, smk.params.min_cases, smk.input.samples
     )
+    for disease_id in diseases.keys() - analysed.keys():
+        skipped[disease_id] = "not analysed in this dataset (diseases.*.datasets)"
     if "model" in smk.input.keys():
         layers = dense_layers(keras.saving.load_model(smk.input.model))
         where = {"layers": layers, "layer": smk.wildcards.layer}

@@ -2,7 +2,6 @@
 
 import logging
 
-import keras
 import numpy as np
 
 from deepmodules import layout
@@ -10,6 +9,7 @@ from deepmodules.data import compendium
 from deepmodules.interpret.clustering import compare_to_genes, live_codes, silhouette_table
 from deepmodules.model.activity import read_activity
 from deepmodules.model.autoencoder import dense_layers, encode
+from deepmodules.model.backend import keras
 from deepmodules.workflow import run
 
 

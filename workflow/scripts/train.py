@@ -22,9 +22,8 @@ def main(smk):
     cfg = smk.params.training
     spec = parse_model_id(smk.wildcards.model)
     training.check_backend(cfg["backend"])
-    import keras  # loads the backend checked above
-
     from deepmodules.model import activity, autoencoder
+    from deepmodules.model.backend import keras  # loads the backend checked above
     from deepmodules.model.reconstruction import flat_node_columns
 
     data = compendium.load(layout.normalized_folder(smk.input.expression))

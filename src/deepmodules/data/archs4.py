@@ -171,7 +171,16 @@ def select(spec: dict, seed: int) -> tuple[Selection, pd.DataFrame]:
     with readable(path), h5py.File(path, "r") as h5:
         ids, meta = sources._archs4_metadata(h5, path)
     columns = select_samples(meta, spec, seed, str(path))
-    symbols = identifiers.row_symbols(ids, spec.get("gene_ids"), str(path))
+    genes, rows, starts = symbol_groups(ids, spec.get("gene_ids"), str(path))
+    selection = Selection(columns, genes, rows, starts, len(ids))
+    return selection, meta.iloc[columns].reset_index(drop=True)
+
+
+def symbol_groups(
+    ids: list[str], gene_ids: dict | None, where: str
+) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """The symbols of a file's row ids and their rows (``rows``, ``starts`` of :class:`Selection`)."""
+    symbols = identifiers.row_symbols(ids, gene_ids, where)
     genes = pd.Index([s for s in symbols if s is not None]).unique()
     group = genes.get_indexer(pd.Index(symbols, dtype=object))
     rows = np.flatnonzero(group >= 0)
@@ -181,12 +190,20 @@ def select(spec: dict, seed: int) -> tuple[Selection, pd.DataFrame]:
     if n_merged:
         log.info(
             "%s: %d genes are on more than one row (%d rows); their counts are summed",
-            path,
+            where,
             n_merged,
             len(rows) - len(genes) + n_merged,
         )
-    selection = Selection(columns, list(genes), rows, starts, len(ids))
-    return selection, meta.iloc[columns].reset_index(drop=True)
+    return list(genes), rows, starts
+
+
+def counts_by_symbol(
+    ids: list[str], counts: np.ndarray, gene_ids: dict | None, where: str
+) -> tuple[list[str], np.ndarray]:
+    """Samples × file-rows counts as samples × symbols, rows of one symbol summed (a series' counts)."""
+    genes, rows, starts = symbol_groups(ids, gene_ids, where)
+    selection = Selection(np.arange(len(counts)), genes, rows, starts, len(ids))
+    return genes, selection.merge(counts)
 
 
 def column_blocks(expression: h5py.Dataset, columns: np.ndarray):

@@ -14,9 +14,11 @@ from deepmodules.figures.fig_gwas import (
     GWAS_TABLE_FIELDS,
     NO_DISEASE,
     NOT_APPLICABLE,
+    NOT_COMPUTED,
     gwas_enrichment,
     gwas_series,
     gwas_table,
+    with_series,
 )
 from deepmodules.figures.fig_ppi import ppi_colocalization
 from deepmodules.figures.fig_reconstruction import reconstruction
@@ -35,10 +37,12 @@ __all__ = [
     "GWAS_NULL_FIELDS",
     "GWAS_TABLE_FIELDS",
     "NOT_APPLICABLE",
+    "NOT_COMPUTED",
     "NO_DISEASE",
     "gwas_enrichment",
     "gwas_series",
     "gwas_table",
+    "with_series",
     "silhouette",
     "ppi_colocalization",
     "supp_genesets",

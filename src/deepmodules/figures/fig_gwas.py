@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 
 from deepmodules.errors import InputError
+from deepmodules.validate.enrichment import adjust_and_combine
 
 # Model kinds in the order Fig. 3 shows them; models of any other kind follow.
 GWAS_MODEL_ORDER = ("deep", "shallow", "naive")
@@ -33,6 +34,10 @@ NOT_APPLICABLE = "not applicable"
 NO_DISEASE = "no disease tested"
 
 
+# A field that the module's table does not have (the matched null of an external series).
+NOT_COMPUTED = "not computed for this module"
+
+
 def gwas_series(table: pd.DataFrame) -> list[tuple[str, str]]:
     """The (model, layer) pairs of a GWAS enrichment table in the order of Fig. 3.
 
@@ -51,6 +56,25 @@ def gwas_series(table: pd.DataFrame) -> list[tuple[str, str]]:
         return kind, models.index(model), layer
 
     return sorted(pairs, key=key)
+
+
+def with_series(
+    table: pd.DataFrame | None, series: dict[str, pd.DataFrame], model: str
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A dataset's enrichment table (or None) joined with its disease series, and the combined p.
+
+    ``series`` are the ``gwas_enrichment.tsv`` tables of the external datasets analysed with the
+    dataset's autoencoder ``model`` (layer, case, reference, overlap, odds_ratio, p_value, status, ...),
+    by name; each becomes the disease ``<name>``, or ``<name> vs <reference>`` where it has several
+    references. The q-values (Benjamini-Hochberg) and Fisher's combined p per model and layer are taken
+    over all the tested modules of the joined table (:func:`~deepmodules.validate.enrichment.adjust_and_combine`).
+    """
+    rows = [] if table is None else [table]
+    for name, own in series.items():
+        several = own["reference"].nunique() > 1
+        disease = name + (" vs " + own["reference"] if several else "")
+        rows.append(own.drop(columns=["case", "reference"]).assign(disease=disease, model=model))
+    return adjust_and_combine(pd.concat(rows, ignore_index=True))
 
 
 def gwas_table(
@@ -184,6 +208,8 @@ def _gwas_cells(
                 cells[field].append("missing from the enrichment table")
             elif row["status"] != "tested":
                 cells[field].append(row["status"])
+            elif pd.isna(row[field]):
+                cells[field].append(NOT_COMPUTED)
             elif field in GWAS_COUNT_FIELDS:
                 cells[field].append(int(row[field]))
             else:

@@ -25,11 +25,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import keras
 import numpy as np
 
 from deepmodules.errors import InputError
 from deepmodules.model.architecture import ModelSpec
+from deepmodules.model.backend import keras
 
 
 @keras.saving.register_keras_serializable(package="deepmodules")

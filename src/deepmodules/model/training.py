@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 
 BACKEND_MODULES = {"tensorflow": "tensorflow", "jax": "jax", "torch": "torch"}
 HISTORY_COLUMNS = ["epoch", "steps", "train_loss", "test_loss"]
+CONSOLE_EVERY = 50  # epochs between progress lines on the console (every epoch is in the job log)
 
 
 def check_backend(backend: str) -> None:
@@ -272,6 +273,8 @@ def train(
             test_loss,
             seconds,
             len(train_rows) / seconds,
+            # Every epoch goes to the job's log; the console gets one line in CONSOLE_EVERY.
+            extra={"console": (epoch + 1) % CONSOLE_EVERY == 0},
         )
     for variable, value in zip(model.variables, best, strict=True):
         variable.assign(value)

@@ -15,25 +15,60 @@ import logging
 import numpy as np
 import pandas as pd
 
-from deepmodules.data import normalize, sources
+from deepmodules.data import archs4, compendium, normalize, series, sources
 from deepmodules.errors import InputError
 
 log = logging.getLogger(__name__)
 
 
-def read_sample_sheet(path: str, groups: list[str], min_samples: int) -> pd.DataFrame:
-    """The sample sheet (columns sample, group); every named group needs ``min_samples`` samples."""
-    sheet = sources.read_sdrf(path, required_columns=["sample", "group"])
+def check_groups(
+    sheet: pd.DataFrame, groups: list[str], min_samples: int, where: str, fix: str
+) -> None:
+    """Every named group of a sample sheet needs ``min_samples`` samples; ``fix`` says what to change."""
     counts = sheet["group"].value_counts()
     for group in groups:
         if counts.get(group, 0) < min_samples:
             raise InputError(
-                path,
+                where,
                 f"group {group!r} has {counts.get(group, 0)} samples, fewer than {min_samples}; "
-                f"groups here: {', '.join(sorted(counts.index))}",
-                "correct the group names in config external.*.case / references or add samples",
+                f"groups here: {', '.join(sorted(counts.index)) or '(none)'}",
+                fix,
             )
+
+
+def read_sample_sheet(path: str, groups: list[str], min_samples: int) -> pd.DataFrame:
+    """The sample sheet (columns sample, group); every named group needs ``min_samples`` samples."""
+    sheet = sources.read_sdrf(path, required_columns=["sample", "group"])
+    fix = "correct the group names in config external.*.case / references or add samples"
+    check_groups(sheet, groups, min_samples, path, fix)
     return sheet
+
+
+def read_series(name: str, spec: dict, dataset: dict) -> tuple[pd.DataFrame, list[str], np.ndarray]:
+    """The sample sheet, gene symbols and counts (samples × genes) of an ``archs4`` external dataset.
+
+    ``spec`` is the config of external ``name`` and ``dataset`` that of its compendium, whose single-cell
+    cutoff and gene ids apply. Only the series' grouped samples are read; every named group needs
+    ``min_samples`` of them.
+    """
+    where = f"external.{name}"
+    meta = series.series_metadata(
+        spec["matrix"], spec["series"], dataset["single_cell_threshold"], f"{where}.series"
+    )
+    sheet = series.series_sheet(meta, spec["group_by"], f"{where}.group_by")
+    check_groups(
+        sheet,
+        [spec["case"], *spec["references"]],
+        spec["min_samples"],
+        f"{where}.group_by",
+        f"map values of series {spec['series']} to these groups (snakemake list_series_groups "
+        "lists them) or correct external.*.case / references",
+    )
+    ids, _, counts = sources.read_archs4(
+        spec["matrix"], dataset["single_cell_threshold"], samples=sheet["sample"].tolist()
+    )
+    genes, counts = archs4.counts_by_symbol(ids, counts, dataset.get("gene_ids"), spec["matrix"])
+    return sheet, genes, counts
 
 
 def select_samples(
@@ -132,3 +167,35 @@ def align_to_compendium(
         100 * far.mean(),
     )
     return aligned
+
+
+def to_compendium(
+    name: str, spec: dict, dataset: dict, reference: compendium.Compendium
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """External dataset ``name`` as its compendium's autoencoder takes it: the sample sheet and the
+    samples × compendium genes matrix in [0, 1].
+
+    A series (``source: archs4``) is read from the ARCHS4 file (:func:`read_series`) and normalized as
+    counts; a matrix with its sample sheet is read as ``values`` says. Then :func:`to_compendium_scale`
+    and :func:`align_to_compendium`, whose errors name the matrix.
+    """
+    if spec["source"] == "archs4":
+        sheet, genes, values = read_series(name, spec, dataset)
+        kind = "counts"
+    else:
+        sheet = read_sample_sheet(
+            spec["samples"], [spec["case"], *spec["references"]], spec["min_samples"]
+        )
+        genes, names, values = sources.read_processed_matrix(spec["matrix"])
+        values = select_samples(sheet, names, values, spec["samples"])
+        kind = spec["values"]
+    values = to_compendium_scale(values, kind, reference.scale, spec["matrix"])
+    x = align_to_compendium(
+        genes,
+        values,
+        reference.gene_range,
+        spec["min_gene_overlap"],
+        spec["max_out_of_range"],
+        spec["matrix"],
+    )
+    return sheet, x

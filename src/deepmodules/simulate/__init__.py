@@ -57,7 +57,9 @@ Background genes with ``k(g) = k_d`` and XOR genes partnered with ``k_d`` move t
 strongly as their loading says; they are not module genes.
 The negative-control disease (``sham_disease``) has cases and controls but ``δ = 0`` (and no shift).
 
-RNA-seq counts (ARCHS4 arm, its own samples and studies from the same model):
+RNA-seq counts (ARCHS4 arm, its own samples and studies from the same model, followed in the file by
+the disease series of ``archs4_series``, :mod:`deepmodules.simulate.series`, which the compendium
+leaves out and the workflow analyses as external datasets):
 
 .. math::
 
@@ -77,13 +79,17 @@ Regimes
 Named parameter sets (:data:`REGIMES`) for the ways a disease may act, each applied over the defaults
 before the caller's overrides, with the same files written:
 
-* ``direct`` (the default and the demo): ``disease_effect: genes``, each case's module genes shifted by
+* ``direct`` (the default): ``disease_effect: genes``, each case's module genes shifted by
   ``v_sd δ_dg`` with ``v_sd ~ U(0.7, 1)``, ``cases_per_study`` cases per disease study (4% of the demo's
   microarray samples per disease).
 * ``program``: ``disease_effect: programs`` with ``program_shift: 0.3``.
 * ``rare``: ``direct`` effects in few samples: ``disease_case_share: 0.01``, so that
   ``cases_per_study = max(1, ⌊0.01 · min(n_microarray_samples, n_rnaseq_samples) /
   n_studies_per_disease⌋)`` and each disease's cases are about 1% of a platform's samples.
+* ``mixed`` (the demo): each planted disease in one of the above (``disease_regimes``: asthma and
+  ulcerative colitis ``program``, Crohn's disease and colon carcinoma ``direct``, obesity ``rare``), so
+  that the methods' recoveries differ between diseases of one compendium. ``disease_regimes`` may also
+  be given in ``params`` over any regime; ``ground_truth.json`` records each disease's settings.
 
 Generation runs in blocks of genes (microarray text) or samples (RNA-seq HDF5), so memory stays far
 below one float32 samples × genes matrix; a fixed seed gives byte-identical files.
@@ -136,6 +142,7 @@ from deepmodules.simulate.params import (
     _params,
 )
 from deepmodules.simulate.refgene import _write_refgene, ucsc_bin
+from deepmodules.simulate.series import _series_arm, series_truth
 from deepmodules.simulate.stringdb import _write_string
 
 # What callers use: simulate(), the written files' paths, and the sources' column layouts.
@@ -174,7 +181,10 @@ def simulate(outdir: Path, params: dict, seed: int, regime: str) -> dict:
     """
     outdir = Path(outdir)
     p = _params(params, regime)
-    streams = ["network", "programs", "genes", "microarray", "rnaseq", "genome", "gwas", "external"]
+    streams = [
+        *("network", "programs", "genes", "microarray", "rnaseq", "genome", "gwas", "external"),
+        "series",
+    ]
     rng = dict(zip(streams, np.random.default_rng(seed).spawn(len(streams)), strict=True))
     n_genes, n_programs = p["n_genes"], p["n_communities"]
     width = max(5, len(str(n_genes)))
@@ -204,7 +214,11 @@ def simulate(outdir: Path, params: dict, seed: int, regime: str) -> dict:
     )
     rnaseq.design["name"] = [f"GSM{5_000_001 + i}" for i in range(len(rnaseq.design))]
     rnaseq.design["study_id"] = [f"GSE{100_001 + t}" for t in rnaseq.design["study"]]
-    _write_archs4(outdir / ARCHS4_FILE, genes, rnaseq, p, rng["rnaseq"])
+    arms = [(rnaseq, rng["rnaseq"])]
+    series = _series_arm(rng["series"], planted, programs_on) if p["archs4_series"] else None
+    if series is not None:
+        arms.append((series, rng["series"]))
+    _write_archs4(outdir / ARCHS4_FILE, genes, arms, p)
 
     _write_string(outdir, p, symbols, edges, rng["network"])
     body = _write_refgene(outdir / REFGENE_FILE, p, symbols, rng["genome"])
@@ -229,6 +243,7 @@ def simulate(outdir: Path, params: dict, seed: int, regime: str) -> dict:
             disease_id: {
                 "label": DISEASES[disease_id]["label"],
                 "cell_type": DISEASES[disease_id]["cell_type"],
+                **p["disease_settings"][disease_id],
                 "module_genes": [symbols[g] for g in modules[disease_id]],
                 "gwas_genes": [symbols[g] for g in gwas_genes[disease_id]],
                 "decoy_genes": [symbols[g] for g in decoy_genes[disease_id]],
@@ -250,6 +265,7 @@ def simulate(outdir: Path, params: dict, seed: int, regime: str) -> dict:
             }
             for disease_id in p["external_diseases"]
         },
+        "series": series_truth(series) if series is not None else {},
         "xor_genes": [symbols[g] for g in np.flatnonzero(genes.partner >= 0)],
     }
     (outdir / GROUND_TRUTH_FILE).write_text(json.dumps(truth, indent=1) + "\n")

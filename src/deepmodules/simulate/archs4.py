@@ -6,35 +6,49 @@ from pathlib import Path
 
 import h5py
 import numpy as np
+import pandas as pd
 
 from deepmodules.simulate.files import BLOCK_VALUES, _blocks
 from deepmodules.simulate.model import Arm, GeneModel, _log_expression
 
 
-def _write_archs4(
-    path: Path, genes: GeneModel, arm: Arm, p: dict, rng: np.random.Generator
-) -> None:
-    """The ARCHS4-style HDF5: Poisson counts (genes × samples) streamed sample block by block."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    design = arm.design
-    n_samples, n_genes = len(design), len(genes.symbols)
-    low, high = np.log(p["library_size_range"])
-    library = np.exp(rng.uniform(low, high, size=n_samples))
-    single_cell = design["single_cell"].to_numpy()
-    probability = np.where(
-        single_cell, rng.uniform(0.5, 1.0, n_samples), rng.uniform(0.0, 0.3, n_samples)
-    )
-    number = design.groupby("study").cumcount() + 1
-    meta = {
+def _sample_meta(design: pd.DataFrame) -> dict[str, pd.Series]:
+    """The ``meta/samples`` string fields of an arm's samples.
+
+    A compendium arm's are made from its cell types and diseases; a disease series' design carries its
+    own ``characteristics``, ``source_name`` and ``title`` (:mod:`deepmodules.simulate.series`).
+    """
+    if "title" in design:
+        characteristics, source, title = (
+            design["characteristics"],
+            design["source_name"],
+            design["title"],
+        )
+    else:
+        number = design.groupby("study").cumcount() + 1
+        characteristics = "cell type: " + design["cell_type"] + ",disease: " + design["disease"]
+        source = design["cell_type"]
+        title = design["cell_type"] + " " + design["disease"] + " rep" + number.astype(str)
+    return {
         "geo_accession": design["name"],
         "series_id": design["study_id"],
-        "characteristics_ch1": "cell type: "
-        + design["cell_type"]
-        + ",disease: "
-        + design["disease"],
-        "source_name_ch1": design["cell_type"],
-        "title": design["cell_type"] + " " + design["disease"] + " rep" + number.astype(str),
+        "characteristics_ch1": characteristics,
+        "source_name_ch1": source,
+        "title": title,
     }
+
+
+def _write_archs4(
+    path: Path, genes: GeneModel, arms: list[tuple[Arm, np.random.Generator]], p: dict
+) -> None:
+    """The ARCHS4-style HDF5: Poisson counts (genes × samples) streamed sample block by block.
+
+    The arms' samples follow each other in the file (the compendium's, then the disease series'), each
+    drawn from its own random stream, so that adding series leaves the compendium's counts unchanged.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    n_samples, n_genes = sum(len(arm.design) for arm, _ in arms), len(genes.symbols)
+    low, high = np.log(p["library_size_range"])
     strings = h5py.string_dtype("utf-8")
     with h5py.File(path, "w") as h5:
         expression = h5.create_dataset(
@@ -44,12 +58,24 @@ def _write_archs4(
             chunks=(min(n_genes, 2048), min(n_samples, 64)),
             compression="gzip",
         )
-        for rows in _blocks(n_samples, max(1, BLOCK_VALUES // n_genes)):
-            log_values = _log_expression(genes, arm, rows, slice(None), rng).astype(np.float64)
-            weights = np.exp2(log_values - log_values.max(axis=1, keepdims=True))
-            rate = library[rows, None] * weights / weights.sum(axis=1, keepdims=True)
-            expression[:, rows] = rng.poisson(rate).astype(np.uint32).T
+        start, meta, probabilities = 0, [], []
+        for arm, rng in arms:
+            n = len(arm.design)
+            library = np.exp(rng.uniform(low, high, size=n))
+            single_cell = arm.design["single_cell"].to_numpy()
+            probabilities.append(
+                np.where(single_cell, rng.uniform(0.5, 1.0, n), rng.uniform(0.0, 0.3, n))
+            )
+            for rows in _blocks(n, max(1, BLOCK_VALUES // n_genes)):
+                log_values = _log_expression(genes, arm, rows, slice(None), rng).astype(np.float64)
+                weights = np.exp2(log_values - log_values.max(axis=1, keepdims=True))
+                rate = library[rows, None] * weights / weights.sum(axis=1, keepdims=True)
+                columns = slice(start + rows.start, start + rows.stop)
+                expression[:, columns] = rng.poisson(rate).astype(np.uint32).T
+            meta.append(_sample_meta(arm.design))
+            start += n
         h5.create_dataset("meta/genes/symbol", data=genes.symbols, dtype=strings)
-        for field, values in meta.items():
-            h5.create_dataset(f"meta/samples/{field}", data=values.tolist(), dtype=strings)
-        h5.create_dataset("meta/samples/singlecellprobability", data=probability)
+        for field in meta[0]:
+            values = [value for fields in meta for value in fields[field].tolist()]
+            h5.create_dataset(f"meta/samples/{field}", data=values, dtype=strings)
+        h5.create_dataset("meta/samples/singlecellprobability", data=np.concatenate(probabilities))

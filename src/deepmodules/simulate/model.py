@@ -131,7 +131,7 @@ def _plant_modules(
             modules[disease_id] = []
             continue
         cell = p["cell_types"].index(DISEASES[disease_id]["cell_type"])
-        if p["disease_effect"] == "programs":
+        if p["disease_settings"][disease_id]["disease_effect"] == "programs":
             genes, tree = _program_module(rng, p, community, programs_on, cell, taken, disease_id)
         else:
             on = programs_on[cell]
@@ -254,8 +254,9 @@ def _gene_model(
     shift = np.zeros((len(p["diseases"]), n_programs))
     for d, disease_id in enumerate(p["diseases"]):
         genes = np.array(modules[disease_id], dtype=np.int64)
-        if p["disease_effect"] == "programs":
-            shift[d, program[genes[:1]]] = p["program_shift"]
+        settings = p["disease_settings"][disease_id]
+        if settings["disease_effect"] == "programs":
+            shift[d, program[genes[:1]]] = settings["program_shift"]
             continue
         size = (
             p["effect_amplitude_factor"] * amplitude[genes]
@@ -294,7 +295,7 @@ def _arm(
                 (
                     DISEASES[disease_id]["cell_type"],
                     disease_id,
-                    p["cases_per_study"],
+                    p["disease_settings"][disease_id]["cases_per_study"],
                     p["controls_per_study"],
                     False,
                 )

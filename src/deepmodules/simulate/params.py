@@ -161,6 +161,10 @@ DEFAULT_PARAMS: dict = {
     "external_controls": 20,
     "external_other_severity": [0.2, 0.4],
     "external_missing_fraction": 0.03,
+    # disease series in the ARCHS4 file (deepmodules.simulate.series): lists of disease ids, each a series
+    "archs4_series": [],
+    "series_cases": 15,
+    "series_controls": 15,
     "n_studies_per_disease": 2,
     "cases_per_study": 40,
     "disease_case_share": None,  # when set, cases_per_study is derived from it (see Regimes)
@@ -178,6 +182,7 @@ DEFAULT_PARAMS: dict = {
     "down_fraction": 0.2,
     "disease_effect": "genes",  # genes: δ_dg on module genes; programs: shift of a program's activity
     "program_shift": 0.3,  # Δ, the case shift of the disease program's activity (programs mode)
+    "disease_regimes": {},  # disease id -> regime applied to that disease only (see Regimes)
     # genome and GWAS
     "gene_spacing_min": 200_000,
     "gene_spacing_jitter": 300_000,
@@ -239,6 +244,37 @@ REGIMES: dict[str, dict] = {
     "program": {"disease_effect": "programs", "program_shift": 0.3},
     "rare": {"disease_case_share": 0.01},
 }
+# Each planted disease in its own regime: two through programs, two direct, one rare.
+REGIMES["mixed"] = {
+    "disease_regimes": {
+        "asthma": "program",
+        "crohns_disease": "direct",
+        "ulcerative_colitis": "program",
+        "obesity": "rare",
+        "colon_carcinoma": "direct",
+    }
+}
+# The keys a per-disease regime may set, and so what differs between diseases.
+DISEASE_KEYS = ("disease_effect", "program_shift", "cases_per_study")
+
+
+def _cases_from_share(p: dict) -> dict:
+    """``cases_per_study`` from ``disease_case_share`` when it is set (the ``rare`` regime)."""
+    share = p["disease_case_share"]
+    if share is not None:
+        if not 0 < share <= 1:
+            raise InputError(
+                "params", f"disease_case_share {share} is not in (0, 1]", "use e.g. 0.01"
+            )
+        arm = min(p["n_microarray_samples"], p["n_rnaseq_samples"])
+        p["cases_per_study"] = max(1, int(share * arm / p["n_studies_per_disease"]))
+    return p
+
+
+def _disease_params(p: dict, disease_id: str) -> dict:
+    """The parameters of one disease: ``p`` with the disease's own regime (``disease_regimes``) on top."""
+    own = p["disease_regimes"].get(disease_id)
+    return p if own is None else _cases_from_share({**p, **REGIMES[own]})
 
 
 def _params(params: dict, regime: str) -> dict:
@@ -250,19 +286,26 @@ def _params(params: dict, regime: str) -> dict:
         raise InputError(
             "params", f"unknown keys {', '.join(unknown)}", "use keys of DEFAULT_PARAMS"
         )
-    p = json.loads(json.dumps({**DEFAULT_PARAMS, **REGIMES[regime], **params}))
-    share = p["disease_case_share"]
-    if share is not None:
-        if not 0 < share <= 1:
+    p = _cases_from_share(json.loads(json.dumps({**DEFAULT_PARAMS, **REGIMES[regime], **params})))
+    planted = p["diseases"] + p["external_diseases"]
+    for disease_id, own in p["disease_regimes"].items():
+        if disease_id not in planted or own not in REGIMES or "disease_regimes" in REGIMES[own]:
             raise InputError(
-                "params", f"disease_case_share {share} is not in (0, 1]", "use e.g. 0.01"
+                "params",
+                f"disease_regimes: {disease_id!r}: {own!r} is not a planted disease and a regime",
+                f"use diseases of {planted} and regimes of {['direct', 'program', 'rare']}",
             )
-        arm = min(p["n_microarray_samples"], p["n_rnaseq_samples"])
-        p["cases_per_study"] = max(1, int(share * arm / p["n_studies_per_disease"]))
-    if p["disease_effect"] not in ("genes", "programs"):
-        raise InputError(
-            "params", f"unknown disease_effect {p['disease_effect']!r}", "use genes or programs"
-        )
+    # The settings of every disease: the compendium's, or those of the disease's own regime.
+    p["disease_settings"] = {
+        d: {k: v for k, v in _disease_params(p, d).items() if k in DISEASE_KEYS} for d in planted
+    }
+    for settings in p["disease_settings"].values():
+        if settings["disease_effect"] not in ("genes", "programs"):
+            raise InputError(
+                "params",
+                f"unknown disease_effect {settings['disease_effect']!r}",
+                "use genes or programs",
+            )
     if p["n_communities"] * p["community_size"] > p["n_genes"]:
         raise InputError(
             "params", "communities hold more genes than n_genes", "lower n_communities × size"
@@ -282,8 +325,15 @@ def _params(params: dict, regime: str) -> dict:
                 f"{disease_id} needs cell type {DISEASES[disease_id]['cell_type']!r}",
                 "add it to cell_types",
             )
-    per_arm = len(p["diseases"] + p["external_diseases"]) * p["n_studies_per_disease"]
-    per_arm *= p["cases_per_study"] + p["controls_per_study"]
+    for diseases in p["archs4_series"]:
+        if not diseases or set(diseases) - set(planted):
+            raise InputError(
+                "params",
+                f"archs4_series entry {diseases} names no disease or one that is not planted",
+                f"list diseases of {planted} in each series",
+            )
+    per_study = [settings["cases_per_study"] for settings in p["disease_settings"].values()]
+    per_arm = p["n_studies_per_disease"] * sum(n + p["controls_per_study"] for n in per_study)
     if per_arm > min(p["n_microarray_samples"], p["n_rnaseq_samples"]):
         raise InputError(
             "params",

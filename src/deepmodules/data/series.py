@@ -1,0 +1,118 @@
+"""GEO series inside an ARCHS4 file: their samples, their groups and their counts.
+
+The paper's RNA-seq disease modules came from GEO series (asthma GSE75011, Crohn's disease and
+ulcerative colitis GSE112057, obesity GSE65540) projected through the ARCHS4 autoencoder. A series is
+found by ``meta/samples/series_id`` (a sample of several series lists them comma-separated, and belongs
+to each); its samples become groups by a rule of the configuration (``external.*.group_by``): a
+``characteristics_ch1`` key (:func:`~deepmodules.data.sources.parse_characteristics`) with a value →
+group mapping, or regular expressions on ``title`` or ``source_name_ch1``. Only the series' columns of
+``data/expression`` are read (:func:`~deepmodules.data.sources.read_archs4` with its samples).
+
+The official ``archs4py`` package is not used: its series lookup compares the whole ``series_id`` field
+with the id (missing samples of several series), it reads a series' counts one sample at a time in a
+pool of 16 processes, and importing it needs ``s3fs``, ``biomart`` and ``xalign`` (docs/real-data.md).
+"""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+from deepmodules.data import sources
+from deepmodules.errors import InputError
+
+# Sample fields a grouping rule may match with regular expressions.
+PATTERN_FIELDS = ("title", "source_name_ch1")
+
+
+def in_series(meta: pd.DataFrame, series: str) -> pd.Series:
+    """Which rows of ARCHS4 sample metadata belong to ``series`` (``series_id`` may list several)."""
+    return meta["series_id"].map(lambda ids: series in (s.strip() for s in ids.split(",")))
+
+
+def series_metadata(path: str, series: str, single_cell_cutoff: float, where: str) -> pd.DataFrame:
+    """The metadata rows (``ARCHS4_SAMPLE_FIELDS``) of the bulk samples of one series, in file order.
+
+    A series without bulk samples in the file is an :class:`InputError` naming ``where``.
+    """
+    _, meta = sources.read_archs4_metadata(path, single_cell_cutoff)
+    meta = meta[in_series(meta, series)].reset_index(drop=True)
+    if meta.empty:
+        raise InputError(
+            where,
+            f"series {series} has no bulk samples in {path}",
+            "check the GEO series id (GSE…) and that this ARCHS4 version holds its samples",
+        )
+    return meta
+
+
+def characteristics(meta: pd.DataFrame) -> pd.DataFrame:
+    """One column per ``characteristics_ch1`` key of the samples (empty where a sample lacks it)."""
+    parsed = pd.DataFrame([sources.parse_characteristics(t) for t in meta["characteristics_ch1"]])
+    return parsed.reindex(index=range(len(meta))).fillna("")
+
+
+def assign_groups(meta: pd.DataFrame, group_by: dict) -> pd.Series:
+    """The group of each sample under a grouping rule, None where the rule names none.
+
+    Characteristic values are compared stripped and in lower case; patterns are searched
+    case-insensitively in their field, the first pattern that matches giving the group.
+    """
+    if "characteristic" in group_by:
+        values = characteristics(meta).get(group_by["characteristic"].strip().lower())
+        if values is None:
+            return pd.Series([None] * len(meta), dtype=object)
+        mapping = {value.strip().lower(): group for value, group in group_by["values"].items()}
+        return values.map(lambda value: mapping.get(value.strip().lower())).astype(object)
+    patterns = [
+        (re.compile(pattern, re.IGNORECASE), group)
+        for pattern, group in group_by["patterns"].items()
+    ]
+    return meta[group_by["field"]].map(
+        lambda text: next((group for regex, group in patterns if regex.search(text)), None)
+    )
+
+
+def series_sheet(meta: pd.DataFrame, group_by: dict, where: str) -> pd.DataFrame:
+    """The sample sheet (columns sample, group) of a series' grouped samples, in file order.
+
+    An unknown characteristic key or an invalid regular expression is an :class:`InputError` naming
+    ``where`` (the config key of the rule) and the keys the series has.
+    """
+    if "characteristic" in group_by:
+        key = group_by["characteristic"].strip().lower()
+        keys = list(characteristics(meta).columns)
+        if key not in keys:
+            raise InputError(
+                f"{where}.characteristic",
+                f"no sample of the series has characteristic {key!r}; keys here: "
+                f"{', '.join(keys) or '(none)'}",
+                "name one of these keys (snakemake list_series_groups lists their values)",
+            )
+    else:
+        for pattern in group_by["patterns"]:
+            try:
+                re.compile(pattern)
+            except re.error as error:
+                raise InputError(
+                    f"{where}.patterns",
+                    f"{pattern!r} is not a regular expression ({error})",
+                    "write the pattern in Python's regular-expression syntax",
+                ) from None
+    groups = assign_groups(meta, group_by)
+    keep = groups.notna().to_numpy()
+    return pd.DataFrame({"sample": meta["geo_accession"][keep], "group": groups[keep]}).reset_index(
+        drop=True
+    )
+
+
+def series_listing(meta: pd.DataFrame, group_by: dict) -> pd.DataFrame:
+    """A series' samples for writing a grouping rule: their fields, characteristics and group."""
+    table = meta[["geo_accession", "title", "source_name_ch1"]].reset_index(drop=True)
+    table = pd.concat([table, characteristics(meta)], axis=1)
+    try:
+        groups = assign_groups(meta, group_by)
+    except re.error:
+        groups = pd.Series([None] * len(meta), dtype=object)
+    return table.assign(group=groups.fillna("").to_numpy())
