@@ -214,9 +214,9 @@ def test_demo_fig3_tells_methods_apart(demo):
 
 def test_demo_negative_control_is_not_significant(demo):
     """No sham-disease module is GWAS-enriched once the table's tests are corrected family-wise
-    (Bonferroni over every tested row). Uncorrected, the modules of deep128's h1 and h2 hold 4 and 5 of
-    the sham trait's 25 decoy genes in their top 100 under the default score (p = 0.03, 0.007; 1 and 2
-    under ``score: contrast``): docs/method.md, "Score in the compendium's units"."""
+    (Bonferroni over every tested row). Uncorrected, on a demo with every disease ``direct``, the modules
+    of deep128's h1 and h2 held 4 and 5 of the sham trait's 25 decoy genes in their top 100 under the
+    default score (p = 0.03, 0.007): docs/method.md, "Score in the compendium's units"."""
     table = pd.read_csv(demo / "results" / "microarray" / "gwas_enrichment.tsv", sep="\t")
     tested = table[table["status"] == "tested"]
     sham = tested[tested["disease"] == "sham_disease"]
