@@ -38,8 +38,9 @@ from pathlib import Path
 import h5py
 import numpy as np
 
+from deepmodules.simulate.archs4 import CHUNKS, create_expression
+
 ROOT = Path(__file__).resolve().parents[1]
-CHUNKS = (2048, 64)
 SIZES = {False: (2000, 25_000, 100_000), True: (2000, 5_000, 20_000)}
 TARGETS = {"memory_ratio": 1.2, "throughput_ratio": 0.5}
 SEED = 1
@@ -53,13 +54,7 @@ def write_file(path: Path, n_genes: int, n_samples: int, seed: int) -> None:
     level /= level.sum()
     strings = h5py.string_dtype("utf-8")
     with h5py.File(path, "w") as h5:
-        expression = h5.create_dataset(
-            "data/expression",
-            shape=(n_genes, n_samples),
-            dtype=np.uint32,
-            chunks=(min(n_genes, CHUNKS[0]), CHUNKS[1]),
-            compression="gzip",
-        )
+        expression = create_expression(h5, n_genes, n_samples)
         step = CHUNKS[1] * 32
         for start in range(0, n_samples, step):
             stop = min(start + step, n_samples)

@@ -57,6 +57,15 @@ def test_analysis_model_must_be_trained(demo):
         check_config(demo, produced=set())
 
 
+def test_sweep_datasets_must_be_configured_datasets(demo):
+    validate_config(demo, SCHEMA)
+    demo["models"]["sweep_datasets"] = ["rna_seq"]
+    with pytest.raises(
+        InputError, match="models.sweep_datasets: dataset 'rna_seq' is not configured"
+    ):
+        check_config(demo, produced=set())
+
+
 @pytest.mark.parametrize(
     ("key", "model_id", "problem"),
     [

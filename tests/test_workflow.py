@@ -100,7 +100,7 @@ def test_paper_configuration_plans_every_stage(tmp_path):
         for line in plan.splitlines()
         if line.strip() and line.split()[-1].isdigit()
     )
-    assert counts["train"] == "26"  # 13 models on two datasets
+    assert counts["train"] == "15"  # 13 models on the microarrays, 2 on RNA-seq (sweep_datasets)
     # the seven source files and the three gene-set collections, all through the one download rule
     assert counts["download"] == "10" and "download_geneset" not in counts
     # The paper configuration replaces the demo's rather than merging with it: its external datasets

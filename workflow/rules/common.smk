@@ -49,6 +49,13 @@ MODELS = config["models"]
 ANALYSIS = MODELS["analysis"]
 
 
+def sweep_models(dataset):
+    """The models trained on a dataset: the whole sweep, or only the analysed ones (models.sweep_datasets)."""
+    if MODELS["sweep_datasets"] is None or dataset in MODELS["sweep_datasets"]:
+        return MODELS["sweep"]
+    return [m for m in MODELS["sweep"] if m in (ANALYSIS, MODELS["shallow"])]
+
+
 def diseases_in(dataset):
     """The configured diseases analysed in one dataset (diseases.*.datasets), by id."""
     return diseases_of(config, dataset)

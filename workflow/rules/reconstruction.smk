@@ -4,12 +4,13 @@ rule reconstruction:
     input:
         expression=rules.normalize.output.expression,
         samples=rules.normalize.output.samples,
-        models=[
-            layout.model_file("{dataset}", model, "model") for model in MODELS["sweep"]
+        models=lambda wc: [
+            layout.model_file(wc.dataset, model, "model")
+            for model in sweep_models(wc.dataset)
         ],
-        activity=[
-            layout.model_file("{dataset}", model, "node_activity")
-            for model in MODELS["sweep"]
+        activity=lambda wc: [
+            layout.model_file(wc.dataset, model, "node_activity")
+            for model in sweep_models(wc.dataset)
         ],
     output:
         table="results/{dataset}/reconstruction.tsv",
@@ -25,7 +26,7 @@ rule reconstruction:
         mem_mb=lambda wc, input: max(3000, int(2 * input_mb(input))),
         runtime=120,
     params:
-        models=MODELS["sweep"],
+        models=lambda wc: sweep_models(wc.dataset),
         min_median_r2=config["training"]["min_median_r2"],
     script:
         "../scripts/reconstruction.py"

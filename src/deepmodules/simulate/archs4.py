@@ -38,6 +38,20 @@ def _sample_meta(design: pd.DataFrame) -> dict[str, pd.Series]:
     }
 
 
+CHUNKS = (2048, 64)  # genes × samples of a chunk of data/expression
+
+
+def create_expression(h5: h5py.File, n_genes: int, n_samples: int) -> h5py.Dataset:
+    """ARCHS4's ``data/expression``: genes × samples uint32 counts in gzip-compressed chunks."""
+    return h5.create_dataset(
+        "data/expression",
+        shape=(n_genes, n_samples),
+        dtype=np.uint32,
+        chunks=(min(n_genes, CHUNKS[0]), min(n_samples, CHUNKS[1])),
+        compression="gzip",
+    )
+
+
 def _write_archs4(
     path: Path, genes: GeneModel, arms: list[tuple[Arm, np.random.Generator]], p: dict
 ) -> None:
@@ -51,13 +65,7 @@ def _write_archs4(
     low, high = np.log(p["library_size_range"])
     strings = h5py.string_dtype("utf-8")
     with h5py.File(path, "w") as h5:
-        expression = h5.create_dataset(
-            "data/expression",
-            shape=(n_genes, n_samples),
-            dtype=np.uint32,
-            chunks=(min(n_genes, 2048), min(n_samples, 64)),
-            compression="gzip",
-        )
+        expression = create_expression(h5, n_genes, n_samples)
         start, meta, probabilities = 0, [], []
         for arm, rng in arms:
             n = len(arm.design)
