@@ -26,6 +26,8 @@ ROOT = Path(__file__).resolve().parents[1]
 TARGET_S = 600.0
 QUICK = {
     "simulate": {
+        # 10 gene programs leave none free for the mixed regime's program diseases
+        "regime": "direct",
         "params": {
             "n_genes": 400,
             "n_communities": 10,
