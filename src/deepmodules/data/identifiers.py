@@ -25,19 +25,6 @@ ENTREZ_PROBE_SET = re.compile(r"^(\d+)_at$", re.IGNORECASE)
 # Symbols of one identifier are separated like this in Affymetrix and biomaRt tables ("A /// B").
 SEVERAL_SYMBOLS = re.compile(r"\s*(?:///|//|;|,|\|)\s*")
 
-# Row ids that are identifiers, not gene symbols: Ensembl ids and (custom-CDF) probe sets.
-IDENTIFIER_PATTERN = re.compile(r"ENS[A-Z]*G\d{6,}(\.\d+)?|\d+(_[a-z]+)*_at|\d+", re.IGNORECASE)
-
-
-ENSEMBL_VERSION = re.compile(r"^(ENS[A-Z]*\d{6,})\.\d+$", re.IGNORECASE)
-
-
-ENTREZ_PROBE_SET = re.compile(r"^(\d+)_at$", re.IGNORECASE)
-
-
-# Symbols of one identifier are separated like this in Affymetrix and biomaRt tables ("A /// B").
-SEVERAL_SYMBOLS = re.compile(r"\s*(?:///|//|;|,|\|)\s*")
-
 
 def collapse_duplicate_genes(
     genes: Sequence[str], values: np.ndarray, where: str | os.PathLike
