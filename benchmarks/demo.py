@@ -36,7 +36,7 @@ QUICK = {
             "healthy_study_size": 30,
             "cases_per_study": 20,
             "controls_per_study": 10,
-        }
+        },
     },
     "training": {"epochs": 5},
     "reverse_training": {"seeds": [1], "epochs": 10},

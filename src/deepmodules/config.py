@@ -93,21 +93,17 @@ def check_config(config: dict, produced: set[str], where: str = "config") -> Non
             f"min_size = {sets['min_size']} is above max_size = {sets['max_size']}, so no set is tested",
             "make genesets.min_size at most genesets.max_size",
         )
-    for dataset in models.get("sweep_datasets") or []:
-        if dataset not in config["datasets"]:
+    lists = {"models.sweep_datasets": models.get("sweep_datasets")}
+    lists |= {
+        f"diseases.{d}.datasets": spec.get("datasets") for d, spec in config["diseases"].items()
+    }
+    for key, datasets in lists.items():
+        for dataset in set(datasets or []) - set(config["datasets"]):
             raise InputError(
-                f"{where}: models.sweep_datasets",
+                f"{where}: {key}",
                 f"dataset {dataset!r} is not configured",
                 f"name datasets of `datasets` ({', '.join(sorted(config['datasets']))})",
             )
-    for disease_id, spec in config["diseases"].items():
-        for dataset in spec.get("datasets") or []:
-            if dataset not in config["datasets"]:
-                raise InputError(
-                    f"{where}: diseases.{disease_id}.datasets",
-                    f"dataset {dataset!r} is not configured",
-                    f"name datasets of `datasets` ({', '.join(sorted(config['datasets']))})",
-                )
     for name, spec in config.get("external", {}).items():
         if spec["case"] in spec["references"]:
             raise InputError(
