@@ -66,7 +66,13 @@ rule list_series_groups:
         expand("results/series/{external}_groups.tsv", external=archs4_series()),
     log:
         "logs/series/list_series_groups.log",
+    benchmark:
+        "benchmarks/out/series/list_series_groups.tsv"
     conda:
         "../../envs/analysis.yaml"
+    threads: 1
+    resources:
+        mem_mb=200,
+        runtime=5,
     shell:
         "tail -n +1 {input} 2>&1 | tee {log}"

@@ -32,7 +32,6 @@ in-memory path to about 1e-6.
 from __future__ import annotations
 
 import logging
-import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,7 +49,6 @@ log = logging.getLogger(__name__)
 BLOCK_VALUES = 4_000_000
 # Bytes of the .npy header of the streamed matrix (a multiple of 64, as the format asks).
 HEADER_BYTES = 128
-SERIES_SEPARATOR = re.compile(r"[,;\s]+")
 
 
 @dataclass
@@ -89,7 +87,7 @@ def read_samples_file(path: str | Path) -> list[str]:
 
 def _series_members(series: pd.Series, excluded: set[str]) -> np.ndarray:
     """Whether each sample belongs to one of the ``excluded`` series (a field may list several)."""
-    return series.map(lambda text: not excluded.isdisjoint(SERIES_SEPARATOR.split(text))).to_numpy(
+    return series.map(lambda text: not excluded.isdisjoint(sources.series_ids(text))).to_numpy(
         dtype=bool
     )
 
@@ -108,7 +106,7 @@ def select_samples(meta: pd.DataFrame, spec: dict, seed: int, where: str) -> np.
     excluded = set(spec["exclude_series"])
     if excluded:
         members = _series_members(meta["series_id"], excluded)
-        present = set(SERIES_SEPARATOR.split(",".join(meta.loc[members, "series_id"])))
+        present = set(sources.series_ids(",".join(meta.loc[members, "series_id"])))
         absent = sorted(excluded - present)
         if absent:
             log.warning(

@@ -28,7 +28,7 @@ PATTERN_FIELDS = ("title", "source_name_ch1")
 
 def in_series(meta: pd.DataFrame, series: str) -> pd.Series:
     """Which rows of ARCHS4 sample metadata belong to ``series`` (``series_id`` may list several)."""
-    return meta["series_id"].map(lambda ids: series in (s.strip() for s in ids.split(",")))
+    return meta["series_id"].map(lambda ids: series in sources.series_ids(ids))
 
 
 def series_metadata(path: str, series: str, single_cell_cutoff: float, where: str) -> pd.DataFrame:

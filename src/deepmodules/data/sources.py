@@ -11,6 +11,7 @@ import csv
 import gzip
 import io
 import logging
+import re
 import zipfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -27,6 +28,8 @@ from deepmodules.data.identifiers import collapse_duplicate_genes
 from deepmodules.errors import InputError, readable, require_file
 
 log = logging.getLogger(__name__)
+
+SERIES_SEPARATOR = re.compile(r"[,;\s]+")  # between the series of one series_id field
 
 # MAGE-TAB data matrices may carry a second header line naming the quantitation type.
 QUANTITATION_HEADERS = ("CompositeElement REF", "Composite Element REF", "Reporter REF")
@@ -371,6 +374,11 @@ def _read_columns(expression: h5py.Dataset, columns: np.ndarray) -> np.ndarray:
         rows = np.flatnonzero(first_block == start_block)
         counts[rows] = expression[:, start:stop][:, columns[rows] - start].T
     return counts
+
+
+def series_ids(text: str) -> list[str]:
+    """The GEO series of an ARCHS4 ``series_id`` field, which may list several (``GSE1,GSE2``)."""
+    return [s for s in SERIES_SEPARATOR.split(text) if s]
 
 
 def parse_characteristics(text: str) -> dict[str, str]:
