@@ -3,7 +3,7 @@ import pandas as pd
 import pytest
 
 from deepmodules.errors import InputError
-from deepmodules.model import training
+from deepmodules.model import epochs, training
 from deepmodules.model.architecture import parse_model_id
 from deepmodules.model.autoencoder import build_autoencoder, float32_copy
 from tests.xor_compendium import all_pairs, binary_programs, xor_expression
@@ -54,6 +54,29 @@ class Killed(Exception):
     pass
 
 
+def die_after(monkeypatch, model, steps):
+    """Make training raise :class:`Killed` after the first chunk of epochs that reaches ``steps``
+    optimizer steps, before that chunk is checkpointed: its epochs are lost, as in a killed job.
+    Chunks are short (``report_seconds`` tiny) so that earlier ones are checkpointed."""
+    make = training.epoch_runner
+
+    def dying_runner(*args):
+        runner = make(*args)
+        run = runner.run
+
+        def run_then_die(orders):
+            result = run(orders)
+            if int(model.optimizer.iterations) >= steps:
+                raise Killed
+            return result
+
+        runner.run = run_then_die
+        return runner
+
+    monkeypatch.setattr(training, "epoch_runner", dying_runner)
+    monkeypatch.setattr(training, "REPORT_SECONDS", 1e-6)
+
+
 @pytest.mark.parametrize("model_id", ["deep4", "deep4-denoising"])
 @pytest.mark.parametrize("dtype", ["float32", "mixed_bfloat16"])
 def test_resume_after_kill_equals_uninterrupted_run(matrix, tmp_path, monkeypatch, model_id, dtype):
@@ -62,21 +85,14 @@ def test_resume_after_kill_equals_uninterrupted_run(matrix, tmp_path, monkeypatc
     straight = build_autoencoder(matrix.shape[1], spec, seed=2, dtype=dtype)
     expected = training.train(straight, matrix, *ROWS, 4, batch_size=16, seed=2).history
 
-    # A run killed in the middle of its third epoch: epochs 1 and 2 are checkpointed.
+    # A run killed after its third epoch, before the epochs since the last checkpoint are saved.
     checkpoint = tmp_path / "checkpoint" / "state.npz"
     killed = build_autoencoder(matrix.shape[1], spec, seed=2, dtype=dtype)
-    batches = training.batches
-
-    def dying_batches(values, rows, batch_size):
-        for batch in batches(values, rows, batch_size):
-            if killed.optimizer.iterations >= 2 * 5 + 2:
-                raise Killed
-            yield batch
-
-    monkeypatch.setattr(training, "batches", dying_batches)
-    with pytest.raises(Killed):
-        training.train(killed, matrix, *ROWS, 4, 16, 2, checkpoint, settings)
-    monkeypatch.setattr(training, "batches", batches)
+    with monkeypatch.context() as patch:
+        die_after(patch, killed, 3 * 5)
+        with pytest.raises(Killed):
+            training.train(killed, matrix, *ROWS, 4, 16, 2, checkpoint, settings)
+    assert 1 <= len(training.load_checkpoint(checkpoint, killed, settings)[0]) < 3
 
     rerun = build_autoencoder(matrix.shape[1], spec, seed=2, dtype=dtype)
     resumed = training.train(rerun, matrix, *ROWS, 4, 16, 2, checkpoint, settings).history
@@ -94,7 +110,7 @@ def fast_model(matrix, seed=1):
 
 
 def held_out_loss(model, matrix):
-    return training.mean_loss(model.test_on_batch, training.batches(matrix, ROWS[1], 16))
+    return epochs.mean_loss(model.test_on_batch, epochs.batches(matrix, ROWS[1], 16))
 
 
 def test_early_stopping_stops_before_the_cap_and_keeps_the_best_weights(matrix):
@@ -157,19 +173,10 @@ def test_resume_with_early_stopping_equals_uninterrupted_run(matrix, tmp_path, m
 
     checkpoint = tmp_path / "checkpoint" / "state.npz"
     killed = fast_model(matrix, seed=3)
-    batches = training.batches
-    kill_at = 5 * (len(expected.history) - 2) + 1
-
-    def dying_batches(values, rows, batch_size):
-        for batch in batches(values, rows, batch_size):
-            if killed.optimizer.iterations >= kill_at:
-                raise Killed
-            yield batch
-
-    monkeypatch.setattr(training, "batches", dying_batches)
-    with pytest.raises(Killed):
-        training.train(killed, matrix, *ROWS, stopping, 16, 3, checkpoint, "s")
-    monkeypatch.setattr(training, "batches", batches)
+    with monkeypatch.context() as patch:
+        die_after(patch, killed, 5 * (len(expected.history) - 2))
+        with pytest.raises(Killed):
+            training.train(killed, matrix, *ROWS, stopping, 16, 3, checkpoint, "s")
 
     rerun = fast_model(matrix, seed=3)
     resumed = training.train(rerun, matrix, *ROWS, stopping, 16, 3, checkpoint, "s")

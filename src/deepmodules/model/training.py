@@ -1,11 +1,11 @@
 """Resumable, deterministic training of an autoencoder on a memory-mapped compendium.
 
-Batches are gathered from the samples × genes matrix on disk (``compendium.load`` memory-maps it), so
-training holds no copy of the matrix beyond the pages the operating system caches. The order of the
-training samples in epoch e is a permutation drawn from ``numpy.random.default_rng((seed, e))``: it
-depends on the seed and the epoch only, not on what ran before. With the model's and the optimizer's
-variables saved at the end of an epoch, a job that is killed and rerun resumes from its last saved epoch
-and ends with the same weights as a run that was never interrupted.
+The order of the training samples in epoch e is a permutation drawn from
+``numpy.random.default_rng((seed, e))``: it depends on the seed and the epoch only, not on what ran
+before. Epochs run in chunks, many optimizer steps per compiled call where the matrices fit in memory
+(:mod:`deepmodules.model.epochs`); with the model's and the optimizer's variables saved after a chunk, a
+job that is killed and rerun resumes from its last saved epoch and ends with the same weights as a run
+that was never interrupted.
 
 Training stops when it has learnt (:class:`Stopping`): early stopping on the held-out (test) loss with a
 patience and a minimum relative improvement, within an epoch cap that a floor in optimizer steps raises
@@ -22,7 +22,6 @@ import logging
 import math
 import os
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,12 +29,14 @@ import numpy as np
 import pandas as pd
 
 from deepmodules.errors import InputError
+from deepmodules.model import epochs
 
 log = logging.getLogger(__name__)
 
 BACKEND_MODULES = {"tensorflow": "tensorflow", "jax": "jax", "torch": "torch"}
 HISTORY_COLUMNS = ["epoch", "steps", "train_loss", "test_loss"]
-CONSOLE_EVERY = 50  # epochs between progress lines on the console (every epoch is in the job log)
+REPORT_SECONDS = 10.0  # seconds between progress lines in a training job's log
+MAX_CHUNK = 10_000  # epochs per compiled call at most
 
 
 def check_backend(backend: str) -> None:
@@ -52,21 +53,6 @@ def check_backend(backend: str) -> None:
 def epoch_order(rows: np.ndarray, seed: int, epoch: int) -> np.ndarray:
     """The training rows in the order of epoch ``epoch``: a permutation seeded by (seed, epoch)."""
     return rows[np.random.default_rng((seed, epoch)).permutation(len(rows))]
-
-
-def batches(values: np.ndarray, rows: np.ndarray, batch_size: int) -> Iterator[np.ndarray]:
-    """Consecutive batches of ``rows`` gathered from ``values`` (rows read in file order per batch)."""
-    for start in range(0, len(rows), batch_size):
-        yield np.asarray(values[np.sort(rows[start : start + batch_size])], dtype=np.float32)
-
-
-def mean_loss(step, xs: Iterator[np.ndarray]) -> float:
-    """Sample-weighted mean of ``step(x, x)`` (the batch's reconstruction loss) over batches ``xs``."""
-    total = count = 0.0
-    for x in xs:
-        total += float(step(x, x)) * len(x)
-        count += len(x)
-    return total / count
 
 
 @dataclass(frozen=True)
@@ -95,6 +81,15 @@ class Stopping:
     def improves(self, loss: float, best: float) -> bool:
         """Whether test loss ``loss`` improves on ``best`` by at least the minimum relative improvement."""
         return loss < (1.0 - self.min_improvement) * best
+
+    def earliest_stop(self, improved: int, steps_per_epoch: int, cap: int) -> int:
+        """The first epoch at which training may stop if the test loss does not improve after epoch
+        ``improved``: an improvement can only postpone the stop, so the epochs before it can run
+        without a look at their losses."""
+        if not self.patience:
+            return cap
+        wait = max(self.patience, math.ceil(self.patience_steps / steps_per_epoch))
+        return min(cap, improved + wait)
 
     def reason(self, epoch: int, improved: int, steps: int, cap: int) -> str | None:
         """Why training stops after ``epoch`` (``steps`` steps so far, last improvement at epoch
@@ -128,11 +123,6 @@ class TrainingRun:
     stopped: str
     best_epoch: int
     epoch_cap: int
-
-
-def variable_arrays(variables) -> list[np.ndarray]:
-    """Numpy copies of Keras variables."""
-    return [np.asarray(v).copy() for v in variables]
 
 
 def save_checkpoint(
@@ -211,6 +201,17 @@ def advance(
     return kept, improved
 
 
+def epoch_runner(model, values, train_rows, test_rows, batch_size):
+    """The fastest runner of epochs for this backend and size (:mod:`deepmodules.model.epochs`)."""
+    from deepmodules.model.backend import keras
+
+    if keras.backend.backend() == "tensorflow" and epochs.ResidentEpochs.fits(
+        values, train_rows, test_rows
+    ):
+        return epochs.ResidentEpochs(model, values, train_rows, test_rows, batch_size)
+    return epochs.BatchEpochs(model, values, train_rows, test_rows, batch_size)
+
+
 def train(
     model,
     values: np.ndarray,
@@ -222,66 +223,99 @@ def train(
     checkpoint: Path | None = None,
     settings: str = "",
     checkpoint_seconds: float = 0.0,
+    report_seconds: float | None = None,
 ) -> TrainingRun:
     """Train ``model`` to reconstruct ``values[train_rows]`` until ``stopping`` says so, resuming if possible.
 
     ``stopping`` is a :class:`Stopping` or a number of epochs (run them all). After each epoch the test
-    loss (MSE on ``values[test_rows]``) is computed; when ``checkpoint`` is given the state is saved there
-    at the end of an epoch once ``checkpoint_seconds`` have passed since the last save, and at the end.
+    loss (MSE on ``values[test_rows]``) is computed. Epochs run in chunks (:func:`epoch_runner`), each
+    at most as long as the epochs to the earliest possible stop and sized to last about
+    ``report_seconds`` (default :data:`REPORT_SECONDS`); after a chunk a progress line is logged and, when ``checkpoint`` is given, the
+    state is saved there once ``checkpoint_seconds`` have passed since the last save, and at the end.
     On return ``model`` holds the weights of the epoch with the lowest test loss.
     """
     if isinstance(stopping, int):
         stopping = Stopping(epochs=stopping)
+    if report_seconds is None:
+        report_seconds = REPORT_SECONDS
     steps_per_epoch = math.ceil(len(train_rows) / batch_size)
     cap = stopping.epoch_cap(steps_per_epoch)
+    runner = epoch_runner(model, values, train_rows, test_rows, batch_size)
     history: list[list[float]] = []
-    best = variable_arrays(model.variables)
     if checkpoint is not None:
         checkpoint.parent.mkdir(parents=True, exist_ok=True)
         resumed = load_checkpoint(checkpoint, model, settings)
         if resumed is not None:
             history, best = resumed
+            runner.set_best(best, min(row[3] for row in history))
             log.info("resuming from %s after epoch %d", checkpoint, len(history))
     test_losses = [row[3] for row in history]
     kept, improved = progress(test_losses, stopping)
     stopped = stopping.reason(len(history), improved, len(history) * steps_per_epoch, cap)
-    saved = time.monotonic()
+    saved = reported = time.monotonic()
+    started, started_epoch = time.perf_counter(), len(history)
+    chunk = 1
     while stopped is None:
-        start = time.perf_counter()
-        epoch = len(history)
-        order = epoch_order(train_rows, seed, epoch)
-        train_loss = mean_loss(model.train_on_batch, batches(values, order, batch_size))
-        test_loss = mean_loss(model.test_on_batch, batches(values, test_rows, batch_size))
-        history.append([epoch + 1, (epoch + 1) * steps_per_epoch, train_loss, test_loss])
-        test_losses.append(test_loss)
-        previous = kept
-        kept, improved = advance(test_losses, epoch + 1, test_loss, kept, improved, stopping)
-        if kept != previous:
-            best = variable_arrays(model.variables)
-        stopped = stopping.reason(epoch + 1, improved, (epoch + 1) * steps_per_epoch, cap)
+        done = len(history)
+        n = max(1, min(chunk, stopping.earliest_stop(improved, steps_per_epoch, cap) - done))
+        orders = np.stack([epoch_order(train_rows, seed, e) for e in range(done, done + n)])
+        begin = time.perf_counter()
+        train_loss, test_loss = runner.run(orders)
+        seconds = time.perf_counter() - begin
+        # the next chunk lasts about report_seconds (one epoch at least, at most 10,000)
+        chunk = int(np.clip(n * report_seconds / max(seconds, 1e-6), 1, MAX_CHUNK))
+        for i in range(n):
+            epoch = done + i + 1
+            history.append([epoch, epoch * steps_per_epoch, train_loss[i], test_loss[i]])
+            test_losses.append(float(test_loss[i]))
+            kept, improved = advance(test_losses, epoch, test_loss[i], kept, improved, stopping)
+            stopped = stopping.reason(epoch, improved, epoch * steps_per_epoch, cap)
+        assert stopped is None or len(history) == done + n  # a chunk never runs past a stop
         if checkpoint is not None and (
             stopped is not None or time.monotonic() - saved >= checkpoint_seconds
         ):
-            save_checkpoint(checkpoint, model, history, settings, best)
+            save_checkpoint(checkpoint, model, history, settings, runner.best_weights())
             saved = time.monotonic()
-        seconds = time.perf_counter() - start
-        log.info(
-            "epoch %d (cap %d): train loss %.5f, test loss %.5f, %.2f s (%.0f training samples/s)",
-            epoch + 1,
-            cap,
-            train_loss,
-            test_loss,
-            seconds,
-            len(train_rows) / seconds,
-            # Every epoch goes to the job's log; the console gets one line in CONSOLE_EVERY.
-            extra={"console": (epoch + 1) % CONSOLE_EVERY == 0},
-        )
-    for variable, value in zip(model.variables, best, strict=True):
+        if stopped is None and time.monotonic() - reported >= report_seconds:
+            report(history, kept, cap, steps_per_epoch, len(train_rows), started, started_epoch)
+            reported = time.monotonic()
+    for variable, value in zip(model.variables, runner.best_weights(), strict=True):
         variable.assign(value)
+    report(history, kept, cap, steps_per_epoch, len(train_rows), started, started_epoch)
     log.info("stopped: %s; kept the weights of epoch %d (lowest test loss)", stopped, kept)
     table = pd.DataFrame(history, columns=HISTORY_COLUMNS).astype({"epoch": int, "steps": int})
     table["best"] = table["epoch"] == kept
     return TrainingRun(table, stopped, kept, cap)
+
+
+def report(history, kept, cap, steps_per_epoch, n_train, started, started_epoch) -> None:
+    """One progress line in the job's log: epoch, losses, the epoch kept, speed and the time left to
+    the epoch cap (an upper bound: early stopping usually ends training before it)."""
+    epoch, _, train_loss, test_loss = history[-1]
+    seconds = time.perf_counter() - started
+    rate = (len(history) - started_epoch) / max(seconds, 1e-9)  # epochs per second
+    log.info(
+        "epoch %d of at most %d: train loss %.5f, test loss %.5f, best epoch %d; %.0f steps/s, "
+        "%.0f samples/s; at most %s left",
+        epoch,
+        cap,
+        train_loss,
+        test_loss,
+        kept,
+        rate * steps_per_epoch,
+        rate * n_train,
+        duration((cap - epoch) / max(rate, 1e-9)),
+        extra={"console": False},
+    )
+
+
+def duration(seconds: float) -> str:
+    """A time span as a person reads it: 42 s, 7 min, 3.2 h."""
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
 
 
 def summary(run: TrainingRun) -> dict:
