@@ -114,7 +114,7 @@ def main() -> None:
     settings = {"seeds": SEEDS, "epochs": size["epochs"], "batch_size": BATCH}
     settings |= {"learning_rate": 1e-3, "score": "contrast"}
 
-    from deepmodules.model import autoencoder
+    from deepmodules.model import autoencoder, network
     from deepmodules.model.architecture import parse_model_id
     from deepmodules.modules.reverse_training import disease_scores, phenotype_labels
 
@@ -143,7 +143,7 @@ def main() -> None:
         print(f"naive512/h1: {jobs['naive512/h1']:.1f} s", flush=True)
         stage = sum(jobs.values())
         epochs_times_seeds = size["epochs"] * len(SEEDS)
-        h3 = autoencoder.encode(models["deep512"], values, "h3")
+        h3 = network.encode(models["deep512"], values, "h3")
         per_sample = {
             "h3_s": per_sample_seconds(samples, h3, WIDTH) * epochs_times_seeds,
             "naive_s": per_sample_seconds(samples, np.asarray(values), WIDTH) * epochs_times_seeds,

@@ -16,7 +16,7 @@ initializer (Keras ``glorot_uniform`` or ``he_uniform``) and centred biases
 (:func:`deepmodules.model.autoencoder.center_biases`). The baseline of each regime is the recipe a user got
 before early stopping: the demo's (60 epochs, batch 32, lr 1e-3) on the full regime, the paper's (100
 epochs, batch 256, lr 1e-4) on the small one. For each run: flat nodes per hidden layer (activation sd
-< 0.01 over all samples, as the node_activity rule counts them), the gene-wise median test R^2, epochs,
+< 0.01 over all samples, as the train rule counts them), the gene-wise median test R^2, epochs,
 optimizer steps, seconds and the stop reason. Prints one JSON line last.
 """
 
@@ -85,7 +85,7 @@ def recipes(defaults: dict, quick: bool) -> dict[str, dict[str, dict]]:
 
 def run_recipe(model_id: str, values: np.ndarray, train: np.ndarray, recipe: dict) -> dict:
     """Train one model with ``recipe``; flat nodes per layer, median test R^2, steps, stop reason."""
-    from deepmodules.model import activity, autoencoder, training
+    from deepmodules.model import activity, autoencoder, network, training
     from deepmodules.model.architecture import parse_model_id
     from deepmodules.model.reconstruction import flat_node_columns, r2_per_gene
 
@@ -109,7 +109,7 @@ def run_recipe(model_id: str, values: np.ndarray, train: np.ndarray, recipe: dic
     layers = autoencoder.dense_layers(model)
     counts = activity.flat_counts(activity.node_activity(layers, values, FLAT_SD))
     x = values[test_rows]
-    r2 = r2_per_gene(x, autoencoder.reconstruct(layers, x))
+    r2 = r2_per_gene(x, network.reconstruct(layers, x))
     return {
         **flat_node_columns(counts),
         "r2_gene_median_test": float(np.nanmedian(r2)),

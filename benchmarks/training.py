@@ -88,7 +88,7 @@ def run_variant(variant: str, matrix: Path, test: int, epochs: int) -> dict:
     """Train in this process; returns throughput, peak memory (after training) and test R^2."""
     import keras
 
-    from deepmodules.model import autoencoder, reconstruction, training
+    from deepmodules.model import autoencoder, network, reconstruction, training
     from deepmodules.model.architecture import parse_model_id
 
     values = np.load(matrix, mmap_mode="r")
@@ -134,7 +134,7 @@ def run_variant(variant: str, matrix: Path, test: int, epochs: int) -> dict:
         "gflop_per_s": 6 * model.count_params() * samples_per_s / 1e9,
         "parameters": model.count_params(),
         "peak_rss_bytes": peak_rss,
-        "test_r2": reconstruction.r2_global(x, autoencoder.reconstruct(layers, x)),
+        "test_r2": reconstruction.r2_global(x, network.reconstruct(layers, x)),
     }
 
 

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 
 from deepmodules.model.activity import flat_counts, node_activity, read_activity
-from deepmodules.model.autoencoder import DenseLayer
+from deepmodules.model.network import DenseLayer
 from deepmodules.model.reconstruction import flat_node_columns
 
 

@@ -1,6 +1,8 @@
 """The package's shape: imports run one way, from the workflow-facing modules down to the statistics."""
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -120,3 +122,28 @@ def test_long_modules_say_why(module):
     if text.count("\n") > LONG:
         head = ast.get_docstring(ast.parse(text)) or ""
         assert "longer than" in head.lower(), f"{module} has over {LONG} lines and no reason"
+
+
+# Modules of the rules after training, which compute with the numpy layers of network.npz: importing
+# them must not load Keras or TensorFlow (seconds per job).
+KERAS_FREE = [
+    "deepmodules.model.network",
+    "deepmodules.model.activity",
+    "deepmodules.interpret.lightup",
+    "deepmodules.interpret.encodability",
+    "deepmodules.interpret.clustering",
+    "deepmodules.modules.reverse_training",  # module_top_genes and the phenotype coding
+    "deepmodules.validate.controls",
+]
+
+
+@pytest.mark.parametrize("module", KERAS_FREE)
+def test_downstream_modules_load_without_keras(module):
+    code = (
+        f"import sys, {module}; "
+        "print(sorted(m for m in ('keras', 'tensorflow') if m in sys.modules))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert done.stdout.strip() == "[]", f"importing {module} loads {done.stdout.strip()}"

@@ -14,7 +14,8 @@ from deepmodules.data import compendium
 from deepmodules.errors import InputError
 from deepmodules.interpret.clustering import compare_to_genes, live_codes, silhouette_table
 from deepmodules.model.architecture import parse_model_id
-from deepmodules.model.autoencoder import build_autoencoder
+from deepmodules.model.autoencoder import build_autoencoder, dense_layers
+from deepmodules.model.network import save_layers
 from deepmodules.modules.reverse_training import (
     disease_reference,
     disease_scores,
@@ -326,7 +327,8 @@ def run_controls_analysis(tmp_path, samples, diseases):
     """The controls_analysis rule script on a compendium of ``samples`` and an untrained deep8."""
     genes = write_compendium(tmp_path / "normalized", samples)
     keras.utils.set_random_seed(1)
-    build_autoencoder(len(genes), parse_model_id("deep8")).save(tmp_path / "model.keras")
+    model = build_autoencoder(len(genes), parse_model_id("deep8"))
+    save_layers(tmp_path / "network.npz", dense_layers(model))
     gwas = pd.DataFrame({"disease": ["asthma"] * 5 + ["lupus"] * 5, "gene": genes[:10]})
     gwas.to_csv(tmp_path / "gwas.tsv", sep="\t", index=False)
     smk = SimpleNamespace(
@@ -336,7 +338,7 @@ def run_controls_analysis(tmp_path, samples, diseases):
         input=SimpleNamespace(
             expression=str(tmp_path / "normalized" / "expression.npy"),
             samples=str(tmp_path / "normalized" / "samples.tsv"),
-            model=str(tmp_path / "model.keras"),
+            network=str(tmp_path / "network.npz"),
             gwas=str(tmp_path / "gwas.tsv"),
         ),
         output=SimpleNamespace(

@@ -4,7 +4,8 @@ import pytest
 
 from deepmodules.interpret.encodability import case_control_groups, encodability, layer_encodability
 from deepmodules.model.architecture import parse_model_id
-from deepmodules.model.autoencoder import DenseLayer, build_autoencoder, dense_layers
+from deepmodules.model.autoencoder import build_autoencoder, dense_layers
+from deepmodules.model.network import DenseLayer
 
 N_PROGRAM_GENES, N_NOISE_GENES = 30, 30
 

@@ -15,7 +15,8 @@ from deepmodules.interpret.lightup import (
 from deepmodules.interpret.network import Network
 from deepmodules.model.activity import node_activity
 from deepmodules.model.architecture import parse_model_id
-from deepmodules.model.autoencoder import DenseLayer, build_autoencoder, dense_layers
+from deepmodules.model.autoencoder import build_autoencoder, dense_layers
+from deepmodules.model.network import DenseLayer
 
 
 def sigmoid(z):

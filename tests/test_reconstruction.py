@@ -4,7 +4,8 @@ import pandas as pd
 from deepmodules import figures
 from deepmodules.model import training
 from deepmodules.model.architecture import parse_model_id
-from deepmodules.model.autoencoder import build_autoencoder, dense_layers, reconstruct
+from deepmodules.model.autoencoder import build_autoencoder, dense_layers
+from deepmodules.model.network import reconstruct
 from deepmodules.model.reconstruction import failed_models, gate, r2_global, r2_per_gene
 
 

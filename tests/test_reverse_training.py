@@ -10,13 +10,8 @@ from deepmodules import simulate as sim
 from deepmodules.data import compendium
 from deepmodules.model import training
 from deepmodules.model.architecture import parse_model_id
-from deepmodules.model.autoencoder import (
-    DenseLayer,
-    build_autoencoder,
-    dense_layers,
-    encode,
-    layers_after,
-)
+from deepmodules.model.autoencoder import build_autoencoder, dense_layers
+from deepmodules.model.network import DenseLayer, encode, layers_after
 from deepmodules.modules.reverse_network import fit_reverse, one_hot, phenotype_means
 from deepmodules.modules.reverse_training import (
     disease_scores,

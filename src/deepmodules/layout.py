@@ -27,9 +27,12 @@ NORMALIZED = {
     "samples": "samples.tsv",
     "scale": "scale.json",
 }
-# Files of a model's folder.
+# Files of a model's folder: the Keras model, the same trained layers as numpy arrays (what every rule
+# after training reads, :mod:`deepmodules.model.network`), the training history and summary, and the
+# activity of the hidden nodes.
 MODEL_FILES = {
     "model": "model.keras",
+    "network": "network.npz",
     "history": "history.tsv",
     "training_summary": "training_summary.tsv",
     "node_activity": "node_activity.tsv",

@@ -3,7 +3,7 @@ rule silhouette:
     input:
         expression=rules.normalize.output.expression,
         samples=rules.normalize.output.samples,
-        model=layout.model_file("{dataset}", ANALYSIS, "model"),
+        network=layout.model_file("{dataset}", ANALYSIS, "network"),
         node_activity=layout.model_file("{dataset}", ANALYSIS, "node_activity"),
     output:
         table="results/{dataset}/silhouette.tsv",

@@ -3,7 +3,7 @@ rule controls_analysis:
     input:
         expression=rules.normalize.output.expression,
         samples=rules.normalize.output.samples,
-        model=layout.model_file("{dataset}", ANALYSIS, "model"),
+        network=layout.model_file("{dataset}", ANALYSIS, "network"),
         gwas=rules.gwas_genes.output.genes,
     output:
         table=report(

@@ -11,8 +11,8 @@ rule encodability:
     input:
         expression=rules.normalize.output.expression,
         samples=rules.normalize.output.samples,
-        models=[
-            layout.model_file("{dataset}", model, "model") for model in AUTOENCODERS
+        networks=[
+            layout.model_file("{dataset}", model, "network") for model in AUTOENCODERS
         ],
     output:
         table="results/{dataset}/encodability.tsv",

@@ -5,7 +5,7 @@ rule external_dataset:
         samples=lambda wc: config["external"][wc.external].get("samples") or [],
         genes=rules.normalize.output.genes,
         scale=rules.normalize.output.scale,
-        model=layout.model_file("{dataset}", ANALYSIS, "model"),
+        network=layout.model_file("{dataset}", ANALYSIS, "network"),
         gwas=rules.gwas_genes.output.genes,
         checked="results/checks/external/{external}_scale.tsv",
     output:

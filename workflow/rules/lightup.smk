@@ -3,9 +3,9 @@ rule lightup:
     output (or the paper's output activation, Eq. 1), each node's gene ranking down to the largest PPI
     cutoff, and how distinct the nodes' top-k gene sets are."""
     input:
-        model=rules.train.output.model,
+        network=rules.train.output.network,
         genes=rules.normalize.output.genes,
-        activity=rules.node_activity.output.table,
+        activity=rules.train.output.node_activity,
     output:
         **{
             kind: layout.lightup_file("{dataset}", "{model}", "{layer}", kind)

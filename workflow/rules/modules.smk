@@ -8,7 +8,7 @@ rule reverse_training:
         expression=rules.normalize.output.expression,
         samples=rules.normalize.output.samples,
         genes=rules.normalize.output.genes,
-        model=rules.train.output.model,
+        network=rules.train.output.network,
     output:
         [
             layout.module_file("{dataset}", "{model}", "{layer}", disease)

@@ -4,8 +4,8 @@ rule reconstruction:
     input:
         expression=rules.normalize.output.expression,
         samples=rules.normalize.output.samples,
-        models=lambda wc: [
-            layout.model_file(wc.dataset, model, "model")
+        networks=lambda wc: [
+            layout.model_file(wc.dataset, model, "network")
             for model in sweep_models(wc.dataset)
         ],
         activity=lambda wc: [

@@ -2,6 +2,10 @@ rule train:
     """Train one autoencoder of the sweep on the training split until early stopping, the epoch cap or
     the step floor ends it; training_summary.tsv says which, and counts the flat nodes per layer.
 
+    Besides model.keras it writes the trained layers as numpy arrays (network.npz, what every later rule
+    reads, without loading Keras) and the mean and sd of every hidden node over the compendium's samples
+    (node_activity.tsv; nodes below nodes.flat_sd are flat).
+
     The job checkpoints at the end of an epoch (at most every training.checkpoint_seconds) in results/{dataset}/models/{model}/checkpoint/ (not an output,
     so Snakemake keeps it when the job fails) and a rerun resumes from it; it is removed on success.
     """
@@ -12,6 +16,8 @@ rule train:
         model=layout.model_file("{dataset}", "{model}", "model"),
         history=layout.model_file("{dataset}", "{model}", "history"),
         summary=layout.model_file("{dataset}", "{model}", "training_summary"),
+        network=layout.model_file("{dataset}", "{model}", "network"),
+        node_activity=layout.model_file("{dataset}", "{model}", "node_activity"),
     log:
         "logs/{dataset}/train/{model}.log",
     benchmark:
@@ -30,27 +36,3 @@ rule train:
         flat_sd=config["nodes"]["flat_sd"],
     script:
         "../scripts/train.py"
-
-
-rule node_activity:
-    """Mean and sd of every hidden node over the compendium's samples; nodes below nodes.flat_sd are flat."""
-    input:
-        model=rules.train.output.model,
-        expression=rules.normalize.output.expression,
-        samples=rules.normalize.output.samples,
-    output:
-        table=layout.model_file("{dataset}", "{model}", "node_activity"),
-    log:
-        "logs/{dataset}/node_activity/{model}.log",
-    benchmark:
-        "benchmarks/out/{dataset}/node_activity/{model}.tsv"
-    conda:
-        "../../envs/tensorflow.yaml"
-    threads: 1
-    resources:
-        mem_mb=3000,
-        runtime=30,
-    params:
-        flat_sd=config["nodes"]["flat_sd"],
-    script:
-        "../scripts/node_activity.py"

@@ -8,8 +8,7 @@ import pandas as pd
 
 from deepmodules import layout
 from deepmodules.data import compendium
-from deepmodules.model.autoencoder import dense_layers
-from deepmodules.model.backend import keras
+from deepmodules.model.network import load_layers
 from deepmodules.modules.reverse_training import (
     disease_reference,
     gene_scores,
@@ -28,7 +27,7 @@ def main(smk):
         data.samples, smk.params.diseases, smk.params.min_cases, smk.input.samples
     )
     labels = study_phenotype_labels(data.samples, control)
-    layers = dense_layers(keras.saving.load_model(smk.input.model))
+    layers = load_layers(smk.input.network)
     z, phenotypes = reverse_train(data.values, labels, settings, layers, layer)
     genes = np.asarray(data.genes)
     span = data.gene_range.span

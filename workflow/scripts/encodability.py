@@ -5,16 +5,15 @@ import logging
 from deepmodules import layout
 from deepmodules.data import compendium
 from deepmodules.interpret.encodability import encodability
-from deepmodules.model.autoencoder import dense_layers
-from deepmodules.model.backend import keras
+from deepmodules.model.network import load_layers
 from deepmodules.workflow import run
 
 
 def main(smk):
     data = compendium.load(layout.normalized_folder(smk.input.expression))
     models = {
-        model: dense_layers(keras.saving.load_model(path))
-        for model, path in zip(smk.params.models, smk.input.models, strict=True)
+        model: load_layers(path)
+        for model, path in zip(smk.params.models, smk.input.networks, strict=True)
     }
     diseases = {disease_id: d["label"] for disease_id, d in smk.params.diseases.items()}
     table = encodability(

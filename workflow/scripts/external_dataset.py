@@ -9,8 +9,7 @@ import pandas as pd
 
 from deepmodules import layout
 from deepmodules.data import compendium
-from deepmodules.model.autoencoder import dense_layers
-from deepmodules.model.backend import keras
+from deepmodules.model.network import load_layers
 from deepmodules.modules.external import to_compendium
 from deepmodules.modules.reverse_training import gene_scores, reverse_train, summarize_seeds
 from deepmodules.validate.enrichment import gwas_test
@@ -27,7 +26,7 @@ def main(smk):
     spec, settings = smk.params.spec, smk.params.settings
     reference = compendium.load(layout.normalized_folder(smk.input.genes))
     sheet, x = to_compendium(smk.wildcards.external, spec, smk.params.dataset, reference)
-    layers = dense_layers(keras.saving.load_model(smk.input.model))
+    layers = load_layers(smk.input.network)
     universe = set(reference.genes)
     gwas = gwas_gene_sets(pd.read_csv(smk.input.gwas, sep="\t", keep_default_na=False))
     gwas_genes = gwas.get(smk.wildcards.external, set())

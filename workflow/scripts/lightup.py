@@ -6,13 +6,12 @@ import pandas as pd
 
 from deepmodules.interpret.lightup import layer_diversity, node_rankings
 from deepmodules.model.activity import read_activity
-from deepmodules.model.autoencoder import dense_layers
-from deepmodules.model.backend import keras
+from deepmodules.model.network import load_layers
 from deepmodules.workflow import run
 
 
 def main(smk):
-    layers = dense_layers(keras.saving.load_model(smk.input.model))
+    layers = load_layers(smk.input.network)
     genes = pd.read_csv(smk.input.genes, sep="\t", keep_default_na=False)["gene"].tolist()
     activity = read_activity(smk.input.activity)
     layer = smk.wildcards.layer

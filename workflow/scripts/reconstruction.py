@@ -6,10 +6,9 @@ import pandas as pd
 
 from deepmodules import layout
 from deepmodules.data import compendium
-from deepmodules.model import autoencoder
 from deepmodules.model.activity import flat_counts, read_activity
 from deepmodules.model.architecture import parse_model_id
-from deepmodules.model.backend import keras
+from deepmodules.model.network import load_layers, reconstruct
 from deepmodules.model.reconstruction import flat_node_columns, gate, r2_global, r2_per_gene
 from deepmodules.workflow import run
 
@@ -18,14 +17,14 @@ def main(smk):
     data = compendium.load(layout.normalized_folder(smk.input.expression))
     rows, genes = [], []
     for model_id, path, activity in zip(
-        smk.params.models, smk.input.models, smk.input.activity, strict=True
+        smk.params.models, smk.input.networks, smk.input.activity, strict=True
     ):
         spec = parse_model_id(model_id)
         flat = flat_node_columns(flat_counts(read_activity(activity)))
-        layers = autoencoder.dense_layers(keras.saving.load_model(path))
+        layers = load_layers(path)
         for split, mask in (("train", data.train), ("test", ~data.train)):
             x = np.asarray(data.values[mask])
-            xhat = autoencoder.reconstruct(layers, x)
+            xhat = reconstruct(layers, x)
             r2_genes = r2_per_gene(x, xhat)
             rows.append(
                 {

@@ -8,8 +8,7 @@ looked for here, and no rule of this dataset reads its module.
 
 from deepmodules import layout
 from deepmodules.data import compendium
-from deepmodules.model.autoencoder import dense_layers
-from deepmodules.model.backend import keras
+from deepmodules.model.network import load_layers
 from deepmodules.modules.reverse_training import disease_scores
 from deepmodules.workflow import run
 
@@ -23,8 +22,8 @@ def main(smk):
     )
     for disease_id in diseases.keys() - analysed.keys():
         skipped[disease_id] = "not analysed in this dataset (diseases.*.datasets)"
-    if "model" in smk.input.keys():
-        layers = dense_layers(keras.saving.load_model(smk.input.model))
+    if "network" in smk.input.keys():
+        layers = load_layers(smk.input.network)
         where = {"layers": layers, "layer": smk.wildcards.layer}
     else:
         where = {"hidden": int(smk.wildcards.width)}

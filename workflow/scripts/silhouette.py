@@ -8,14 +8,13 @@ from deepmodules import layout
 from deepmodules.data import compendium
 from deepmodules.interpret.clustering import compare_to_genes, live_codes, silhouette_table
 from deepmodules.model.activity import read_activity
-from deepmodules.model.autoencoder import dense_layers, encode
-from deepmodules.model.backend import keras
+from deepmodules.model.network import encode, load_layers
 from deepmodules.workflow import run
 
 
 def main(smk):
     data = compendium.load(layout.normalized_folder(smk.input.expression))
-    layers = dense_layers(keras.saving.load_model(smk.input.model))
+    layers = load_layers(smk.input.network)
     activity = read_activity(smk.input.node_activity)
     samples = data.samples
     everyone = np.ones(len(samples), dtype=bool)

@@ -22,7 +22,7 @@ def main(smk):
     cfg = smk.params.training
     spec = parse_model_id(smk.wildcards.model)
     training.check_backend(cfg["backend"])
-    from deepmodules.model import activity, autoencoder
+    from deepmodules.model import activity, autoencoder, network
     from deepmodules.model.backend import keras  # loads the backend checked above
     from deepmodules.model.reconstruction import flat_node_columns
 
@@ -89,14 +89,22 @@ def main(smk):
         cfg["checkpoint_seconds"],
     )
     saved = autoencoder.float32_copy(model)
-    counts = activity.flat_counts(
-        activity.node_activity(autoencoder.dense_layers(saved), data.values, smk.params.flat_sd)
-    )
+    layers = autoencoder.dense_layers(saved)
+    nodes = activity.node_activity(layers, data.values, smk.params.flat_sd)
+    counts = activity.flat_counts(nodes)
     row = {"model": spec.model_id, **training.summary(result), **flat_node_columns(counts)}
-    logging.info(
-        "flat nodes (activation sd < %g): %s", smk.params.flat_sd, flat_node_columns(counts)
-    )
+    for count in counts.itertuples():
+        logging.info(
+            "%s: %d of %d nodes flat (activation sd < %g over %d samples)",
+            count.layer,
+            count.n_flat,
+            count.n_nodes,
+            smk.params.flat_sd,
+            len(data.values),
+        )
     saved.save(smk.output.model)
+    network.save_layers(smk.output.network, layers)
+    nodes.to_csv(smk.output.node_activity, sep="\t", index=False, float_format="%.6g")
     result.history.to_csv(smk.output.history, sep="\t", index=False)
     pd.DataFrame([row]).to_csv(smk.output.summary, sep="\t", index=False, float_format="%.6g")
     shutil.rmtree(checkpoint)

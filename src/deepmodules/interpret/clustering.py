@@ -96,7 +96,7 @@ def live_codes(codes: np.ndarray, activity: pd.DataFrame, layer: str, where: str
         raise InputError(
             where,
             f"lists {len(rows)} nodes of {layer}, the model has {codes.shape[1]}",
-            "rerun the node_activity rule for this model",
+            "rerun the train rule for this model",
         )
     return codes[:, ~rows["flat"].to_numpy()]
 

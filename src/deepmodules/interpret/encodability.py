@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from deepmodules.interpret.lightup import decode
-from deepmodules.model.autoencoder import DenseLayer, encode, layers_after
+from deepmodules.model.network import DenseLayer, encode, layers_after
 from deepmodules.modules.reverse_training import phenotype_labels, reference_phenotype
 
 COLUMNS = [

@@ -31,7 +31,7 @@ import pandas as pd
 
 from deepmodules.errors import InputError
 from deepmodules.model.activity import flat_counts
-from deepmodules.model.autoencoder import DenseLayer, layers_after
+from deepmodules.model.network import DenseLayer, layers_after
 
 METHODS = ("baseline", "paper")
 BASELINES = ("mean", "zero")
@@ -161,7 +161,7 @@ def layer_diversity(
     counts = flat_counts(activity[activity["layer"] == layer])
     if counts.empty:
         raise InputError(
-            "node_activity.tsv", f"has no row of layer {layer}", "rerun rule node_activity"
+            "node_activity.tsv", f"has no row of layer {layer}", "rerun rule train for this model"
         )
     count = counts.iloc[0][["n_nodes", "n_flat", "n_live"]].to_dict()
     live = live_nodes(activity, layer)

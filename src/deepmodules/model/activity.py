@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from deepmodules.model.autoencoder import DenseLayer
+from deepmodules.model.network import DenseLayer
 
 COLUMNS = ["layer", "node", "mean", "sd", "flat"]
 
@@ -68,7 +68,7 @@ def flat_counts(activity: pd.DataFrame) -> pd.DataFrame:
 
 
 def read_activity(path) -> pd.DataFrame:
-    """Read a ``node_activity.tsv`` written by the node_activity rule."""
+    """Read a ``node_activity.tsv`` written by the train rule."""
     table = pd.read_csv(path, sep="\t", dtype={"layer": str, "node": str})
     table["flat"] = table["flat"].astype(str).str.lower().isin(["true", "1"])
     return table

@@ -17,19 +17,19 @@ training data (:func:`center_biases`) so that no sigmoid starts in saturation.
 
 Training may compute in bfloat16 (Keras' ``mixed_bfloat16`` policy: variables and the loss stay float32)
 where the processor multiplies bfloat16 natively; :func:`float32_copy` turns the trained model back into
-a float32 one for saving.
+a float32 one for saving, and :func:`dense_layers` into the numpy layers of
+:mod:`deepmodules.model.network`, which every rule downstream of training computes with.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from deepmodules.errors import InputError
 from deepmodules.model.architecture import ModelSpec
 from deepmodules.model.backend import keras
+from deepmodules.model.network import DenseLayer, activate
 
 
 @keras.saving.register_keras_serializable(package="deepmodules")
@@ -200,30 +200,8 @@ def float32_copy(model: keras.Model) -> keras.Model:
     return copy
 
 
-@dataclass
-class DenseLayer:
-    """The parameters of one dense layer, as numpy arrays: y = f(x @ kernel + bias)."""
-
-    name: str
-    kernel: np.ndarray
-    bias: np.ndarray
-    activation: str
-
-    def __call__(self, x: np.ndarray) -> np.ndarray:
-        return activate(x @ self.kernel + self.bias, self.activation)
-
-
-def activate(z: np.ndarray, activation: str) -> np.ndarray:
-    """Sigmoid or linear activation in numpy."""
-    if activation == "sigmoid":
-        return 1.0 / (1.0 + np.exp(-z))
-    if activation == "linear":
-        return z
-    raise ValueError(f"unsupported activation {activation!r}")
-
-
 def dense_layers(model: keras.Model) -> list[DenseLayer]:
-    """The model's dense layers in order, from ``h1`` to ``output``."""
+    """The model's dense layers in order, from ``h1`` to ``output``, as numpy layers (float64)."""
     layers = []
     for layer in model.layers:
         if isinstance(layer, keras.layers.Dense):
@@ -233,37 +211,3 @@ def dense_layers(model: keras.Model) -> list[DenseLayer]:
                 activation = activation.get("config", {}).get("name", activation.get("class_name"))
             layers.append(DenseLayer(layer.name, kernel, bias, str(activation)))
     return layers
-
-
-def layers_after(layers: list[DenseLayer], layer: str) -> list[DenseLayer]:
-    """The dense layers that follow hidden layer ``layer`` (its decoder side, output included)."""
-    names = [d.name for d in layers]
-    if layer not in names[:-1]:
-        raise InputError(
-            f"layer {layer!r}", f"is not a hidden layer of this model ({names[:-1]})", "pick one"
-        )
-    return layers[names.index(layer) + 1 :]
-
-
-def encode(layers: list[DenseLayer], x: np.ndarray, layer: str, batch: int = 4096) -> np.ndarray:
-    """Hidden representation of samples ``x`` (samples × genes) at hidden layer ``layer``."""
-    names = [d.name for d in layers]
-    stop = names.index(layer) + 1
-    out = []
-    for start in range(0, len(x), batch):
-        h = np.asarray(x[start : start + batch], dtype=np.float64)
-        for dense in layers[:stop]:
-            h = dense(h)
-        out.append(h)
-    return np.concatenate(out).astype(np.float32)
-
-
-def reconstruct(layers: list[DenseLayer], x: np.ndarray, batch: int = 4096) -> np.ndarray:
-    """Forward pass through the whole autoencoder (no corruption), in batches."""
-    out = []
-    for start in range(0, len(x), batch):
-        h = np.asarray(x[start : start + batch], dtype=np.float64)
-        for dense in layers:
-            h = dense(h)
-        out.append(h.astype(np.float32))
-    return np.concatenate(out)

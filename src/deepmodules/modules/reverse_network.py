@@ -15,8 +15,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from deepmodules.model.autoencoder import DenseLayer, adam
+from deepmodules.model.autoencoder import adam
 from deepmodules.model.backend import keras
+from deepmodules.model.network import DenseLayer
 
 
 @dataclass

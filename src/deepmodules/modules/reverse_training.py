@@ -28,6 +28,10 @@
 Steps 2-4 are repeated over several seeds (three in the paper) and summarized by the mean and sd.
 The naive baseline trains the same reverse network directly on gene expression (``following`` empty), and
 z_p is then its rescaled output layer applied to the hidden activation, without bias.
+
+Only the fits of step 2 need Keras (:mod:`deepmodules.modules.reverse_network`), which is imported by
+:func:`preactivations_over_seeds` when it first runs: the phenotype coding, the references and the
+module tables here load with numpy and pandas alone, for the rules that only read modules.
 """
 
 from __future__ import annotations
@@ -35,12 +39,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from deepmodules.model.autoencoder import DenseLayer, encode, layers_after
-from deepmodules.modules.reverse_network import ReverseNetwork, fit_reverse
+from deepmodules.model.network import DenseLayer, encode, layers_after
+
+if TYPE_CHECKING:
+    from deepmodules.modules.reverse_network import ReverseNetwork
 
 log = logging.getLogger(__name__)
 
@@ -139,6 +146,8 @@ def preactivations_over_seeds(
     settings: dict,
 ) -> tuple[list[np.ndarray], list[str]]:
     """Steps 2-4 once per seed in ``settings["seeds"]``: z for every phenotype, and the phenotypes."""
+    from deepmodules.modules.reverse_network import fit_reverse  # loads Keras
+
     z = []
     for seed in settings["seeds"]:
         net = fit_reverse(
