@@ -286,3 +286,69 @@ def test_centered_biases_start_every_sigmoid_at_its_steepest_point(matrix):
         np.testing.assert_allclose(means, 0, atol=1e-5)
     level = x.mean(axis=0)
     np.testing.assert_allclose(output, np.log(level / (1 - level)), atol=1e-5)
+
+
+class ScriptedEpochs:
+    """An epoch runner whose test losses follow a script, for the stopping rule alone."""
+
+    def __init__(self, losses):
+        self.losses, self.done = losses, 0
+
+    def run(self, orders):
+        losses = np.asarray(self.losses[self.done : self.done + len(orders)], dtype=np.float64)
+        assert len(losses) == len(orders), "training ran past the end of the script"
+        self.done += len(orders)
+        return losses, losses
+
+    def best_weights(self):
+        return []
+
+
+def scripted_run(monkeypatch, losses, stopping, report_seconds):
+    monkeypatch.setattr(training, "epoch_runner", lambda *args: ScriptedEpochs(losses))
+    model = type("Weightless", (), {"variables": []})()
+    rows = np.arange(16), np.arange(16, 20)
+    return training.train(
+        model, np.zeros((20, 3)), *rows, stopping, 16, 1, report_seconds=report_seconds
+    )
+
+
+def overfitting_losses(best_at=300, n=3000):
+    """A test loss that falls to its lowest at epoch ``best_at``, then rises 30% by the end."""
+    epoch = np.arange(1, n + 1)
+    falling = 1.0 - 0.5 * epoch / best_at
+    rising = 0.5 * (1 + 0.3 * (epoch - best_at) / (n - best_at))
+    return np.where(epoch <= best_at, falling, rising).tolist()
+
+
+def test_a_rising_test_loss_stops_training_before_patience_steps(monkeypatch):
+    """One step per epoch: patience_steps 2,000 would run to epoch 2,300. With overfit_margin 0.05 the
+    rise is seen at the first multiple of patience (20) at which the last 20 losses all exceed 1.05x
+    the lowest; without it (negative control) training waits the 2,000 steps."""
+    losses = overfitting_losses()
+    rule = {"epochs": 1000, "patience": 20, "min_improvement": 0.001, "min_steps": 8000}
+    stopping = training.Stopping(**rule, patience_steps=2000, overfit_margin=0.05)
+    run = scripted_run(monkeypatch, losses, stopping, report_seconds=1e-6)
+    first_above = next(e for e, x in enumerate(losses, 1) if e > 300 and x > 1.05 * 0.5)
+    expected = -(-(first_above + 19) // 20) * 20
+    assert len(run.history) == expected and run.best_epoch == 300, run.stopped
+    assert run.stopped.startswith(f"overfitting at epoch {expected}"), run.stopped
+    waiting = training.Stopping(**rule, patience_steps=2000)
+    run = scripted_run(monkeypatch, losses, waiting, report_seconds=1e-6)
+    assert len(run.history) == 2300 and run.stopped.startswith("early_stopping at epoch 2300")
+
+
+@pytest.mark.parametrize("overfit_margin", [0.0, 0.05])
+def test_chunks_of_epochs_stop_where_single_epochs_stop(monkeypatch, overfit_margin):
+    """Long chunks of epochs (one compiled call each) end at the same epoch, with the same history,
+    as one epoch per call: a chunk never runs past the earliest epoch at which training may stop."""
+    rng = np.random.default_rng(4)
+    losses = (np.array(overfitting_losses(400, 3000)) * rng.uniform(0.97, 1.03, 3000)).tolist()
+    stopping = training.Stopping(
+        epochs=100, patience=20, min_improvement=0.001, min_steps=3000,
+        patience_steps=600, overfit_margin=overfit_margin,
+    )  # fmt: skip
+    single = scripted_run(monkeypatch, losses, stopping, report_seconds=1e-9)
+    chunked = scripted_run(monkeypatch, losses, stopping, report_seconds=1e9)
+    pd.testing.assert_frame_equal(single.history, chunked.history)
+    assert single.stopped == chunked.stopped and len(single.history) < 3000

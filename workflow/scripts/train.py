@@ -13,7 +13,14 @@ from deepmodules.model.architecture import parse_model_id
 from deepmodules.workflow import run
 
 OPTIMIZER = ("learning_rate", "beta_1", "beta_2", "epsilon", "decay")
-STOPPING = ("epochs", "patience", "min_improvement", "min_steps", "patience_steps")
+STOPPING = (
+    "epochs",
+    "patience",
+    "min_improvement",
+    "min_steps",
+    "patience_steps",
+    "overfit_margin",
+)
 # Training samples the centred biases are computed from (the first ones of the training split).
 CENTERING_SAMPLES = 4096
 

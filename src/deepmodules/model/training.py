@@ -65,7 +65,10 @@ class Stopping:
     epochs and ``patience_steps`` optimizer steps ago (``patience`` 0: no early stopping, the paper's
     fixed number of epochs). The patience in steps is what carries a small compendium, whose epochs are
     a step each, over the loss plateau of its first hundreds of steps; the floor only makes room for
-    the steps. Whatever stops training, the weights kept are those of the lowest test loss.
+    the steps. A rising test loss is no plateau: with ``overfit_margin`` m > 0, training also stops at
+    an epoch e that is a multiple of ``patience`` once the last improvement is ``patience`` epochs ago
+    and every test loss of the last ``patience`` epochs exceeds (1 + m) L_min, the lowest so far (the
+    model overfits). Whatever stops training, the weights kept are those of the lowest test loss.
     """
 
     epochs: int
@@ -73,6 +76,7 @@ class Stopping:
     min_improvement: float = 0.0
     min_steps: int = 0
     patience_steps: int = 0
+    overfit_margin: float = 0.0
 
     def epoch_cap(self, steps_per_epoch: int) -> int:
         """E = max(epochs, ceil(min_steps / steps_per_epoch))."""
@@ -82,18 +86,23 @@ class Stopping:
         """Whether test loss ``loss`` improves on ``best`` by at least the minimum relative improvement."""
         return loss < (1.0 - self.min_improvement) * best
 
-    def earliest_stop(self, improved: int, steps_per_epoch: int, cap: int) -> int:
-        """The first epoch at which training may stop if the test loss does not improve after epoch
-        ``improved``: an improvement can only postpone the stop, so the epochs before it can run
-        without a look at their losses."""
+    def earliest_stop(self, kept: int, improved: int, steps_per_epoch: int, cap: int) -> int:
+        """The first epoch at which training may stop if the test loss does not fall below that of
+        epoch ``kept`` (the lowest) nor improve after epoch ``improved``: an improvement can only
+        postpone the stop, so the epochs before it can run without a look at their losses."""
         if not self.patience:
             return cap
-        wait = max(self.patience, math.ceil(self.patience_steps / steps_per_epoch))
-        return min(cap, improved + wait)
+        stop = improved + max(self.patience, math.ceil(self.patience_steps / steps_per_epoch))
+        if self.overfit_margin:
+            window_after_kept = kept + self.patience
+            stop = min(stop, -(-window_after_kept // self.patience) * self.patience)
+        return min(cap, stop)
 
-    def reason(self, epoch: int, improved: int, steps: int, cap: int) -> str | None:
+    def reason(
+        self, epoch: int, improved: int, steps: int, cap: int, losses: list[float], best: float
+    ) -> str | None:
         """Why training stops after ``epoch`` (``steps`` steps so far, last improvement at epoch
-        ``improved``), or None to go on."""
+        ``improved``, test ``losses`` of every epoch so far, the lowest ``best``), or None to go on."""
         if epoch >= cap:
             if cap > self.epochs:
                 return (
@@ -102,15 +111,22 @@ class Stopping:
                 )
             return f"epoch cap: {cap} epochs"
         waited = epoch - improved
-        if (
-            self.patience
-            and waited >= self.patience
-            and waited * steps >= self.patience_steps * epoch
-        ):
+        if not self.patience or waited < self.patience:
+            return None
+        if waited * steps >= self.patience_steps * epoch:
             return (
                 f"early_stopping at epoch {epoch}: no improvement of the test loss by "
                 f"{self.min_improvement:g} (relative) for {waited} epochs "
                 f"({waited * steps // epoch} optimizer steps)"
+            )
+        if (
+            self.overfit_margin
+            and epoch % self.patience == 0
+            and min(losses[-self.patience :]) > (1 + self.overfit_margin) * best
+        ):
+            return (
+                f"overfitting at epoch {epoch}: the test loss of each of the last {self.patience} "
+                f"epochs is more than {self.overfit_margin:g} (relative) above its lowest"
             )
         return None
 
@@ -251,13 +267,21 @@ def train(
             log.info("resuming from %s after epoch %d", checkpoint, len(history))
     test_losses = [row[3] for row in history]
     kept, improved = progress(test_losses, stopping)
-    stopped = stopping.reason(len(history), improved, len(history) * steps_per_epoch, cap)
+    stopped = stopping.reason(
+        len(history),
+        improved,
+        len(history) * steps_per_epoch,
+        cap,
+        test_losses,
+        min(test_losses, default=np.inf),
+    )
     saved = reported = time.monotonic()
     started, started_epoch = time.perf_counter(), len(history)
     chunk = 1
     while stopped is None:
         done = len(history)
-        n = max(1, min(chunk, stopping.earliest_stop(improved, steps_per_epoch, cap) - done))
+        earliest = stopping.earliest_stop(kept, improved, steps_per_epoch, cap)
+        n = max(1, min(chunk, earliest - done))
         orders = np.stack([epoch_order(train_rows, seed, e) for e in range(done, done + n)])
         begin = time.perf_counter()
         train_loss, test_loss = runner.run(orders)
@@ -269,7 +293,9 @@ def train(
             history.append([epoch, epoch * steps_per_epoch, train_loss[i], test_loss[i]])
             test_losses.append(float(test_loss[i]))
             kept, improved = advance(test_losses, epoch, test_loss[i], kept, improved, stopping)
-            stopped = stopping.reason(epoch, improved, epoch * steps_per_epoch, cap)
+            stopped = stopping.reason(
+                epoch, improved, epoch * steps_per_epoch, cap, test_losses, test_losses[kept - 1]
+            )
         assert stopped is None or len(history) == done + n  # a chunk never runs past a stop
         if checkpoint is not None and (
             stopped is not None or time.monotonic() - saved >= checkpoint_seconds
