@@ -1,7 +1,10 @@
-"""Training throughput of the deep512 autoencoder on a paper-sized matrix, against plain Keras.
+"""Training throughput of the deep512 autoencoder on a paper-sized matrix, against plain Keras, and of
+small compendia, against one call per batch.
 
     python benchmarks/training.py            # 27,887 samples × 20,000 genes (7,887 test), 8 epochs
     python benchmarks/training.py --quick    # 3,000 × 4,000, 3 epochs (under a minute)
+    python benchmarks/training.py --small    # 250 × 4,000 deep64 and 50 × 10,000 deep512, default stop
+    python benchmarks/training.py --small --quick   # the same shapes, a fixed few epochs
 
 A synthetic low-rank-plus-noise matrix in [0, 1], with per-gene levels and ranges like a min-max
 normalized compendium, is written to a temporary .npy. Two runs train the same model (batch 256, Adam
@@ -12,6 +15,14 @@ process (so that its peak memory is its own):
   Keras' defaults (TensorFlow backend, float32, Keras' Adam);
 - ``project``: what the workflow's train rule runs (``training.train`` on the memory-mapped matrix with
   checkpoints after every epoch, ``training.precision: auto``, the fused Adam kernel).
+
+``--small`` trains two small compendia (20 % test, batch 256, lr 1e-4 and the default stopping rule of
+config/schema.yaml, so one optimizer step per epoch) twice, each in its own process: ``chunked``, what
+the train rule runs (many epochs per compiled call, :class:`deepmodules.model.epochs.ResidentEpochs`), and
+``per_batch``, one ``train_on_batch`` call per batch and one test evaluation per epoch from the
+memory-mapped matrix (:class:`deepmodules.model.epochs.BatchEpochs`, the loop of earlier versions without
+its per-epoch log line). It reports samples/s, the fraction of the bfloat16 matmul peak, the time to the
+stop and the best test loss.
 
 Throughput is training samples per second of training wall time (the test loss after every epoch
 included); the arithmetic rate is 6 × parameters FLOP per sample (forward 2, backward 4). The float32
@@ -38,6 +49,11 @@ import numpy as np
 PAPER = {"samples": 27887, "genes": 20000, "test": 7887, "epochs": 8}
 QUICK = {"samples": 3000, "genes": 4000, "test": 750, "epochs": 3}
 MODEL, BATCH, LEARNING_RATE, SEED = "deep512", 256, 1e-3, 1
+SMALL = {
+    "deep64_250x4000": {"samples": 250, "genes": 4000, "test": 50, "model": "deep64"},
+    "deep512_50x10000": {"samples": 50, "genes": 10000, "test": 10, "model": "deep512"},
+}
+SMALL_QUICK_EPOCHS = {"deep64_250x4000": 150, "deep512_50x10000": 25}
 
 
 def write_matrix(path: Path, samples: int, genes: int, rank: int = 8, seed: int = 0) -> None:
@@ -138,9 +154,104 @@ def run_variant(variant: str, matrix: Path, test: int, epochs: int) -> dict:
     }
 
 
-def child(variant: str, matrix: Path, size: dict) -> dict:
+def default_stopping() -> dict:
+    """The stopping settings of config/schema.yaml's defaults."""
+    import yaml
+
+    schema = yaml.safe_load((Path(__file__).parents[1] / "config" / "schema.yaml").read_text())
+    training = schema["properties"]["training"]["properties"]
+    keys = (
+        "epochs",
+        "patience",
+        "min_improvement",
+        "min_steps",
+        "patience_steps",
+        "overfit_margin",
+    )
+    return {key: training[key]["default"] for key in keys}
+
+
+def run_small_variant(variant: str, matrix: Path, test: int, model_id: str, epochs: int) -> dict:
+    """Train a small compendium in this process with the default stopping rule (or ``epochs``
+    epochs when given), chunked or one call per batch."""
+    from deepmodules.model import autoencoder, training
+    from deepmodules.model import epochs as runners
+    from deepmodules.model.architecture import parse_model_id
+
+    values = np.load(matrix, mmap_mode="r")
+    rows = np.random.default_rng(SEED).permutation(len(values))
+    test_rows, train_rows = np.sort(rows[:test]), np.sort(rows[test:])
+    dtype = autoencoder.resolve_precision("auto")
+    model = autoencoder.build_autoencoder(
+        values.shape[1], parse_model_id(model_id), seed=SEED, dtype=dtype
+    )
+    autoencoder.center_biases(model, values[train_rows])
+    if variant == "per_batch":
+        runners.ResidentEpochs.fits = staticmethod(lambda *args: False)
+    stopping = training.Stopping(**default_stopping()) if epochs == 0 else epochs
+    start = time.perf_counter()
+    run = training.train(model, values, train_rows, test_rows, stopping, BATCH, SEED)
+    seconds = time.perf_counter() - start
+    samples_per_s = len(run.history) * len(train_rows) / seconds
+    return {
+        "variant": variant,
+        "dtype": dtype,
+        "seconds": seconds,
+        "epochs": len(run.history),
+        "best_epoch": run.best_epoch,
+        "stopped": run.stopped,
+        "best_test_loss": float(run.history["test_loss"].min()),
+        "samples_per_s": samples_per_s,
+        "gflop_per_s": 6 * model.count_params() * samples_per_s / 1e9,
+    }
+
+
+def small(quick: bool) -> None:
+    """Both small cases, chunked and per batch, in the same run as the matmul peak."""
+    peak = matmul_peak()["tensorflow_bfloat16"]
+    cases = {}
+    with tempfile.TemporaryDirectory() as folder:
+        for name, case in SMALL.items():
+            matrix = Path(folder) / f"{name}.npy"
+            write_matrix(matrix, case["samples"], case["genes"])
+            epochs = SMALL_QUICK_EPOCHS[name] if quick else 0
+            extra = ["--model", case["model"], "--epochs", str(epochs)]
+            runs = {
+                variant: child(variant, matrix, {"test": case["test"]}, extra)
+                for variant in ("chunked", "per_batch")
+            }
+            for run in runs.values():
+                run["fraction_of_bfloat16_peak"] = run["gflop_per_s"] / peak
+                print(
+                    f"{name} {run['variant']:>9}: {run['epochs']} epochs in {run['seconds']:.1f} s "
+                    f"({run['stopped']}), {run['samples_per_s']:.0f} samples/s, "
+                    f"{run['fraction_of_bfloat16_peak']:.1%} of the bfloat16 peak, best test loss "
+                    f"{run['best_test_loss']:.5f}"
+                )
+            chunked, per_batch = runs["chunked"], runs["per_batch"]
+            cases[name] = {
+                **case,
+                "speedup_samples_per_s": chunked["samples_per_s"] / per_batch["samples_per_s"],
+                "speedup_time_to_stop": per_batch["seconds"] / chunked["seconds"],
+                "best_test_loss_ratio": chunked["best_test_loss"] / per_batch["best_test_loss"],
+                **runs,
+            }
+    summary = {
+        "benchmark": "training_small",
+        "quick": quick,
+        "stopping": "fixed epochs" if quick else default_stopping(),
+        "cpu": cpu_model(),
+        "cores": len(os.sched_getaffinity(0)),
+        "bfloat16_matmul_peak_gflop_per_s": peak,
+        "cases": cases,
+    }
+    print(json.dumps(summary))
+
+
+def child(variant: str, matrix: Path, size: dict, extra: list[str] | None = None) -> dict:
     command = [sys.executable, __file__, "--variant", variant, "--matrix", str(matrix)]
-    command += ["--test", str(size["test"]), "--epochs", str(size["epochs"])]
+    command += ["--test", str(size["test"])]
+    command += extra or ["--epochs", str(size["epochs"])]
     result = subprocess.run(command, capture_output=True, text=True)
     if result.returncode != 0:
         sys.exit(f"the {variant} run failed:\n{result.stderr[-3000:]}")
@@ -157,13 +268,26 @@ def cpu_model() -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a small matrix (under a minute)")
-    parser.add_argument("--variant", choices=["baseline", "project"], help=argparse.SUPPRESS)
+    parser.add_argument("--small", action="store_true", help="two small compendia, default stop")
+    parser.add_argument(
+        "--variant",
+        choices=["baseline", "project", "chunked", "per_batch"],
+        help=argparse.SUPPRESS,
+    )
+    parser.add_argument("--model", help=argparse.SUPPRESS)
     parser.add_argument("--matrix", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--test", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--epochs", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.variant in ("chunked", "per_batch"):
+        result = run_small_variant(args.variant, args.matrix, args.test, args.model, args.epochs)
+        print(json.dumps(result))
+        return
     if args.variant:
         print(json.dumps(run_variant(args.variant, args.matrix, args.test, args.epochs)))
+        return
+    if args.small:
+        small(args.quick)
         return
 
     size = QUICK if args.quick else PAPER
