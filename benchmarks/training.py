@@ -13,8 +13,9 @@ process (so that its peak memory is its own):
 
 - ``baseline``: the matrix loaded into memory, ``model.fit`` on the numpy train and test arrays with
   Keras' defaults (TensorFlow backend, float32, Keras' Adam);
-- ``project``: what the workflow's train rule runs (``training.train`` on the memory-mapped matrix with
-  checkpoints after every epoch, ``training.precision: auto``, the fused Adam kernel).
+- ``project``: what the workflow's train rule runs (``training.train``: the matrices held in memory
+  where they fit in :data:`deepmodules.model.epochs.RESIDENT_BYTES`, many steps per compiled call,
+  checkpoints after every chunk of epochs, ``training.precision: auto``, the fused Adam kernel).
 
 ``--small`` trains two small compendia (20 % test, batch 256, lr 1e-4 and the default stopping rule of
 config/schema.yaml, so one optimizer step per epoch) twice, each in its own process: ``chunked``, what

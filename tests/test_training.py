@@ -352,3 +352,10 @@ def test_chunks_of_epochs_stop_where_single_epochs_stop(monkeypatch, overfit_mar
     chunked = scripted_run(monkeypatch, losses, stopping, report_seconds=1e9)
     pd.testing.assert_frame_equal(single.history, chunked.history)
     assert single.stopped == chunked.stopped and len(single.history) < 3000
+
+
+def test_small_models_train_on_one_thread_and_resident_matrices_get_more_memory():
+    assert epochs.threads(128, 8) == 1 and epochs.threads(512, 8) == 8
+    small, large = 1000.0, 20 * 2**10  # MiB: held in memory, read per batch
+    assert epochs.memory_mb(small) == 4000 and epochs.memory_mb(large) == int(2.5 * large)
+    assert epochs.memory_mb(10.0) == 3000

@@ -11,6 +11,14 @@ from deepmodules.errors import InputError
 
 # Loggers of libraries whose warnings are start-up or performance chatter, not findings.
 LIBRARY_LOGGERS = ("absl", "h5py", "matplotlib", "fontTools", "PIL")
+# Thread-pool sizes a job's libraries take from the environment: the job's `threads`.
+THREAD_VARIABLES = (
+    "OMP_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "TF_NUM_INTRAOP_THREADS",
+    "TF_NUM_INTEROP_THREADS",
+)
 
 
 def export_environment(source: str | os.PathLike, backend: str) -> None:
@@ -55,7 +63,8 @@ def run(main: Callable[[object], None], smk: object) -> None:
     for library in LIBRARY_LOGGERS:
         logging.getLogger(library).setLevel(logging.ERROR)
     threads = str(getattr(smk, "threads", 1))
-    for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    # TensorFlow reads its two pool sizes when its first operation runs, after this point.
+    for variable in THREAD_VARIABLES:
         os.environ[variable] = threads
     try:
         main(smk)

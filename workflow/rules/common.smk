@@ -11,6 +11,7 @@ from deepmodules.config import (
     validate_config,
 )
 from deepmodules.errors import InputError
+from deepmodules.model import epochs
 from deepmodules.model.architecture import MODEL_PATTERN, parse_model_id
 from deepmodules.simulate import GROUND_TRUTH_FILE, OUTPUT_FILES
 from deepmodules.workflow import export_environment

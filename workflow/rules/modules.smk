@@ -20,7 +20,7 @@ rule reverse_training:
         "benchmarks/out/{dataset}/reverse_training/{model}/{layer}.tsv"
     conda:
         "../../envs/tensorflow.yaml"
-    threads: 2
+    threads: lambda wildcards: epochs.threads(parse_model_id(wildcards.model).width, 2)
     resources:
         mem_mb=lambda wc, input: max(3000, int(2 * input_mb(input))),
         runtime=240,
@@ -53,7 +53,7 @@ rule naive_baseline:
         width=r"\d+",
     conda:
         "../../envs/tensorflow.yaml"
-    threads: 2
+    threads: epochs.threads(config["reverse_training"]["naive_hidden"], 2)
     resources:
         mem_mb=lambda wc, input: max(3000, int(1.5 * input_mb(input))),
         runtime=240,

@@ -24,9 +24,9 @@ rule train:
         "benchmarks/out/{dataset}/train/{model}.tsv"
     conda:
         "../../envs/tensorflow.yaml"
-    threads: 2
+    threads: lambda wildcards: epochs.threads(parse_model_id(wildcards.model).width, 2)
     resources:
-        mem_mb=lambda wc, input: max(3000, int(2.5 * input_mb(input))),
+        mem_mb=lambda wc, input: epochs.memory_mb(input_mb(input)),
         runtime=1440,
         gpu=config["training"]["gpus"],
     params:

@@ -30,6 +30,28 @@ RESIDENT_BYTES = 4 << 30
 EVAL_BATCH = 4096  # rows per forward pass of the test-loss evaluation
 
 
+# Models up to this width train (and reverse-train) on one thread: their steps are too small to share.
+# deep128 on the demo's 2,000 genes ran 10 % slower on one thread than on two, so two such jobs side by
+# side finish in 0.55 of the time of one after the other (docs/benchmarks.md).
+ONE_THREAD_WIDTH = 128
+
+
+def threads(width: int, most: int) -> int:
+    """Threads of a training job for a model of hidden ``width``: 1 for a small model, else ``most``."""
+    return 1 if width <= ONE_THREAD_WIDTH else most
+
+
+def memory_mb(matrix_mb: float) -> int:
+    """Memory (MiB) for a training job on a samples × genes matrix of ``matrix_mb`` MiB.
+
+    Held in memory (up to :data:`RESIDENT_BYTES`) the job peaked at 3.7× the matrix at paper size (the
+    mapped file's pages, the gathered rows and TensorFlow's copy; docs/benchmarks.md); read per batch
+    from the mapped file, at 1.7×. Both are rounded up, with 3,000 MiB for the libraries at least.
+    """
+    factor = 4.0 if matrix_mb * 2**20 <= RESIDENT_BYTES else 2.5
+    return max(3000, int(factor * matrix_mb))
+
+
 def batches(values: np.ndarray, rows: np.ndarray, batch_size: int) -> Iterator[np.ndarray]:
     """Consecutive batches of ``rows`` gathered from ``values`` (rows read in file order per batch)."""
     for start in range(0, len(rows), batch_size):
