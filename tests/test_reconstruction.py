@@ -62,11 +62,13 @@ def test_gate_flags_an_under_trained_model_and_passes_a_trained_one(tmp_path, ca
     assert failed_models(path) == {"shallow4"}
 
 
-def figure_table(ok_shallow: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
+def figure_table(
+    ok_shallow: bool, deep_converged: bool = True
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     rows = [
         {"model": m, "depth": d, "width": 4, "variant": "plain", "split": s, "error": 0.3,
          "r2_gene_median": 0.7, "n_flat_h1": 1, "n_flat_h2": 0 if d == "deep" else np.nan,
-         "n_flat_h3": 2 if d == "deep" else np.nan,
+         "n_flat_h3": 2 if d == "deep" else np.nan, "converged": deep_converged or d != "deep",
          "reconstruction_ok": ok_shallow or d == "deep"}
         for m, d in (("deep4", "deep"), ("shallow4", "shallow"))
         for s in ("train", "test")
@@ -87,3 +89,12 @@ def test_figure_marks_models_that_failed_the_gate():
     fig = figures.reconstruction(*figure_table(ok_shallow=True))
     assert not any(t.get_text().startswith("✗") for t in fig.texts)
     assert [label.get_text() for label in fig.axes[2].get_xticklabels()] == ["shallow4"]
+
+
+def test_figure_marks_models_whose_training_a_cap_ended():
+    fig = figures.reconstruction(*figure_table(ok_shallow=True, deep_converged=False))
+    notes = [t.get_text() for t in fig.texts]
+    assert any(n.startswith("† training ended at its cap") and n.endswith("deep4") for n in notes)
+    assert [label.get_text() for label in fig.axes[1].get_xticklabels()] == ["deep4 †"]
+    fig = figures.reconstruction(*figure_table(ok_shallow=True))
+    assert not any("†" in t.get_text() for t in fig.texts)

@@ -121,6 +121,7 @@ def test_early_stopping_stops_before_the_cap_and_keeps_the_best_weights(matrix):
     run = training.train(model, matrix, *ROWS, stopping, batch_size=16, seed=1)
     history = run.history
     assert run.stopped.startswith(f"early_stopping at epoch {len(history)}"), run.stopped
+    assert run.converged and training.summary(run)["converged"]
     assert len(history) < 400
     best = history.loc[history["test_loss"].idxmin()]
     assert (
@@ -139,7 +140,7 @@ def test_without_patience_the_epoch_cap_is_reached(matrix):
     assert len(run.history) == 6 and run.stopped == "epoch cap: 6 epochs"
 
 
-def test_a_tiny_compendium_waits_patience_steps_within_the_step_floor(matrix):
+def test_a_tiny_compendium_waits_patience_steps_within_the_step_floor(matrix, caplog):
     """8 training samples in batches of 16: one step per epoch, so 3 epochs would give 3 steps. The floor
     of 20 steps raises the cap to 20 epochs; early stopping, which would stop after 1 epoch without a 50%
     improvement, waits for 30 steps of patience and so runs to the floor, or for 5 and stops long before
@@ -151,6 +152,8 @@ def test_a_tiny_compendium_waits_patience_steps_within_the_step_floor(matrix):
     assert run.epoch_cap == 20 and len(run.history) == 20
     assert run.history["steps"].iloc[-1] == 20
     assert run.stopped.startswith("step floor: 20 epochs = 20 optimizer steps"), run.stopped
+    assert not run.converged and not training.summary(run)["converged"]
+    assert "training ended at its cap (20 epochs)" in caplog.text
     stopping = training.Stopping(**floor, patience_steps=5)
     run = training.train(fast_model(matrix), matrix, *tiny, stopping, batch_size=16, seed=1)
     assert run.epoch_cap == 20 and len(run.history) < 20

@@ -37,7 +37,7 @@ MODEL_FILES = {
     "training_summary": "training_summary.tsv",
     "node_activity": "node_activity.tsv",
 }
-CHECKPOINT = "checkpoint"  # the per-epoch checkpoint folder of a training job (not an output)
+CHECKPOINT = "checkpoint"  # the checkpoint folder of a training job (not an output)
 # Files of a model's light-up folder, one of each per hidden layer.
 LIGHTUP_FILES = {
     "activations": "{layer}.tsv.gz",

@@ -35,7 +35,7 @@ def export_environment(source: str | os.PathLike, backend: str) -> None:
 def for_console(record: logging.LogRecord) -> bool:
     """Whether a log record is shown on the console: all but those logged with ``extra={"console": False}``.
 
-    Such records (per-epoch training progress) still reach the rule's log file.
+    Such records (training progress lines) still reach the rule's log file.
     """
     return getattr(record, "console", True)
 

@@ -12,6 +12,10 @@ rule reconstruction:
             layout.model_file(wc.dataset, model, "node_activity")
             for model in sweep_models(wc.dataset)
         ],
+        summaries=lambda wc: [
+            layout.model_file(wc.dataset, model, "training_summary")
+            for model in sweep_models(wc.dataset)
+        ],
     output:
         table="results/{dataset}/reconstruction.tsv",
         genes="results/{dataset}/reconstruction_genes.tsv.gz",

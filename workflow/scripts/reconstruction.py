@@ -1,5 +1,5 @@
-"""Rule reconstruction: global and gene-wise 1 - R^2 of every trained model on both splits, its flat
-nodes per layer and the reconstruction gate."""
+"""Rule reconstruction: global and gene-wise 1 - R^2 of every trained model on both splits, whether
+the test loss stopped its training, its flat nodes per layer and the reconstruction gate."""
 
 import numpy as np
 import pandas as pd
@@ -16,11 +16,12 @@ from deepmodules.workflow import run
 def main(smk):
     data = compendium.load(layout.normalized_folder(smk.input.expression))
     rows, genes = [], []
-    for model_id, path, activity in zip(
-        smk.params.models, smk.input.networks, smk.input.activity, strict=True
+    for model_id, path, activity, summary in zip(
+        smk.params.models, smk.input.networks, smk.input.activity, smk.input.summaries, strict=True
     ):
         spec = parse_model_id(model_id)
         flat = flat_node_columns(flat_counts(read_activity(activity)))
+        converged = bool(pd.read_csv(summary, sep="\t")["converged"].iloc[0])
         layers = load_layers(path)
         for split, mask in (("train", data.train), ("test", ~data.train)):
             x = np.asarray(data.values[mask])
@@ -35,6 +36,7 @@ def main(smk):
                     "split": split,
                     "r2_global": r2_global(x, xhat),
                     "r2_gene_median": float(np.nanmedian(r2_genes)),
+                    "converged": converged,
                     **flat,
                 }
             )

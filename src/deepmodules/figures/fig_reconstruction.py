@@ -14,9 +14,11 @@ def reconstruction(table: pd.DataFrame, genes: pd.DataFrame) -> plt.Figure:
     Models that failed the reconstruction gate (``reconstruction_ok`` false, see
     :func:`deepmodules.model.reconstruction.gate`) are marked with a red cross in a and a red ``✗`` label in
     b and c, and a note under the figure names them; a line under the figure gives each model's flat
-    nodes per hidden layer (``n_flat_h1``, … columns).
+    nodes per hidden layer (``n_flat_h1``, … columns), and another names the models whose training a
+    cap ended before the test loss stopped it (``converged`` false), with ``†`` on their labels.
     """
     failed = set(table.loc[~table["reconstruction_ok"].astype(bool), "model"])
+    capped = set(table.loc[~table["converged"].astype(bool), "model"])
     fig, axes = plt.subplots(1, 3, figsize=(13, 4))
     for (depth, split), group in table.query("variant == 'plain'").groupby(["depth", "split"]):
         group = group.sort_values("width")
@@ -39,7 +41,9 @@ def reconstruction(table: pd.DataFrame, genes: pd.DataFrame) -> plt.Figure:
         models = table.query("depth == @depth and split == 'test'").sort_values("width")["model"]
         data = [test.loc[test["model"] == m, "r2"].to_numpy() for m in models]
         if data:
-            labels = [f"✗ {m}" if m in failed else m for m in models]
+            labels = [
+                ("✗ " if m in failed else "") + m + (" †" if m in capped else "") for m in models
+            ]
             ax.boxplot(data, tick_labels=labels, showfliers=False)
             for label in ax.get_xticklabels():
                 if label.get_text().startswith("✗"):
@@ -56,6 +60,11 @@ def reconstruction(table: pd.DataFrame, genes: pd.DataFrame) -> plt.Figure:
             for model, counts in per_model.iterrows()
         )
     ]
+    if capped:
+        lines.append(
+            f"† training ended at its cap, not by early stopping (may be undertrained): "
+            f"{', '.join(sorted(capped))}"
+        )
     if failed:
         lines.append(
             f"✗ failed the reconstruction gate (median test R² below training.min_median_r2): "

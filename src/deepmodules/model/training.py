@@ -140,6 +140,12 @@ class TrainingRun:
     best_epoch: int
     epoch_cap: int
 
+    @property
+    def converged(self) -> bool:
+        """Whether the test loss stopped training (early stopping or overfitting), not the epoch cap
+        or the step floor."""
+        return len(self.history) < self.epoch_cap
+
 
 def save_checkpoint(
     path: Path, model, history: list[list[float]], fingerprint: str, best: list[np.ndarray]
@@ -311,7 +317,15 @@ def train(
     log.info("stopped: %s; kept the weights of epoch %d (lowest test loss)", stopped, kept)
     table = pd.DataFrame(history, columns=HISTORY_COLUMNS).astype({"epoch": int, "steps": int})
     table["best"] = table["epoch"] == kept
-    return TrainingRun(table, stopped, kept, cap)
+    run = TrainingRun(table, stopped, kept, cap)
+    if not run.converged and stopping.patience:
+        log.warning(
+            "training ended at its cap (%d epochs) before the test loss stopped improving (lowest "
+            "at epoch %d): the model may be undertrained; raise training.epochs or training.min_steps",
+            cap,
+            kept,
+        )
+    return run
 
 
 def report(history, kept, cap, steps_per_epoch, n_train, started, started_epoch) -> None:
@@ -345,7 +359,8 @@ def duration(seconds: float) -> str:
 
 
 def summary(run: TrainingRun) -> dict:
-    """One row describing a finished training run: epochs, cap, steps, the epoch kept and why it stopped."""
+    """One row describing a finished training run: epochs, cap, steps, the epoch kept, why it stopped
+    and whether the test loss stopped it (``converged``; false where a cap ended it)."""
     history = run.history
     kept = history.loc[history["epoch"] == run.best_epoch].iloc[0]
     return {
@@ -355,4 +370,5 @@ def summary(run: TrainingRun) -> dict:
         "best_epoch": run.best_epoch,
         "best_test_loss": float(kept["test_loss"]),
         "stopped": run.stopped,
+        "converged": run.converged,
     }
