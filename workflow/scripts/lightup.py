@@ -4,6 +4,7 @@ import logging
 
 import pandas as pd
 
+from deepmodules import layout
 from deepmodules.interpret.lightup import layer_diversity, node_rankings
 from deepmodules.model.activity import read_activity
 from deepmodules.model.network import load_layers
@@ -30,8 +31,10 @@ def main(smk):
         )
     if table.shape[1] == 0:
         logging.warning("%s: no live nodes; the light-up tables are empty", layer)
-    table.to_csv(smk.output.activations, sep="\t", float_format="%.6g")
-    node_rankings(table, smk.params.top).to_csv(smk.output.rankings, sep="\t", index=False)
+    table.to_csv(smk.output.activations, sep="\t", float_format="%.6g", compression=layout.GZIP)
+    node_rankings(table, smk.params.top).to_csv(
+        smk.output.rankings, sep="\t", index=False, compression=layout.GZIP
+    )
     rows.insert(0, "model", smk.wildcards.model)
     rows.to_csv(smk.output.diversity, sep="\t", index=False, float_format="%.6g")
 

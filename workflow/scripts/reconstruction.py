@@ -49,7 +49,9 @@ def main(smk):
     table["error"] = 1.0 - table["r2_global"]
     table = gate(table, smk.params.min_median_r2)
     table.to_csv(smk.output.table, sep="\t", index=False, float_format="%.6g")
-    pd.concat(genes).to_csv(smk.output.genes, sep="\t", index=False, float_format="%.6g")
+    pd.concat(genes).to_csv(
+        smk.output.genes, sep="\t", index=False, float_format="%.6g", compression=layout.GZIP
+    )
 
 
 run(main, snakemake)  # noqa: F821
