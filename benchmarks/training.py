@@ -160,16 +160,10 @@ def default_stopping() -> dict:
     import yaml
 
     schema = yaml.safe_load((Path(__file__).parents[1] / "config" / "schema.yaml").read_text())
-    training = schema["properties"]["training"]["properties"]
-    keys = (
-        "epochs",
-        "patience",
-        "min_improvement",
-        "min_steps",
-        "patience_steps",
-        "overfit_margin",
-    )
-    return {key: training[key]["default"] for key in keys}
+    from deepmodules.model.training import STOPPING_SETTINGS
+
+    settings = schema["properties"]["training"]["properties"]
+    return {key: settings[key]["default"] for key in STOPPING_SETTINGS}
 
 
 def run_small_variant(variant: str, matrix: Path, test: int, model_id: str, epochs: int) -> dict:

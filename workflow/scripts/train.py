@@ -13,14 +13,6 @@ from deepmodules.model.architecture import parse_model_id
 from deepmodules.workflow import run
 
 OPTIMIZER = ("learning_rate", "beta_1", "beta_2", "epsilon", "decay")
-STOPPING = (
-    "epochs",
-    "patience",
-    "min_improvement",
-    "min_steps",
-    "patience_steps",
-    "overfit_margin",
-)
 # Training samples the centred biases are computed from (the first ones of the training split).
 CENTERING_SAMPLES = 4096
 
@@ -55,7 +47,7 @@ def main(smk):
     test_rows = np.flatnonzero(~data.train)
     if cfg["centered_biases"]:
         autoencoder.center_biases(model, data.values[train_rows[:CENTERING_SAMPLES]])
-    stopping = training.Stopping(**{k: cfg[k] for k in STOPPING})
+    stopping = training.Stopping(**{k: cfg[k] for k in training.STOPPING_SETTINGS})
     logging.info(
         "training %s on %d samples × %d genes: %s",
         spec.model_id,
@@ -73,7 +65,7 @@ def main(smk):
             k: cfg[k]
             for k in (
                 *OPTIMIZER,
-                *STOPPING,
+                *training.STOPPING_SETTINGS,
                 "batch_size",
                 "noise_sd",
                 "l1",

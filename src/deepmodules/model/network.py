@@ -86,10 +86,7 @@ def reconstruct(layers: list[DenseLayer], x: np.ndarray, batch: int = 4096) -> n
 
 def save_layers(path: str | os.PathLike, layers: list[DenseLayer]) -> None:
     """Write ``layers`` to the ``.npz`` file ``path``: per layer, in order, its name, activation,
-    kernel and bias (float32).
-
-    The arrays are written to a temporary file in the same folder, flushed to disk and renamed over
-    ``path``, so that a job killed during the write leaves no partial file behind.
+    kernel and bias (float32), written atomically (:func:`write_npz`).
     """
     path = Path(path)
     arrays = {
@@ -99,6 +96,13 @@ def save_layers(path: str | os.PathLike, layers: list[DenseLayer]) -> None:
     for i, dense in enumerate(layers):
         arrays[f"kernel/{i}"] = np.asarray(dense.kernel, dtype=np.float32)
         arrays[f"bias/{i}"] = np.asarray(dense.bias, dtype=np.float32)
+    write_npz(path, arrays)
+
+
+def write_npz(path: Path, arrays: dict[str, np.ndarray]) -> None:
+    """Write ``arrays`` to the .npz ``path`` atomically: to ``<path>.tmp``, flushed to disk, then renamed
+    over ``path``, so that a job killed or a disk filling up during the write leaves no partial file
+    (and a previous file as it was)."""
     tmp = path.with_name(path.name + ".tmp")
     try:
         with open(tmp, "wb") as handle:

@@ -20,16 +20,15 @@ import importlib.util
 import json
 import logging
 import math
-import os
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from deepmodules.errors import InputError
-from deepmodules.model import epochs
+from deepmodules.model import epochs, network
 
 log = logging.getLogger(__name__)
 
@@ -131,6 +130,10 @@ class Stopping:
         return None
 
 
+# The training settings that make a Stopping rule (config keys of the same names).
+STOPPING_SETTINGS = tuple(field.name for field in fields(Stopping))
+
+
 @dataclass
 class TrainingRun:
     """What :func:`train` did: the per-epoch ``history``, why it ``stopped``, the ``best_epoch`` kept."""
@@ -160,16 +163,7 @@ def save_checkpoint(
     arrays |= {f"best/{i}": v for i, v in enumerate(best)}
     arrays["history"] = np.array(history, dtype=np.float64).reshape(-1, len(HISTORY_COLUMNS))
     arrays["fingerprint"] = np.array(fingerprint)
-    tmp = path.with_name(path.name + ".tmp")
-    try:
-        with open(tmp, "wb") as handle:
-            np.savez(handle, **arrays)
-            handle.flush()
-            os.fsync(handle.fileno())
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    os.replace(tmp, path)
+    network.write_npz(path, arrays)
 
 
 def load_checkpoint(
