@@ -63,7 +63,7 @@ def reconstruction(table: pd.DataFrame, genes: pd.DataFrame) -> plt.Figure:
     if capped:
         lines.append(
             f"† training ended at its cap, not by early stopping (may be undertrained): "
-            f"{', '.join(sorted(capped))}"
+            f"{', '.join(m for m in table['model'].unique() if m in capped)}"
         )
     if failed:
         lines.append(
