@@ -99,6 +99,11 @@ def all_dataset_files():
     return [path for dataset in DATASETS for path in dataset_files(dataset)]
 
 
+def model_threads(wildcards):
+    """Threads of a job that fits a network on model {model}: one for a small model, else two."""
+    return epochs.threads(parse_model_id(wildcards.model).width, 2)
+
+
 def input_mb(files):
     """Size of a job's input files in MiB, for memory requests that scale with the data.
 

@@ -20,7 +20,7 @@ rule reverse_training:
         "benchmarks/out/{dataset}/reverse_training/{model}/{layer}.tsv"
     conda:
         "../../envs/tensorflow.yaml"
-    threads: lambda wildcards: epochs.threads(parse_model_id(wildcards.model).width, 2)
+    threads: model_threads
     resources:
         mem_mb=lambda wc, input: max(3000, int(2 * input_mb(input))),
         runtime=240,

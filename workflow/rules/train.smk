@@ -24,7 +24,7 @@ rule train:
         "benchmarks/out/{dataset}/train/{model}.tsv"
     conda:
         "../../envs/tensorflow.yaml"
-    threads: lambda wildcards: epochs.threads(parse_model_id(wildcards.model).width, 2)
+    threads: model_threads
     resources:
         mem_mb=lambda wc, input: epochs.memory_mb(input_mb(input)),
         runtime=1440,

@@ -111,9 +111,8 @@ class ResidentEpochs:
         import tensorflow as tf
 
         self.model, self.batch_size = model, batch_size
-        # Positions in the resident training matrix, by compendium row.
-        self.position = {row: i for i, row in enumerate(np.sort(train_rows))}
-        self.x_train = tf.constant(np.asarray(values[np.sort(train_rows)], dtype=np.float32))
+        self.train_rows = np.sort(train_rows)  # row i of the resident training matrix
+        self.x_train = tf.constant(np.asarray(values[self.train_rows], dtype=np.float32))
         self.x_test = tf.constant(np.asarray(values[np.sort(test_rows)], dtype=np.float32))
         model.optimizer.build(model.trainable_variables)
         self.best = [tf.Variable(v, trainable=False) for v in model.variables]
@@ -138,7 +137,7 @@ class ResidentEpochs:
         return variable_arrays(self.best)
 
     def run(self, orders: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        positions = np.vectorize(self.position.__getitem__, otypes=[np.int32])(orders)
+        positions = np.searchsorted(self.train_rows, orders).astype(np.int32)
         train_loss, test_loss = self.compiled(positions)
         return train_loss.numpy().astype(np.float64), test_loss.numpy().astype(np.float64)
 

@@ -60,21 +60,8 @@ def layers_after(layers: list[DenseLayer], layer: str) -> list[DenseLayer]:
     return layers[names.index(layer) + 1 :]
 
 
-def encode(layers: list[DenseLayer], x: np.ndarray, layer: str, batch: int = 4096) -> np.ndarray:
-    """Hidden representation of samples ``x`` (samples × genes) at hidden layer ``layer``."""
-    names = [d.name for d in layers]
-    stop = names.index(layer) + 1
-    out = []
-    for start in range(0, len(x), batch):
-        h = np.asarray(x[start : start + batch], dtype=np.float64)
-        for dense in layers[:stop]:
-            h = dense(h)
-        out.append(h)
-    return np.concatenate(out).astype(np.float32)
-
-
-def reconstruct(layers: list[DenseLayer], x: np.ndarray, batch: int = 4096) -> np.ndarray:
-    """Forward pass through the whole autoencoder (no corruption), in batches."""
+def forward(layers: list[DenseLayer], x: np.ndarray, batch: int = 4096) -> np.ndarray:
+    """Samples ``x`` (samples × inputs) through ``layers`` in turn, in float64 batches; float32 out."""
     out = []
     for start in range(0, len(x), batch):
         h = np.asarray(x[start : start + batch], dtype=np.float64)
@@ -82,6 +69,17 @@ def reconstruct(layers: list[DenseLayer], x: np.ndarray, batch: int = 4096) -> n
             h = dense(h)
         out.append(h.astype(np.float32))
     return np.concatenate(out)
+
+
+def encode(layers: list[DenseLayer], x: np.ndarray, layer: str, batch: int = 4096) -> np.ndarray:
+    """Hidden representation of samples ``x`` (samples × genes) at hidden layer ``layer``."""
+    stop = [d.name for d in layers].index(layer) + 1
+    return forward(layers[:stop], x, batch)
+
+
+def reconstruct(layers: list[DenseLayer], x: np.ndarray, batch: int = 4096) -> np.ndarray:
+    """Forward pass through the whole autoencoder (no corruption), in batches."""
+    return forward(layers, x, batch)
 
 
 def save_layers(path: str | os.PathLike, layers: list[DenseLayer]) -> None:

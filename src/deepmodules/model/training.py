@@ -246,8 +246,9 @@ def train(
     ``stopping`` is a :class:`Stopping` or a number of epochs (run them all). After each epoch the test
     loss (MSE on ``values[test_rows]``) is computed. Epochs run in chunks (:func:`epoch_runner`), each
     at most as long as the epochs to the earliest possible stop and sized to last about
-    ``report_seconds`` (default :data:`REPORT_SECONDS`); after a chunk a progress line is logged and, when ``checkpoint`` is given, the
-    state is saved there once ``checkpoint_seconds`` have passed since the last save, and at the end.
+    ``report_seconds`` (default :data:`REPORT_SECONDS`). After a chunk a progress line is logged and,
+    when ``checkpoint`` is given, the state is saved there once ``checkpoint_seconds`` have passed
+    since the last save, and at the end.
     On return ``model`` holds the weights of the epoch with the lowest test loss.
     """
     if isinstance(stopping, int):
@@ -314,8 +315,8 @@ def train(
     run = TrainingRun(table, stopped, kept, cap)
     if not run.converged and stopping.patience:
         log.warning(
-            "training ended at its cap (%d epochs) before the test loss stopped improving (lowest "
-            "at epoch %d): the model may be undertrained; raise training.epochs or training.min_steps",
+            "training ended at its cap (%d epochs), not by early stopping (lowest test loss at epoch "
+            "%d): the model may be undertrained; raise training.epochs or training.min_steps",
             cap,
             kept,
         )
