@@ -72,7 +72,12 @@ def check_config(config: dict, produced: set[str], where: str = "config") -> Non
     series_matrices(config)
     models = config["models"]
     for model_id in models["sweep"]:
-        parse_model_id(model_id)
+        if parse_model_id(model_id).replicate != 1:
+            raise InputError(
+                f"{where}: models.sweep",
+                f"{model_id!r} names a replicate",
+                "list architectures only (deep512); models.replicates sets how many are trained",
+            )
     for key, depth in (("analysis", "deep"), ("shallow", "shallow")):
         if models[key] is not None and parse_model_id(models[key]).depth != depth:
             raise InputError(

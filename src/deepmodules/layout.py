@@ -6,7 +6,12 @@ package reads the same names, so a folder's contents are defined once:
 - ``{dataset}/normalized/``: the compendium (:mod:`deepmodules.data.compendium`), :data:`NORMALIZED`;
 - ``{dataset}/models/{model}/``: one trained autoencoder, :data:`MODEL_FILES` and its checkpoint folder;
 - ``{dataset}/lightup/{model}/``: one file of each kind of :data:`LIGHTUP_FILES` per hidden layer;
-- ``{dataset}/modules/{model}/{layer}/{disease}.tsv``: one disease module.
+- ``{dataset}/reverse_training/{model}/{layer}/{disease}.tsv``: the module of one replicate
+  autoencoder (``deep512.r2``) or of the naive baseline, as reverse training writes it;
+- ``{dataset}/modules/{model}/{layer}/{disease}.tsv``: one disease module, the consensus of the
+  architecture's replicates (:mod:`deepmodules.modules.consensus`);
+- ``{dataset}/replication/{model}/{layer}.tsv``: held-out replication of a method's modules over splits
+  (:mod:`deepmodules.validate.replication`).
 
 A list of disease modules travels between rules as named inputs (:func:`module_key`), so that a rule
 script never depends on the order of its inputs nor on parsing their paths.
@@ -88,6 +93,16 @@ def lightup_file(dataset: str, model: str, layer: str, kind: str) -> str:
 def module_file(dataset: str, model: str, layer: str, disease: str) -> str:
     """The disease module of one disease at one layer of one model."""
     return f"{RESULTS}/{dataset}/modules/{model}/{layer}/{disease}.tsv"
+
+
+def replicate_module_file(dataset: str, model: str, layer: str, disease: str) -> str:
+    """The module of one disease at one layer of one replicate (or of the naive baseline)."""
+    return f"{RESULTS}/{dataset}/reverse_training/{model}/{layer}/{disease}.tsv"
+
+
+def replication_file(dataset: str, model: str, layer: str) -> str:
+    """Held-out replication of one method's modules (every disease and split)."""
+    return f"{RESULTS}/{dataset}/replication/{model}/{layer}.tsv"
 
 
 def module_key(model: str, layer: str, disease: str) -> str:

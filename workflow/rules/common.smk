@@ -12,7 +12,12 @@ from deepmodules.config import (
 )
 from deepmodules.errors import InputError
 from deepmodules.model import epochs
-from deepmodules.model.architecture import MODEL_PATTERN, parse_model_id
+from deepmodules.model.architecture import (
+    ARCHITECTURE_PATTERN,
+    MODEL_PATTERN,
+    parse_model_id,
+    replicate_ids,
+)
 from deepmodules.simulate import GROUND_TRUTH_FILE, OUTPUT_FILES
 from deepmodules.workflow import export_environment
 
@@ -100,7 +105,10 @@ def all_dataset_files():
 
 
 def model_threads(wildcards):
-    """Threads of a job that fits a network on model {model}: one for a small model, else two."""
+    """Threads of a job that fits a network on model {model} (or naive baseline): one for a small
+    model, else two."""
+    if wildcards.model.startswith("naive"):
+        return epochs.threads(config["reverse_training"]["naive_hidden"], 2)
     return epochs.threads(parse_model_id(wildcards.model).width, 2)
 
 
@@ -162,6 +170,28 @@ def module_models():
     if MODELS["naive"]:
         pairs.append((f"naive{config['reverse_training']['naive_hidden']}", "h1"))
     return pairs
+
+
+# The methods whose modules are compared: an architecture (its replicates together) or a naive baseline.
+METHOD_PATTERN = rf"{ARCHITECTURE_PATTERN}|naive\d+"
+
+
+def replicates_of(model):
+    """The trained replicates of a method: models.replicates of the analysed architectures, else one."""
+    if model in (ANALYSIS, MODELS["shallow"]):
+        return replicate_ids(model, MODELS["replicates"])
+    return [model]
+
+
+def replicate_module_inputs(wc):
+    """The replicates' module files of a method and layer, named by disease (lists in replicate order)."""
+    return {
+        disease: [
+            layout.replicate_module_file(wc.dataset, replicate, wc.layer, disease)
+            for replicate in replicates_of(wc.model)
+        ]
+        for disease in DISEASES
+    }
 
 
 def module_inputs(wc):
@@ -234,6 +264,7 @@ def all_targets():
                 f"results/{dataset}/gwas_enrichment.tsv",
                 f"results/{dataset}/modules.gmt",
                 f"results/{dataset}/controls_analysis.tsv",
+                f"results/{dataset}/verdict.tsv",
             ]
     targets += [
         f"results/{spec['compendium']}/external/{external}/gwas_enrichment.tsv"

@@ -3,7 +3,8 @@ REVERSE_TRAINING_KEYS = ["seeds", "epochs", "batch_size", "learning_rate", "scor
 
 
 rule reverse_training:
-    """Reverse-train phenotype -> layer representation, stack on the decoder, score genes per disease."""
+    """Reverse-train phenotype -> layer representation, stack on the decoder, score genes per disease,
+    for one replicate autoencoder."""
     input:
         expression=rules.normalize.output.expression,
         samples=rules.normalize.output.samples,
@@ -11,7 +12,7 @@ rule reverse_training:
         network=rules.train.output.network,
     output:
         [
-            layout.module_file("{dataset}", "{model}", "{layer}", disease)
+            layout.replicate_module_file("{dataset}", "{model}", "{layer}", disease)
             for disease in DISEASES
         ],
     log:
@@ -42,7 +43,7 @@ rule naive_baseline:
         genes=rules.normalize.output.genes,
     output:
         [
-            layout.module_file("{dataset}", "naive{width}", "h1", disease)
+            layout.replicate_module_file("{dataset}", "naive{width}", "h1", disease)
             for disease in DISEASES
         ],
     log:
@@ -67,10 +68,40 @@ rule naive_baseline:
         "../scripts/reverse_training.py"
 
 
+rule consensus_modules:
+    """The module of every disease at one layer of an architecture: mean and sd of the gene scores over
+    its replicate autoencoders and reverse-training seeds, each gene's stability over replicates and the
+    module's mean pairwise Jaccard index (the naive baseline's single fit passes through)."""
+    input:
+        unpack(replicate_module_inputs),
+    output:
+        [layout.module_file("{dataset}", "{model}", "{layer}", disease) for disease in DISEASES],
+    log:
+        "logs/{dataset}/consensus_modules/{model}/{layer}.log",
+    benchmark:
+        "benchmarks/out/{dataset}/consensus_modules/{model}/{layer}.tsv"
+    wildcard_constraints:
+        model=METHOD_PATTERN,
+    conda:
+        "../../envs/analysis.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    params:
+        diseases=DISEASES,
+        size=config["modules"]["size"],
+        n_seeds=len(config["reverse_training"]["seeds"]),
+    script:
+        "../scripts/consensus_modules.py"
+
+
 rule modules_gmt:
-    """Every disease module as a gene set, for other enrichment tools."""
+    """Every disease module as a gene set, for other enrichment tools, and per disease the consensus
+    module: the recommended module's genes held by at least half of its replicates."""
     input:
         unpack(module_inputs),
+        verdict="results/{dataset}/verdict.tsv",
     output:
         report(
             "results/{dataset}/modules.gmt",

@@ -9,7 +9,7 @@ import pandas as pd
 from deepmodules import layout
 from deepmodules.data import compendium
 from deepmodules.model import training
-from deepmodules.model.architecture import parse_model_id
+from deepmodules.model.architecture import parse_model_id, replicate_seed
 from deepmodules.workflow import run
 
 OPTIMIZER = ("learning_rate", "beta_1", "beta_2", "epsilon", "decay")
@@ -20,6 +20,7 @@ CENTERING_SAMPLES = 4096
 def main(smk):
     cfg = smk.params.training
     spec = parse_model_id(smk.wildcards.model)
+    seed = replicate_seed(smk.params.seed, spec.replicate)
     training.check_backend(cfg["backend"])
     from deepmodules.model import activity, autoencoder, network
     from deepmodules.model.backend import keras  # loads the backend checked above
@@ -39,7 +40,7 @@ def main(smk):
         optimizer={k: cfg[k] for k in OPTIMIZER},
         noise_sd=cfg["noise_sd"],
         l1=cfg["l1"],
-        seed=smk.params.seed,
+        seed=seed,
         dtype=dtype,
         initializer=cfg["initializer"],
     )
@@ -59,7 +60,7 @@ def main(smk):
         model=spec.model_id,
         shape=data.values.shape,
         train_rows=int(train_rows.sum()),
-        seed=smk.params.seed,
+        seed=seed,
         dtype=dtype,
         **{
             k: cfg[k]
@@ -82,7 +83,7 @@ def main(smk):
         test_rows,
         stopping,
         cfg["batch_size"],
-        smk.params.seed,
+        seed,
         checkpoint / "state.npz",
         settings,
         cfg["checkpoint_seconds"],

@@ -212,13 +212,17 @@ def reverse_train(
     layers: list[DenseLayer] | None = None,
     layer: str | None = None,
     hidden: int | None = None,
+    rows: np.ndarray | None = None,
 ) -> tuple[list[np.ndarray], list[str]]:
     """Steps 1-4 for one layer and every seed: z for every phenotype of ``labels``, and the phenotypes.
 
     With the autoencoder's ``layers``, the samples ``values`` are encoded to ``layer`` and the reverse
     network has as many hidden nodes as the layer; without (the naive baseline), the targets are the
-    expression values themselves and the network has ``hidden`` hidden nodes.
+    expression values themselves and the network has ``hidden`` hidden nodes. ``rows`` (positions)
+    restricts the fit to those samples (the held-out splits of :mod:`deepmodules.validate.replication`).
     """
+    if rows is not None:
+        values, labels = values[rows], labels.iloc[rows]
     log.info("%d samples in %d phenotypes", len(labels), labels.nunique())
     if layers is None:
         targets, following = values, []
@@ -262,11 +266,12 @@ def disease_scores(
     hidden: int | None = None,
     gene_span: np.ndarray | None = None,
     skipped: dict[str, str] | None = None,
+    rows: np.ndarray | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Steps 1-4 for one layer: the seed-summarized gene scores of every disease (id -> label).
 
     Phenotypes are coded by :func:`phenotype_labels`; ``layers``, ``layer`` and ``hidden`` are those of
-    :func:`reverse_train`, ``gene_span`` that of :func:`gene_scores`. Each module table records its ``reference`` (:func:`disease_reference`) and
+    :func:`reverse_train` (and ``rows``, the samples it fits on), ``gene_span`` that of :func:`gene_scores`. Each module table records its ``reference`` (:func:`disease_reference`) and
     a ``status``: ``scored``, or ``skipped: <reason>`` (:func:`skipped_module`) for the diseases of
     ``skipped`` (id -> reason, :func:`deepmodules.data.compendium.check_diseases`) and those without a
     reference.
@@ -285,7 +290,7 @@ def disease_scores(
     for disease_id, table in tables.items():
         log.warning("%s: %s", disease_id, table["status"].iloc[0])
     if references:
-        z, phenotypes = reverse_train(values, labels, settings, layers, layer, hidden)
+        z, phenotypes = reverse_train(values, labels, settings, layers, layer, hidden, rows)
     for disease_id, reference in references.items():
         log.info("%s: scored against %s %s", disease_id, reference.name, reference.phenotypes)
         scores = [

@@ -42,7 +42,8 @@ with ``f_g(a) = a_{k(g)}`` for most genes and the XOR-like interaction of two pr
 
 upwards for most genes and downwards for a fraction ``down_fraction``; module genes' baselines
 ``b_g`` are moved so that the shifted values stay inside the platform's range ``log2_range``.
-This is ``disease_effect: genes``. With ``disease_effect: programs`` a disease acts through a gene
+This is ``disease_effect: genes`` (``single_genes``: the same shifts on genes drawn at random instead of
+a grown module). With ``disease_effect: programs`` a disease acts through a gene
 program instead: its module is the community of a program ``k_d`` that its cell type switches off and
 as many other cell types as possible switch on (so that it varies across the compendium without being
 saturated in the disease's cell type), densified as above; ``δ = 0`` and the cases' activity of ``k_d`` rises,
@@ -86,6 +87,9 @@ before the caller's overrides, with the same files written:
 * ``rare``: ``direct`` effects in few samples: ``disease_case_share: 0.01``, so that
   ``cases_per_study = max(1, ⌊0.01 · min(n_microarray_samples, n_rnaseq_samples) /
   n_studies_per_disease⌋)`` and each disease's cases are about 1% of a platform's samples.
+* ``single``: ``disease_effect: single_genes``, the ``direct`` shift on ``module_size`` genes drawn at
+  random (mostly background genes that follow no program), in the cases of the disease's one cell
+  type: single-gene effects that no direction the autoencoder learned from the compendium carries.
 * ``mixed`` (the demo): each planted disease in one of the above (``disease_regimes``: asthma and
   ulcerative colitis ``program``, Crohn's disease and colon carcinoma ``direct``, obesity ``rare``), so
   that the methods' recoveries differ between diseases of one compendium. ``disease_regimes`` may also

@@ -111,7 +111,8 @@ def _plant_modules(
     """Grow one connected, disjoint module per planted disease and densify it.
 
     With ``disease_effect: programs`` the module is the community of a program that the disease's
-    cell type switches off and another cell type on, a different one for each disease.
+    cell type switches off and another cell type on, a different one for each disease; with
+    ``single_genes`` it is ``module_size`` genes drawn at random from the genes not yet taken.
     Returns the module genes per disease (empty for negative controls) and the module edges
     (the breadth-first tree, if any, plus the densifying edges, all high-confidence).
     """
@@ -131,8 +132,13 @@ def _plant_modules(
             modules[disease_id] = []
             continue
         cell = p["cell_types"].index(DISEASES[disease_id]["cell_type"])
-        if p["disease_settings"][disease_id]["disease_effect"] == "programs":
+        effect = p["disease_settings"][disease_id]["disease_effect"]
+        if effect == "programs":
             genes, tree = _program_module(rng, p, community, programs_on, cell, taken, disease_id)
+        elif effect == "single_genes":
+            free = np.setdiff1d(np.arange(n_genes), list(taken))
+            genes = sorted(rng.choice(free, p["module_size"], replace=False).tolist())
+            tree = np.zeros((0, 2), dtype=np.int64)
         else:
             on = programs_on[cell]
             genes, tree = _grown_module(rng, p, community, adjacency, on, taken, disease_id)

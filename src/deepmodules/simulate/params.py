@@ -180,7 +180,9 @@ DEFAULT_PARAMS: dict = {
     "effect_amplitude_factor": 1.5,
     "effect_noise_factor": 4.0,
     "down_fraction": 0.2,
-    "disease_effect": "genes",  # genes: δ_dg on module genes; programs: shift of a program's activity
+    # genes: δ_dg on a module grown in the network; single_genes: δ_dg on scattered genes; programs:
+    # a shift of a program's activity
+    "disease_effect": "genes",
     "program_shift": 0.3,  # Δ, the case shift of the disease program's activity (programs mode)
     "disease_regimes": {},  # disease id -> regime applied to that disease only (see Regimes)
     # genome and GWAS
@@ -243,6 +245,7 @@ REGIMES: dict[str, dict] = {
     "direct": {},
     "program": {"disease_effect": "programs", "program_shift": 0.3},
     "rare": {"disease_case_share": 0.01},
+    "single": {"disease_effect": "single_genes"},
 }
 # Each planted disease in its own regime: two through programs, two direct, one rare.
 REGIMES["mixed"] = {
@@ -293,18 +296,18 @@ def _params(params: dict, regime: str) -> dict:
             raise InputError(
                 "params",
                 f"disease_regimes: {disease_id!r}: {own!r} is not a planted disease and a regime",
-                f"use diseases of {planted} and regimes of {['direct', 'program', 'rare']}",
+                f"use diseases of {planted} and regimes of {['direct', 'program', 'rare', 'single']}",
             )
     # The settings of every disease: the compendium's, or those of the disease's own regime.
     p["disease_settings"] = {
         d: {k: v for k, v in _disease_params(p, d).items() if k in DISEASE_KEYS} for d in planted
     }
     for settings in p["disease_settings"].values():
-        if settings["disease_effect"] not in ("genes", "programs"):
+        if settings["disease_effect"] not in ("genes", "programs", "single_genes"):
             raise InputError(
                 "params",
                 f"unknown disease_effect {settings['disease_effect']!r}",
-                "use genes or programs",
+                "use genes, programs or single_genes",
             )
     if p["n_communities"] * p["community_size"] > p["n_genes"]:
         raise InputError(

@@ -1,0 +1,112 @@
+"""The verdict per disease: which module to believe (``verdict.tsv``).
+
+Every (model, layer) module of a disease is listed with what speaks for it: its replicates' agreement
+(``module_stability``, :mod:`deepmodules.modules.consensus`), its held-out replication and t interval
+(:mod:`deepmodules.validate.replication`), the matched-null GWAS p-value (``gwas_empirical_p``) and
+the encodability of the disease at that layer. The ``recommended`` module is the one that replicates
+best on held-out samples, the only one of these measures that needs no truth and treats every method
+alike. ``deep_below_baseline`` is set for a disease when the deep layer that replicates best does so
+worse than the naive baseline beyond the confidence interval of their paired difference over splits;
+``verdict`` says it in words, and says when not even the recommended module replicates beyond random
+genes (the lower end of its interval at or below 1).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from deepmodules.validate.replication import deep_versus_naive
+
+COLUMNS = [
+    "disease",
+    "model",
+    "layer",
+    "module_stability",
+    "replication",
+    "replication_ci_low",
+    "replication_ci_high",
+    "n_splits",
+    "gwas_empirical_p",
+    "encodability_r",
+    "recommended",
+    "deep_minus_naive",
+    "deep_minus_naive_ci_high",
+    "deep_below_baseline",
+    "verdict",
+]
+
+
+def method_of(model: str) -> str:
+    """deep, shallow or naive, from a model id."""
+    return next(kind for kind in ("deep", "shallow", "naive") if model.startswith(kind))
+
+
+def disease_verdict(
+    rows: pd.DataFrame, splits: pd.DataFrame, naive: str | None, confidence: float
+) -> dict:
+    """The per-disease columns of the verdict, from its (model, layer) rows."""
+    tested = rows[rows["replication"].notna()]
+    if tested.empty:
+        return {"recommended_index": None, "verdict": "not assessed: no held-out replication"}
+    best = tested.loc[tested["replication"].idxmax()]
+    name = f"{best['model']} {best['layer']}"
+    out = {"recommended_index": best.name}
+    deep = tested[tested["model"].map(method_of) == "deep"]
+    below = False
+    if naive is not None and not deep.empty and (tested["model"] == naive).any():
+        top = deep.loc[deep["replication"].idxmax()]
+        mean, _, high = deep_versus_naive(
+            splits, top["model"], naive, top["disease"], top["layer"], confidence
+        )
+        below = bool(high < 0)
+        out |= {
+            "deep_minus_naive": mean,
+            "deep_minus_naive_ci_high": high,
+            "deep_below_baseline": below,
+        }
+    if not best["replication_ci_low"] > 1:
+        out["verdict"] = f"no module replicates beyond random genes (best: {name})"
+    elif below:
+        out["verdict"] = (
+            f"use {name}: the best deep layer ({top['model']} {top['layer']}) replicates worse "
+            "than the naive baseline"
+        )
+    else:
+        out["verdict"] = f"use {name}"
+    return out
+
+
+def verdict_table(
+    summary: pd.DataFrame,
+    splits: pd.DataFrame,
+    stability: pd.DataFrame,
+    gwas: pd.DataFrame,
+    encodability: pd.DataFrame,
+    naive: str | None,
+    confidence: float,
+) -> pd.DataFrame:
+    """One row per disease, model and layer (:data:`COLUMNS`).
+
+    ``summary`` and ``splits`` are :func:`~deepmodules.validate.replication.summarize` and the split
+    rows with ``model`` and ``layer``; ``stability`` has disease, model, layer, module_stability;
+    ``gwas`` the enrichment table of the configured mapping; ``encodability`` that table.
+    """
+    keys = ["disease", "model", "layer"]
+    table = summary.merge(stability, on=keys, how="left")
+    gwas = gwas.rename(columns={"empirical_p_value": "gwas_empirical_p"})
+    table = table.merge(gwas[[*keys, "gwas_empirical_p"]], on=keys, how="left")
+    table = table.merge(encodability[[*keys, "encodability_r"]], on=keys, how="left")
+    table["recommended"] = False
+    table["deep_below_baseline"] = False
+    for column in ("deep_minus_naive", "deep_minus_naive_ci_high"):
+        table[column] = np.nan
+    table["verdict"] = ""
+    for _, rows in table.groupby("disease", sort=False):
+        result = disease_verdict(rows, splits, naive, confidence)
+        index = result.pop("recommended_index")
+        if index is not None:
+            table.loc[index, "recommended"] = True
+        for column, value in result.items():
+            table.loc[rows.index, column] = value
+    return table[COLUMNS]

@@ -1,0 +1,204 @@
+"""Which module to believe: replicate consensus, held-out replication and the verdict per disease."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from deepmodules.model.architecture import parse_model_id, replicate_ids, replicate_seed
+from deepmodules.modules.consensus import consensus_module, jaccard, module_stability
+from deepmodules.modules.reverse_training import skipped_module, summarize_seeds
+from deepmodules.validate import replication, verdict
+
+GENES = [f"G{i:03d}" for i in range(200)]
+
+
+def test_replicates_are_named_and_seeded_apart():
+    assert replicate_ids("deep128", 3) == ["deep128", "deep128.r2", "deep128.r3"]
+    spec = parse_model_id("deep128-funnel.r3")
+    assert (spec.replicate, spec.architecture, spec.width) == (3, "deep128-funnel", 128)
+    assert parse_model_id("shallow64").replicate == 1
+    assert replicate_seed(1, 1) == 1
+    seeds = {replicate_seed(s, r) for s in range(1, 50) for r in range(1, 6)}
+    assert len(seeds) == 49 * 5  # no two (seed, replicate) pairs share a training seed
+    for bad in ("deep128.r1", "deep128.r0", "deep128.2"):
+        with pytest.raises(Exception, match="not a known architecture"):
+            parse_model_id(bad)
+
+
+def replicate_table(scores: np.ndarray) -> pd.DataFrame:
+    """A replicate's module table from its seeds' scores (seeds × genes)."""
+    table = summarize_seeds(list(scores), GENES)
+    return table.assign(reference="normal (T cell)", status="scored")
+
+
+def test_consensus_is_the_mean_and_sd_over_every_fit_and_counts_stable_genes():
+    """The consensus of 3 replicates × 4 seeds equals the mean and sd over the 12 fits computed
+    directly; a gene in the top 11 of 2 of 3 replicates has stability 2/3, and the module's stability
+    is the mean pairwise Jaccard index of the replicates' top sets."""
+    rng = np.random.default_rng(0)
+    fits = rng.normal(size=(3, 4, len(GENES)))
+    fits[:, :, :10] += 5  # 10 genes on top in every replicate
+    fits[:2, :, 10] += 5  # one more in replicates 1 and 2 only, last in replicate 3
+    fits[2, :, 10] -= 5
+    tables = [replicate_table(f) for f in fits]
+    module = consensus_module(tables, size=11, n_seeds=4).set_index("gene")
+    flat = fits.reshape(12, len(GENES))
+    np.testing.assert_allclose(module.loc[GENES, "score"], flat.mean(axis=0), rtol=1e-6)
+    np.testing.assert_allclose(module.loc[GENES, "score_sd"], flat.std(axis=0, ddof=1), rtol=1e-6)
+    assert (module.loc[GENES[:10], "stability"] == 1).all()
+    assert module.loc["G010", "stability"] == pytest.approx(2 / 3)
+    tops = [set(t.nsmallest(11, "rank")["gene"]) for t in tables]
+    expected = np.mean([jaccard(tops[0], tops[1]), jaccard(tops[0], tops[2]), jaccard(tops[1], tops[2])])
+    assert module["module_stability"].iloc[0] == pytest.approx(expected)
+    assert 0 < expected < 1
+    assert list(module.sort_values("rank").index[:10]) == list(
+        module.loc[GENES].sort_values("score", ascending=False).index[:10]
+    )
+
+
+def test_a_single_replicate_passes_through_and_a_skip_stays_a_skip():
+    rng = np.random.default_rng(1)
+    table = replicate_table(rng.normal(size=(3, len(GENES))))
+    one = consensus_module([table], size=20, n_seeds=3)
+    pd.testing.assert_series_equal(
+        one.set_index("gene")["score_sd"].loc[GENES],
+        table.set_index("gene")["score_sd"].loc[GENES],
+        check_dtype=False,
+    )
+    assert np.isnan(one["module_stability"].iloc[0])
+    assert module_stability([{"a"}]) != module_stability([{"a"}])  # NaN
+    skip = consensus_module([skipped_module("too few cases")] * 2, size=20, n_seeds=3)
+    assert skip["status"].iloc[0] == "skipped: too few cases" and len(skip) == 1
+
+
+def planted_compendium(shift: float, n_cases: int = 12, seed: int = 0):
+    """Normal samples of one cell type and cases whose first 20 genes rise by ``shift`` sd."""
+    rng = np.random.default_rng(seed)
+    n_controls = 40
+    values = rng.normal(0.5, 0.1, size=(n_controls + n_cases, len(GENES)))
+    values[n_controls:, :20] += shift * 0.1
+    samples = pd.DataFrame(
+        {
+            "disease": ["normal"] * n_controls + ["asthma"] * n_cases,
+            "cell_type": "T cell",
+        }
+    )
+    return values.astype(np.float32), samples
+
+
+def test_the_statistic_rewards_replicating_genes_and_not_chance():
+    """Positive case: the planted genes' held-out contrast is several times an average gene's.
+    Negative control: random modules score 1 on average, and so do the planted genes where nothing
+    was planted."""
+    values, samples = planted_compendium(shift=2.0)
+    labels = pd.Series(np.where(samples["disease"] == "normal", "normal (T cell)", "asthma"))
+    sd = replication.within_phenotype_sd(values, labels)
+    residuals = values - pd.DataFrame(values).groupby(labels.to_numpy()).transform("mean").to_numpy()
+    direct = np.sqrt((residuals.astype(np.float64) ** 2).sum(axis=0) / (len(values) - 2))
+    np.testing.assert_allclose(sd, direct, rtol=1e-5)
+    assert abs(sd.mean() - 0.1) < 0.01  # the shift of the cases is not in the scale
+    held = replication.half_splits(labels, {"asthma", "normal (T cell)"}, 5, seed=1)
+    assert len(held) == 5 and all(m.sum() == 20 + 6 for m in held)
+    assert not np.array_equal(held[0], held[1])
+    np.testing.assert_array_equal(
+        held[2], replication.half_splits(labels, {"asthma", "normal (T cell)"}, 5, seed=1)[2]
+    )
+    cases = np.flatnonzero(held[0] & (labels == "asthma").to_numpy())
+    controls = np.flatnonzero(held[0] & (labels != "asthma").to_numpy())
+    contrast = replication.heldout_contrast(values, cases, controls, sd)
+    assert replication.replication_score(contrast, np.arange(20)) > 3
+    rng = np.random.default_rng(2)
+    chance = [
+        replication.replication_score(contrast, rng.choice(len(GENES), 20, replace=False))
+        for _ in range(300)
+    ]
+    assert abs(np.mean(chance) - 1) < 0.05
+    null, _ = planted_compendium(shift=0.0)
+    contrast = replication.heldout_contrast(null, cases, controls, sd)
+    assert replication.replication_score(contrast, np.arange(20)) < 1.6
+
+
+SETTINGS = {"seeds": [1, 2], "epochs": 40, "batch_size": 16, "learning_rate": 0.01, "score": "contrast"}
+
+
+def test_heldout_replication_of_the_naive_baseline_finds_a_planted_disease_and_not_a_sham():
+    """Through reverse training on the derivation halves (the naive baseline): a disease whose cases
+    shift 20 genes replicates far beyond random genes in every split; a sham disease whose cases shift
+    nothing has an interval that holds 1; a disease with one case cannot be split."""
+    values, samples = planted_compendium(shift=2.0)
+    sham, _ = planted_compendium(shift=0.0, seed=3)
+    values = np.vstack([values, sham[40:], sham[40:41]])
+    samples = pd.concat(
+        [
+            samples,
+            pd.DataFrame({"disease": "sham", "cell_type": "T cell"}, index=range(12)),
+            pd.DataFrame({"disease": "lonely", "cell_type": "T cell"}, index=[0]),
+        ],
+        ignore_index=True,
+    )
+    diseases = {"asthma": "asthma", "sham_disease": "sham", "lonely": "lonely"}
+    table = replication.heldout_replication(
+        values, samples, GENES, diseases, "normal", SETTINGS, size=20, n_splits=4, seed=1, hidden=16
+    )
+    by = table.set_index(["disease", "split"])
+    assert (by.loc["asthma", "replication"] > 3).all(), table
+    assert list(by.loc["asthma", "seed"]) == [1, 2, 1, 2]
+    summary = replication.summarize(table.assign(model="naive16", layer="h1"), 0.95)
+    sham_row = summary.set_index("disease").loc["sham_disease"]
+    assert sham_row["replication_ci_low"] < 1 < sham_row["replication_ci_high"] + 0.5, summary
+    assert (by.loc["lonely", "status"].str.contains("fewer than 2 cases")).all()
+    assert by.loc["lonely", "replication"].isna().all()
+
+
+def split_rows(model: str, layer: str, values: list[float], disease: str = "asthma") -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "model": model,
+            "layer": layer,
+            "disease": disease,
+            "split": range(1, len(values) + 1),
+            "replication": values,
+        }
+    )
+
+
+def verdict_of(deep: list[float], naive: list[float], shallow: list[float]) -> pd.DataFrame:
+    splits = pd.concat(
+        [
+            split_rows("deep128", "h1", [v - 0.5 for v in deep]),
+            split_rows("deep128", "h2", deep),
+            split_rows("shallow128", "h1", shallow),
+            split_rows("naive128", "h1", naive),
+        ],
+        ignore_index=True,
+    )
+    keys = splits[["disease", "model", "layer"]].drop_duplicates()
+    return verdict.verdict_table(
+        replication.summarize(splits, 0.95),
+        splits,
+        keys.assign(module_stability=0.8),
+        keys.assign(empirical_p_value=0.01),
+        keys.assign(encodability_r=0.9),
+        "naive128",
+        0.95,
+    ).set_index(["model", "layer"])
+
+
+def test_the_flag_fires_only_where_the_best_deep_layer_replicates_worse_than_naive():
+    """Deep at half of naive in every split: flagged, naive recommended. Deep as good as naive up to
+    noise: quiet. Deep better: quiet and recommended. Nothing beyond 1: said so."""
+    rng = np.random.default_rng(0)
+    noise = rng.normal(0, 0.2, 10)
+    worse = verdict_of(deep=list(2 + noise), naive=list(4 + noise[::-1]), shallow=[3] * 10)
+    assert worse["deep_below_baseline"].all()
+    assert worse.loc[("naive128", "h1"), "recommended"]
+    assert worse["recommended"].sum() == 1
+    assert "deep128 h2" in worse["verdict"].iloc[0] and "worse than the naive" in worse["verdict"].iloc[0]
+    tie = verdict_of(deep=list(4 + noise), naive=list(4 + noise[::-1]), shallow=[3] * 10)
+    assert not tie["deep_below_baseline"].any()
+    better = verdict_of(deep=list(6 + noise), naive=list(4 + noise[::-1]), shallow=[3] * 10)
+    assert not better["deep_below_baseline"].any()
+    assert better.loc[("deep128", "h2"), "recommended"]
+    assert better["verdict"].iloc[0] == "use deep128 h2"
+    null = verdict_of(deep=list(1 + noise), naive=list(1 + noise[::-1]), shallow=list(1 + noise))
+    assert null["verdict"].iloc[0].startswith("no module replicates beyond random genes")
