@@ -318,6 +318,7 @@ def gwas_figure_inputs(wc):
             ("sensitivity", "gwas_mapping_sensitivity"),
         ):
             inputs[kind] = f"results/{dataset}/{name}.tsv"
+        inputs["verdict"] = f"results/{dataset}/verdict.tsv"
     return inputs
 
 

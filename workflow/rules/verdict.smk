@@ -84,5 +84,6 @@ rule verdict:
     params:
         naive=next((m for m, _ in module_models() if m.startswith("naive")), None),
         confidence=config["verdict"]["confidence"],
+        margin=config["verdict"]["margin"],
     script:
         "../scripts/verdict.py"

@@ -25,7 +25,8 @@ def main(smk):
     else:
         combined = pd.read_csv(named["combined"], **read)
     supplementary = figures.gwas_table(table, combined, sensitivity)
-    figures.save(figures.gwas_enrichment(table), smk.output.pdf, smk.output.png)
+    verdict = pd.read_csv(named["verdict"], **read) if "verdict" in named else None
+    figures.save(figures.gwas_enrichment(table, verdict=verdict), smk.output.pdf, smk.output.png)
     supplementary.to_csv(smk.output.table, sep="\t", index=False, na_rep="NaN")
 
 

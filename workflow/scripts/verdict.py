@@ -38,6 +38,7 @@ def main(smk):
         pd.read_csv(smk.input.encodability, sep="\t"),
         smk.params.naive,
         smk.params.confidence,
+        smk.params.margin,
     )
     for row in table.drop_duplicates("disease").itertuples():
         logging.log(

@@ -217,12 +217,17 @@ def _gwas_cells(
     return cells
 
 
-def gwas_enrichment(table: pd.DataFrame, alpha: float = 0.05) -> plt.Figure:
+def gwas_enrichment(
+    table: pd.DataFrame, alpha: float = 0.05, verdict: pd.DataFrame | None = None
+) -> plt.Figure:
     """Fig. 3: -log10 P of GWAS enrichment per disease, one bar per model layer.
 
     Bars are the paper's one-sided Fisher exact P. Where the table has ``empirical_p_value`` a black
     marker on each bar shows the P against random gene sets matched on gene length and local gene
-    density (open where ``length_density_bias``: Fisher significant, the matched null not).
+    density (open where ``length_density_bias``: Fisher significant, the matched null not). With the
+    ``verdict`` (``verdict.tsv``), a star over a bar marks the module the verdict recommends, and the
+    name of a disease whose best deep layer replicates worse than the naive baseline
+    (``deep_below_baseline``) is red and marked "deep < naive".
     """
     tested = table[table["status"] == "tested"].copy()
     tested["series"] = tested["model"] + " " + tested["layer"]
@@ -251,8 +256,45 @@ def gwas_enrichment(table: pd.DataFrame, alpha: float = 0.05) -> plt.Figure:
             label="matched null not significant (length/density bias)",
         )  # fmt: skip
     ax.axhline(-np.log10(alpha), color="black", linestyle="--", linewidth=0.8)
-    ax.set_xticks(np.arange(len(diseases)) + 0.4 - width / 2, diseases, rotation=30, ha="right")
+    labels = list(diseases)
+    if verdict is not None:
+        labels = _mark_verdict(ax, tested, verdict, series, diseases, width)
+    ax.set_xticks(np.arange(len(diseases)) + 0.4 - width / 2, labels, rotation=30, ha="right")
+    if verdict is not None:
+        for tick, disease in zip(ax.get_xticklabels(), diseases, strict=True):
+            if _below(verdict, disease):
+                tick.set_color(BELOW_COLOR)
     ax.set_ylabel("-log10 P (bars: Fisher exact)")
     ax.set_title("GWAS genes among the top-ranked module genes")
     ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1))
     return fig
+
+
+BELOW_COLOR = "#d62828"
+
+
+def _below(verdict: pd.DataFrame, disease: str) -> bool:
+    flags = verdict.loc[verdict["disease"] == disease, "deep_below_baseline"]
+    return bool(flags.astype(str).eq("True").any())
+
+
+def _mark_verdict(
+    ax: plt.Axes,
+    tested: pd.DataFrame,
+    verdict: pd.DataFrame,
+    series: list[str],
+    diseases: list[str],
+    width: float,
+) -> list[str]:
+    """Stars over the recommended modules' bars; the tick labels, marked where deep < naive."""
+    chosen = verdict[verdict["recommended"].astype(str) == "True"]
+    for row in chosen.itertuples():
+        name = f"{row.model} {row.layer}"
+        if row.disease not in diseases or name not in series:
+            continue
+        bar = tested[(tested["series"] == name) & (tested["disease"] == row.disease)]
+        height = -np.log10(bar["p_value"].clip(lower=1e-300)).max() if len(bar) else 0.0
+        x = diseases.index(row.disease) + series.index(name) * width
+        ax.scatter([x], [height], marker="*", s=60, color="black", zorder=4, clip_on=False)
+    ax.scatter([], [], marker="*", s=60, color="black", label="recommended (held-out replication)")
+    return [d + ("\n(deep < naive)" if _below(verdict, d) else "") for d in diseases]

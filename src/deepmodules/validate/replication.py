@@ -2,30 +2,39 @@ r"""Held-out replication: does a method's module hold genes that separate cases 
 
 No truth is needed. For a disease with cases C and matched controls R (those reverse training contrasts
 it with, :func:`~deepmodules.modules.reverse_training.disease_reference`), split ``s`` of
-``verdict.splits`` holds out a random half of C and of each control phenotype of R (fixed seeds), so
-that every disease has at least one case and one control on each side. The method's module M_s (its
-top k = ``modules.size`` genes) is derived on every sample but the held-out ones, exactly as the
-workflow derives it on all samples, and measured on the held-out half H_s:
+``verdict.splits`` holds out a random half of every group of samples involved (cases, and each control
+phenotype, within each study: ⌊n/2⌋ of each phenotype × study group, fixed seeds). The method's
+module M_s (its top k = ``modules.size`` genes) is derived on every sample but the held-out ones,
+exactly as the workflow derives it on all samples, and measured on the held-out half H_s.
+
+The held-out contrast is taken within studies wherever it can be: a study that holds at least two
+cases and two controls of its own gives the difference Δ_gt of its held-out cases' and controls' means,
+and these are averaged with weights w_t = n_case n_control / (n_case + n_control),
 
 .. math::
 
-    d_g = \frac{|\bar x_{g, C \cap H_s} - \bar x_{g, R \cap H_s}|}{\sigma_g}, \qquad
+    d_g = \frac{|\sum_t w_t \Delta_{gt}|}{\sigma_g \sum_t w_t}, \qquad
     \text{replication}_s = \frac{\frac{1}{k} \sum_{g \in M_s} d_g}{\frac{1}{N} \sum_{g} d_g},
 
 with σ_g the gene's pooled within-phenotype sd over the compendium (every sample, a fixed per-gene
-scale). replication is the held-out standardized contrast of the module's genes relative to that of
-an average gene: 1 for a module no better than random genes, larger for genes whose contrast
-replicates. Because the noise of the held-out half is independent of the half the module was derived
-on, a gene picked for a chance contrast on one half scores like a random gene on the other, so the
-statistic rewards the genes' true contrast, however a method found them: it does not favour the
-per-gene contrast of the naive baseline, which picks noise with the signal where samples are few.
-Split s fits replicate (s mod R) + 1 of the architecture with reverse-training seed number
-(s mod S) + 1, so the spread over splits holds the autoencoder's randomness as well as the sampling.
+scale). Without such a study, Δ_g is the held-out cases against the held-out matched controls (the
+``contrast`` column says which). A study's own batch offsets are the same in both halves: against the
+controls of other studies they would replicate as if they were disease genes, which rewards a method
+for picking the case studies' batch genes (on the simulator the sham disease, whose cases differ from
+the matched controls only by their study's batch, then replicated at 1.35, and the naive baseline beat
+deep layers that held more of the planted genes); within a study they cancel.
+
+replication is the held-out standardized contrast of the module's genes relative to that of an
+average gene: 1 for a module no better than random genes, larger for genes whose contrast replicates,
+its excess over 1 about proportional to the share of truly changed genes the module holds. Because the
+noise of the held-out half is independent of the half the module was derived on, a gene picked for a
+chance contrast on one half scores like a random gene on the other, so the statistic rewards the
+genes' true contrast, however a method found them. Split s fits replicate (s mod R) + 1 of the
+architecture with reverse-training seed number (s mod S) + 1, so the spread over splits holds the
+autoencoder's randomness as well as the sampling.
 
 Over the splits a method's replication has a mean and a t interval (the splits overlap, so the
-interval is approximate). The verdict compares the deep layer that replicates best with the naive
-baseline split by split: ``deep_below_baseline`` is set where the upper end of the t interval of the
-paired differences is below 0.
+interval is approximate); :mod:`deepmodules.validate.verdict` compares the methods with it.
 """
 
 from __future__ import annotations
@@ -45,6 +54,7 @@ SPLIT_COLUMNS = [
     "split",
     "replicate",
     "seed",
+    "contrast",
     "n_heldout_cases",
     "n_heldout_controls",
     "replication",
@@ -68,41 +78,67 @@ def within_phenotype_sd(values: np.ndarray, labels: pd.Series, block: int = 2048
     return sd
 
 
-def disease_groups(
-    samples: pd.DataFrame, diseases: dict[str, str], control_label: str
-) -> dict[str, tuple[np.ndarray, list[str]]]:
-    """Row positions of each disease's cases and the control phenotypes it is contrasted with."""
-    labels = phenotype_labels(samples, control_label)
-    groups = {}
-    for disease_id, label in diseases.items():
-        reference = disease_reference(samples, labels, label, control_label, "expression")
-        cases = np.flatnonzero((samples["disease"] == label).to_numpy())
-        groups[disease_id] = (cases, reference.phenotypes)
-    return groups
+def study_of(samples: pd.DataFrame) -> pd.Series:
+    """Each sample's study, or one study for all where the compendium records none."""
+    if "study" in samples.columns:
+        return samples["study"].astype(str).reset_index(drop=True)
+    return pd.Series("", index=range(len(samples)))
 
 
-def half_splits(labels: pd.Series, phenotypes: set[str], n_splits: int, seed: int) -> list[np.ndarray]:
-    """Held-out masks over samples: per split, floor(n / 2) random samples of each of ``phenotypes``."""
+def contrast_groups(
+    samples: pd.DataFrame, label: str, control_label: str, phenotypes: list[str]
+) -> tuple[list[tuple[np.ndarray, np.ndarray]], str]:
+    """The (cases, controls) row positions the held-out contrast of a disease compares, and its name.
+
+    One pair per study with at least two cases and two controls of its own (``control_label``),
+    ``within <n> studies``; without any (or without a ``study`` column), one pair, ``matched controls``: every case against the
+    matched control ``phenotypes``.
+    """
+    labels = phenotype_labels(samples, control_label).reset_index(drop=True)
+    study = study_of(samples) if "study" in samples.columns else pd.Series(range(len(samples)))
+    is_case = (samples["disease"] == label).to_numpy()
+    is_control = (samples["disease"] == control_label).to_numpy()
+    pairs = []
+    for name in pd.unique(study[is_case]):
+        in_study = (study == name).to_numpy()
+        cases, controls = np.flatnonzero(is_case & in_study), np.flatnonzero(is_control & in_study)
+        if len(cases) >= 2 and len(controls) >= 2:
+            pairs.append((cases, controls))
+    if pairs:
+        return pairs, f"within {len(pairs)} studies"
+    matched = np.flatnonzero(labels.isin(phenotypes).to_numpy())
+    return [(np.flatnonzero(is_case), matched)], "matched controls"
+
+
+def half_splits(
+    groups: pd.Series, members: np.ndarray, n_splits: int, seed: int
+) -> list[np.ndarray]:
+    """Held-out masks over samples: per split, ⌊n/2⌋ random ``members`` (positions) of each group."""
     masks = []
+    by_group = pd.Series(members).groupby(groups.iloc[members].to_numpy(), sort=True)
     for split in range(n_splits):
         rng = np.random.default_rng([seed, split])
-        held = np.zeros(len(labels), dtype=bool)
-        for phenotype in sorted(phenotypes):
-            rows = np.flatnonzero((labels == phenotype).to_numpy())
-            held[rng.permutation(rows)[: len(rows) // 2]] = True
+        held = np.zeros(len(groups), dtype=bool)
+        for _, rows in by_group:
+            held[rng.permutation(rows.to_numpy())[: len(rows) // 2]] = True
         masks.append(held)
     return masks
 
 
 def heldout_contrast(
-    values: np.ndarray, cases: np.ndarray, controls: np.ndarray, sd: np.ndarray
+    values: np.ndarray, pairs: list[tuple[np.ndarray, np.ndarray]], sd: np.ndarray
 ) -> np.ndarray:
-    """d_g: the absolute difference of the case and control means over σ_g (0 where σ_g is 0)."""
-    diff = np.abs(
-        np.asarray(values[cases], dtype=np.float64).mean(axis=0)
-        - np.asarray(values[controls], dtype=np.float64).mean(axis=0)
-    )
-    return np.divide(diff, sd, out=np.zeros_like(diff), where=sd > 0)
+    """d_g: the weighted mean over (cases, controls) pairs of their difference of means, absolute,
+    over σ_g (0 where σ_g is 0); weights n_case n_control / (n_case + n_control)."""
+    total, weights = 0.0, 0.0
+    for cases, controls in pairs:
+        weight = len(cases) * len(controls) / (len(cases) + len(controls))
+        diff = np.asarray(values[cases], dtype=np.float64).mean(axis=0) - np.asarray(
+            values[controls], dtype=np.float64
+        ).mean(axis=0)
+        total, weights = total + weight * diff, weights + weight
+    mean = np.abs(total / weights)
+    return np.divide(mean, sd, out=np.zeros_like(mean), where=sd > 0)
 
 
 def replication_score(contrast: np.ndarray, module_rows: np.ndarray) -> float:
@@ -135,19 +171,25 @@ def heldout_replication(
     """
     skipped = dict(skipped or {})
     labels = phenotype_labels(samples, control_label)
-    groups = disease_groups(samples, diseases, control_label)
     splittable = {}
-    for disease_id, (cases, phenotypes) in groups.items():
-        controls = labels.isin(phenotypes).to_numpy()
+    involved = np.zeros(len(samples), dtype=bool)
+    for disease_id, label in diseases.items():
         if disease_id in skipped:
             continue
-        if len(cases) < 2 or controls.sum() < 2 or not phenotypes:
+        reference = disease_reference(samples, labels, label, control_label, "expression")
+        pairs, name = contrast_groups(samples, label, control_label, reference.phenotypes)
+        cases, controls = pairs[0]
+        if len(cases) < 2 or len(controls) < 2:
             skipped[disease_id] = "fewer than 2 cases or 2 matched controls to split in halves"
-        else:
-            splittable[disease_id] = (cases, controls)
-    to_split = {labels.iloc[c[0]] for c, _ in splittable.values()}
-    to_split |= {p for d in splittable for p in groups[d][1]}
-    masks = half_splits(labels, to_split, n_splits, seed) if splittable else []
+            continue
+        splittable[disease_id] = (pairs, name)
+        # every sample that reverse training contrasts or the held-out contrast reads is halved
+        involved |= labels.isin([label, *reference.phenotypes]).to_numpy()
+        for cases, controls in pairs:
+            involved[cases] = involved[controls] = True
+    labels = labels.reset_index(drop=True)
+    strata = labels + " | " + study_of(samples)
+    masks = half_splits(strata, np.flatnonzero(involved), n_splits, seed) if splittable else []
     sd = within_phenotype_sd(values, labels) if splittable else None
     gene_rows = {gene: i for i, gene in enumerate(genes)}
     runs = replicates or [{"hidden": hidden}]
@@ -171,24 +213,23 @@ def heldout_replication(
             rows=np.flatnonzero(~held),
             **where,
         )
-        for disease_id, (cases, controls) in splittable.items():
-            held_cases = cases[held[cases]]
-            held_controls = np.flatnonzero(controls & held)
+        for disease_id, (pairs, name) in splittable.items():
+            held_pairs = [(cases[held[cases]], controls[held[controls]]) for cases, controls in pairs]
             table = tables[disease_id]
             row = {
                 "disease": disease_id,
                 "split": split + 1,
                 "replicate": split % len(runs) + 1,
                 "seed": fit_seed,
-                "n_heldout_cases": len(held_cases),
-                "n_heldout_controls": len(held_controls),
+                "contrast": name,
+                "n_heldout_cases": sum(len(c) for c, _ in held_pairs),
+                "n_heldout_controls": sum(len(r) for _, r in held_pairs),
             }
             if table["status"].iloc[0] != "scored":
                 rows.append({**row, "status": table["status"].iloc[0]})
                 continue
             module_rows = np.array([gene_rows[g] for g in table.nsmallest(size, "rank")["gene"]])
-            contrast = heldout_contrast(values, held_cases, held_controls, sd)
-            score = replication_score(contrast, module_rows)
+            score = replication_score(heldout_contrast(values, held_pairs, sd), module_rows)
             rows.append({**row, "replication": score, "status": "replicated"})
     return pd.DataFrame(rows, columns=SPLIT_COLUMNS)
 

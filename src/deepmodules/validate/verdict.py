@@ -5,8 +5,12 @@ Every (model, layer) module of a disease is listed with what speaks for it: its 
 (:mod:`deepmodules.validate.replication`), the matched-null GWAS p-value (``gwas_empirical_p``) and
 the encodability of the disease at that layer. The ``recommended`` module is the one that replicates
 best on held-out samples, the only one of these measures that needs no truth and treats every method
-alike. ``deep_below_baseline`` is set for a disease when the deep layer that replicates best does so
-worse than the naive baseline beyond the confidence interval of their paired difference over splits;
+alike. Replication above 1 is the excess of the module's held-out contrast over random genes, about
+proportional to the share of truly changed genes the module holds, so the methods are compared by it:
+``deep_below_baseline`` is set for a disease when the deep layer that replicates best falls short of
+the naive baseline by more than ``margin`` of the naive baseline's excess, r_naive - 1, beyond the
+confidence interval of their paired difference over splits (upper end of the interval of
+r_deep - r_naive below -margin (r_naive - 1)); a shortfall smaller than that is a tie, not a failure.
 ``verdict`` says it in words, and says when not even the recommended module replicates beyond random
 genes (the lower end of its interval at or below 1).
 """
@@ -43,7 +47,7 @@ def method_of(model: str) -> str:
 
 
 def disease_verdict(
-    rows: pd.DataFrame, splits: pd.DataFrame, naive: str | None, confidence: float
+    rows: pd.DataFrame, splits: pd.DataFrame, naive: str | None, confidence: float, margin: float
 ) -> dict:
     """The per-disease columns of the verdict, from its (model, layer) rows."""
     tested = rows[rows["replication"].notna()]
@@ -59,7 +63,8 @@ def disease_verdict(
         mean, _, high = deep_versus_naive(
             splits, top["model"], naive, top["disease"], top["layer"], confidence
         )
-        below = bool(high < 0)
+        excess = float(tested.loc[tested["model"] == naive, "replication"].iloc[0]) - 1
+        below = bool(excess > 0 and high < -margin * excess)
         out |= {
             "deep_minus_naive": mean,
             "deep_minus_naive_ci_high": high,
@@ -85,6 +90,7 @@ def verdict_table(
     encodability: pd.DataFrame,
     naive: str | None,
     confidence: float,
+    margin: float,
 ) -> pd.DataFrame:
     """One row per disease, model and layer (:data:`COLUMNS`).
 
@@ -103,7 +109,7 @@ def verdict_table(
         table[column] = np.nan
     table["verdict"] = ""
     for _, rows in table.groupby("disease", sort=False):
-        result = disease_verdict(rows, splits, naive, confidence)
+        result = disease_verdict(rows, splits, naive, confidence, margin)
         index = result.pop("recommended_index")
         if index is not None:
             table.loc[index, "recommended"] = True
