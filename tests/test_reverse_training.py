@@ -26,7 +26,7 @@ from deepmodules.modules.reverse_training import (
 from deepmodules.stats import fisher_combined
 from deepmodules.validate.enrichment import fisher_enrichment
 from tests.conftest import small_config
-from tests.xor_compendium import binary_programs, gene_names, xor_expression
+from tests.xor_compendium import XOR_SETTINGS, xor_study
 
 
 def test_one_hot_is_kronecker_delta():
@@ -347,64 +347,32 @@ def test_shuffled_phenotypes_give_null_modules(trained_small):
     )
 
 
-XOR_PAIRS = [(0, 1), (0, 2), (2, 3)]  # A xor B, A xor C and the decoy C xor D
-
-
 def xor_disease_recovery(xor: bool) -> dict[str, float]:
-    """Recovery of a planted module by every layer of deep4-funnel, by shallow4 and by the naive baseline.
-
-    The compendium (:mod:`tests.xor_compendium`): 2,000 samples of 4 binary programs A-D, 25 genes per
-    program and, with ``xor``, per pair in ``XOR_PAIRS``, noise sd 0.7. A disease study in the context
-    where only B is on: 3 controls, and 3 cases in which the disease switches A on. The genes that move
-    are A's and, with ``xor``, those of A xor B (down) and A xor C (up): the planted module. Returns the
-    fraction of the module among the top-ranked genes, as many as the module has.
-    """
-    genes_per, n_cases = 25, 3
-    pairs = XOR_PAIRS if xor else []
-    rng = np.random.default_rng(0)
-    controls = np.tile([0.0, 1.0, 0.0, 0.0], (n_cases, 1))
-    cases = controls + [1.0, 0.0, 0.0, 0.0]
-    activity = np.vstack([binary_programs(rng, 2000, 4), controls, cases])
-    values = xor_expression(rng, activity, pairs, genes_per, noise=0.7)
-    genes = gene_names(4, pairs, genes_per)
-    module = {g for g in genes if g.split("_")[0] in ("A", "AxB", "AxC")}
-    samples = pd.DataFrame(
-        {
-            "disease": ["normal"] * (2000 + n_cases) + ["disease"] * n_cases,
-            "cell_type": ["any"] * 2000 + ["B on"] * (2 * n_cases),
-        }
-    )
-    settings = {
-        "seeds": [1, 2, 3],
-        "epochs": 30,
-        "batch_size": 32,
-        "learning_rate": 0.01,
-        "score": "contrast",
-    }
+    """Recovery of the planted module of :func:`tests.xor_compendium.xor_study` by every layer of
+    deep4-funnel, by shallow4 and by the naive baseline: the fraction of the module among the
+    top-ranked genes, as many as the module has."""
+    study = xor_study(xor)
 
     def recovery(layers=None, layer=None, hidden=None) -> float:
         table = disease_scores(
-            values, samples, genes, {"d": "disease"}, "normal", settings, layers, layer, hidden
+            study.values,
+            study.samples,
+            study.genes,
+            {"d": "disease"},
+            "normal",
+            XOR_SETTINGS,
+            layers,
+            layer,
+            hidden,
         )["d"]
-        return len(module.intersection(table["gene"][: len(module)])) / len(module)
+        return len(study.module.intersection(table["gene"][: len(study.module)])) / len(
+            study.module
+        )
 
     recoveries = {"naive": recovery(hidden=128)}
-    for model_id in ("deep4-funnel", "shallow4"):
-        spec = parse_model_id(model_id)
-        model = build_autoencoder(
-            values.shape[1], spec, {"learning_rate": 0.01, "decay": 0}, seed=1
-        )
-        training.train(
-            model,
-            values,
-            np.arange(1600),
-            np.arange(1600, 2000),
-            stopping=200,
-            batch_size=64,
-            seed=1,
-        )
-        for layer in spec.layers:
-            recoveries[f"{model_id}/{layer}"] = recovery(dense_layers(model), layer)
+    for model_id, layers in study.layers.items():
+        for layer in parse_model_id(model_id).layers:
+            recoveries[f"{model_id}/{layer}"] = recovery(layers, layer)
     return recoveries
 
 

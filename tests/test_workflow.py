@@ -85,6 +85,9 @@ def test_paper_configuration_plans_every_stage(tmp_path):
         "ppi_colocalization",
         "reverse_training",
         "naive_baseline",
+        "consensus_modules",
+        "replication",
+        "verdict",
         "gwas_genes",
         "gwas_enrichment",
         "controls_analysis",
@@ -100,7 +103,10 @@ def test_paper_configuration_plans_every_stage(tmp_path):
         for line in plan.splitlines()
         if line.strip() and line.split()[-1].isdigit()
     )
-    assert counts["train"] == "15"  # 13 models on the microarrays, 2 on RNA-seq (sweep_datasets)
+    # 13 models on the microarrays, 2 on RNA-seq (sweep_datasets), each once: the paper's single
+    # autoencoders (models.replicates: 1)
+    assert counts["train"] == "15"
+    assert ".r2" not in plan
     # the seven source files and the three gene-set collections, all through the one download rule
     assert counts["download"] == "10" and "download_geneset" not in counts
     # The paper configuration replaces the demo's rather than merging with it: its external datasets

@@ -7,9 +7,12 @@ feature f as 0.1 + 0.8 f + N(0, noise^2), clipped to [0, 1]. A sigmoid output la
 a code of K nodes cannot decode the XOR genes (a shallow autoencoder of width K); a deep decoder can.
 """
 
+from dataclasses import dataclass
+from functools import cache
 from itertools import combinations
 
 import numpy as np
+import pandas as pd
 
 
 def all_pairs(n_programs: int) -> list[tuple[int, int]]:
@@ -42,3 +45,70 @@ def gene_names(n_programs: int, pairs: list[tuple[int, int]], genes_per: int) ->
     letters = [chr(ord("A") + k) for k in range(n_programs)]
     features = letters + [f"{letters[j]}x{letters[k]}" for j, k in pairs]
     return [f"{feature}_{i + 1}" for feature in features for i in range(genes_per)]
+
+
+XOR_PAIRS = [(0, 1), (0, 2), (2, 3)]  # A xor B, A xor C and the decoy C xor D
+# Reverse training at this compendium's size.
+XOR_SETTINGS = {
+    "seeds": [1, 2, 3],
+    "epochs": 30,
+    "batch_size": 32,
+    "learning_rate": 0.01,
+    "score": "contrast",
+}
+
+
+@dataclass(frozen=True)
+class XorStudy:
+    """A disease study in an XOR compendium, and the autoencoders trained on it."""
+
+    values: np.ndarray
+    samples: pd.DataFrame
+    genes: list[str]
+    module: frozenset[str]
+    layers: dict  # model id -> dense layers of the trained autoencoder
+
+
+@cache
+def xor_study(xor: bool, n_cases: int = 3) -> XorStudy:
+    """2,000 samples of 4 binary programs A-D, 25 genes per program and, with ``xor``, per pair in
+    ``XOR_PAIRS``, noise sd 0.7; a disease study in the context where only B is on: ``n_cases``
+    controls, and as many cases in which the disease switches A on. The genes that move are A's and,
+    with ``xor``, those of A xor B (down) and A xor C (up): the planted ``module``. deep4-funnel and
+    shallow4 are trained on the first 2,000 samples (computed once per process)."""
+    from deepmodules.model import training
+    from deepmodules.model.architecture import parse_model_id
+    from deepmodules.model.autoencoder import build_autoencoder, dense_layers
+
+    genes_per = 25
+    pairs = XOR_PAIRS if xor else []
+    rng = np.random.default_rng(0)
+    controls = np.tile([0.0, 1.0, 0.0, 0.0], (n_cases, 1))
+    cases = controls + [1.0, 0.0, 0.0, 0.0]
+    activity = np.vstack([binary_programs(rng, 2000, 4), controls, cases])
+    values = xor_expression(rng, activity, pairs, genes_per, noise=0.7)
+    genes = gene_names(4, pairs, genes_per)
+    module = frozenset(g for g in genes if g.split("_")[0] in ("A", "AxB", "AxC"))
+    samples = pd.DataFrame(
+        {
+            "disease": ["normal"] * (2000 + n_cases) + ["disease"] * n_cases,
+            "cell_type": ["any"] * 2000 + ["B on"] * (2 * n_cases),
+        }
+    )
+    layers = {}
+    for model_id in ("deep4-funnel", "shallow4"):
+        spec = parse_model_id(model_id)
+        model = build_autoencoder(
+            values.shape[1], spec, {"learning_rate": 0.01, "decay": 0}, seed=1
+        )
+        training.train(
+            model,
+            values,
+            np.arange(1600),
+            np.arange(1600, 2000),
+            stopping=200,
+            batch_size=64,
+            seed=1,
+        )
+        layers[model_id] = dense_layers(model)
+    return XorStudy(values, samples, genes, module, layers)

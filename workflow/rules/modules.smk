@@ -71,11 +71,15 @@ rule naive_baseline:
 rule consensus_modules:
     """The module of every disease at one layer of an architecture: mean and sd of the gene scores over
     its replicate autoencoders and reverse-training seeds, each gene's stability over replicates and the
-    module's mean pairwise Jaccard index (the naive baseline's single fit passes through)."""
+    module's mean pairwise Jaccard index (the naive baseline's single fit passes through).
+    """
     input:
         unpack(replicate_module_inputs),
     output:
-        [layout.module_file("{dataset}", "{model}", "{layer}", disease) for disease in DISEASES],
+        [
+            layout.module_file("{dataset}", "{model}", "{layer}", disease)
+            for disease in DISEASES
+        ],
     log:
         "logs/{dataset}/consensus_modules/{model}/{layer}.log",
     benchmark:

@@ -15,14 +15,17 @@ def replication_networks(wc):
 def replication_inputs(wc):
     """The held-out replication table of every (model, layer) of the dataset's modules, by name."""
     return {
-        f"replication:{model}:{layer}": layout.replication_file(wc.dataset, model, layer)
+        f"replication:{model}:{layer}": layout.replication_file(
+            wc.dataset, model, layer
+        )
         for model, layer in module_models()
     }
 
 
 rule replication:
     """Held-out replication of one method's modules: over repeated half splits of every disease's cases
-    and matched controls, the module derived without the held-out half against the held-out contrast."""
+    and matched controls, the module derived without the held-out half against the held-out contrast.
+    """
     input:
         expression=rules.normalize.output.expression,
         samples=rules.normalize.output.samples,

@@ -21,13 +21,9 @@ def main(smk):
     )
     stability = pd.DataFrame(
         [
-            {
-                "disease": disease,
-                "model": model,
-                "layer": layer,
-                "module_stability": pd.read_csv(path, sep="\t", nrows=1)["module_stability"].iloc[0],
-            }
+            {"disease": disease, "model": model, "layer": layer, "module_stability": first}
             for model, layer, disease, path in layout.modules_of(smk.input.items())
+            for first in pd.read_csv(path, sep="\t", nrows=1)["module_stability"]
         ]
     )
     table = verdict_table(

@@ -87,9 +87,10 @@ before the caller's overrides, with the same files written:
 * ``rare``: ``direct`` effects in few samples: ``disease_case_share: 0.01``, so that
   ``cases_per_study = max(1, ⌊0.01 · min(n_microarray_samples, n_rnaseq_samples) /
   n_studies_per_disease⌋)`` and each disease's cases are about 1% of a platform's samples.
-* ``single``: ``disease_effect: single_genes``, the ``direct`` shift on ``module_size`` genes drawn at
-  random (mostly background genes that follow no program), in the cases of the disease's one cell
-  type: single-gene effects that no direction the autoencoder learned from the compendium carries.
+* ``single``: ``disease_effect: single_genes``, a shift of ``module_size`` genes drawn at random (mostly
+  background genes that follow no program) in the cases of the disease's one cell type, weaker than
+  ``direct``'s (|δ_dg| = 0.3 A_g + σ_g): single-gene effects that no direction the autoencoder learned
+  from the compendium carries.
 * ``mixed`` (the demo): each planted disease in one of the above (``disease_regimes``: asthma and
   ulcerative colitis ``program``, Crohn's disease and colon carcinoma ``direct``, obesity ``rare``), so
   that the methods' recoveries differ between diseases of one compendium. ``disease_regimes`` may also

@@ -265,8 +265,8 @@ def _gene_model(
             shift[d, program[genes[:1]]] = settings["program_shift"]
             continue
         size = (
-            p["effect_amplitude_factor"] * amplitude[genes]
-            + p["effect_noise_factor"] * sigma[genes]
+            settings["effect_amplitude_factor"] * amplitude[genes]
+            + settings["effect_noise_factor"] * sigma[genes]
         )
         down = rng.random(len(genes)) < p["down_fraction"]
         effect[d, genes] = np.where(down, -size, size)

@@ -245,7 +245,11 @@ REGIMES: dict[str, dict] = {
     "direct": {},
     "program": {"disease_effect": "programs", "program_shift": 0.3},
     "rare": {"disease_case_share": 0.01},
-    "single": {"disease_effect": "single_genes"},
+    "single": {
+        "disease_effect": "single_genes",
+        "effect_amplitude_factor": 0.3,
+        "effect_noise_factor": 1.0,
+    },
 }
 # Each planted disease in its own regime: two through programs, two direct, one rare.
 REGIMES["mixed"] = {
@@ -258,7 +262,13 @@ REGIMES["mixed"] = {
     }
 }
 # The keys a per-disease regime may set, and so what differs between diseases.
-DISEASE_KEYS = ("disease_effect", "program_shift", "cases_per_study")
+DISEASE_KEYS = (
+    "disease_effect",
+    "program_shift",
+    "cases_per_study",
+    "effect_amplitude_factor",
+    "effect_noise_factor",
+)
 
 
 def _cases_from_share(p: dict) -> dict:

@@ -214,7 +214,9 @@ def heldout_replication(
             **where,
         )
         for disease_id, (pairs, name) in splittable.items():
-            held_pairs = [(cases[held[cases]], controls[held[controls]]) for cases, controls in pairs]
+            held_pairs = [
+                (cases[held[cases]], controls[held[controls]]) for cases, controls in pairs
+            ]
             table = tables[disease_id]
             row = {
                 "disease": disease_id,
@@ -247,9 +249,7 @@ def t_interval(x: np.ndarray, confidence: float) -> tuple[float, float, float]:
 def summarize(splits: pd.DataFrame, confidence: float) -> pd.DataFrame:
     """Per (model, layer, disease): mean replication over splits, its t interval and the splits used."""
     rows = []
-    for (model, layer, disease), group in splits.groupby(
-        ["model", "layer", "disease"], sort=False
-    ):
+    for (model, layer, disease), group in splits.groupby(["model", "layer", "disease"], sort=False):
         mean, low, high = t_interval(group["replication"].to_numpy(dtype=float), confidence)
         rows.append(
             {
