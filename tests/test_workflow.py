@@ -300,11 +300,47 @@ def test_tiny_test_config_runs_every_stage(tmp_path):
         )
 
 
-def test_demo_gmt_lists_every_module(demo):
-    lines = (demo / "results" / "microarray" / "modules.gmt").read_text().splitlines()
+def test_demo_gmt_lists_every_module_and_a_consensus_per_disease(demo):
+    sets = {
+        line.split("\t")[0]: line.split("\t")[2:]
+        for line in (demo / "results" / "microarray" / "modules.gmt").read_text().splitlines()
+    }
+    consensus = {name: genes for name, genes in sets.items() if name.endswith("__consensus")}
+    modules = {name: genes for name, genes in sets.items() if name not in consensus}
     # (h1, h2, h3 of the deep model, the shallow model, the naive baseline) x 6 diseases
-    assert len(lines) == 5 * 6
-    assert all(len(line.split("\t")) == 2 + 100 for line in lines)
+    assert len(modules) == 5 * 6
+    assert all(len(genes) == 100 for genes in modules.values())
+    verdict = pd.read_csv(demo / "results" / "microarray" / "verdict.tsv", sep="\t")
+    chosen = verdict[verdict["recommended"]]
+    assert sorted(consensus) == sorted(f"{d}__consensus" for d in chosen["disease"])
+    for row in chosen.itertuples():  # the recommended module's genes that most replicates share
+        module = pd.read_csv(
+            demo / "results" / "microarray" / "modules" / row.model / row.layer / f"{row.disease}.tsv",
+            sep="\t",
+        ).nsmallest(100, "rank")
+        stable = module.loc[module["stability"] >= 0.5, "gene"]
+        assert consensus[f"{row.disease}__consensus"] == list(stable), row
+        assert 0 < len(stable) <= 100
+
+
+def test_demo_verdict_follows_the_truth(demo):
+    """Every disease gets one recommended module, replicate stability for the autoencoders (none for the
+    naive baseline) and a flag that fires where the best deep layer holds less than half of the naive
+    baseline's planted genes and stays quiet where it holds as many (the mixed regime's truth)."""
+    verdict = pd.read_csv(demo / "results" / "microarray" / "verdict.tsv", sep="\t")
+    truth = pd.read_csv(demo / "results" / "microarray" / "truth_recovery.tsv", sep="\t")
+    assert len(verdict) == 5 * 6 and (verdict.groupby("disease")["recommended"].sum() == 1).all()
+    autoencoders = verdict[~verdict["model"].str.startswith("naive")]
+    assert autoencoders["module_stability"].between(0, 1).all() and (autoencoders["n_splits"] == 10).all()
+    assert verdict.loc[verdict["model"].str.startswith("naive"), "module_stability"].isna().all()
+    planted = truth[truth["n_planted"] > 0]
+    share = planted.pivot_table(
+        index="disease", columns="model", values="precision_at_n_planted", aggfunc="max"
+    )
+    flags = verdict.drop_duplicates("disease").set_index("disease")["deep_below_baseline"]
+    flags = flags.reindex(share.index)
+    assert flags[share["deep128"] < 0.5 * share["naive128"]].all(), (share, flags)
+    assert not flags[share["deep128"] >= share["naive128"]].any(), (share, flags)
 
 
 def test_finished_workflow_rerun_does_nothing(demo):

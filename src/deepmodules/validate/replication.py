@@ -33,8 +33,11 @@ genes' true contrast, however a method found them. Split s fits replicate (s mod
 architecture with reverse-training seed number (s mod S) + 1, so the spread over splits holds the
 autoencoder's randomness as well as the sampling.
 
-Over the splits a method's replication has a mean and a t interval (the splits overlap, so the
-interval is approximate); :mod:`deepmodules.validate.verdict` compares the methods with it.
+Over the J splits a method's replication has a mean and a t interval. The splits share samples, so
+their values are correlated and the naive standard error s / sqrt(J) is too small; the interval uses
+the corrected resampled t of Nadeau and Bengio (Machine Learning 52, 2003), standard error
+s sqrt(1/J + n_held / n_derived) with n_held / n_derived = 1 for half splits, on J - 1 degrees of
+freedom. :mod:`deepmodules.validate.verdict` compares the methods with it.
 """
 
 from __future__ import annotations
@@ -236,13 +239,19 @@ def heldout_replication(
     return pd.DataFrame(rows, columns=SPLIT_COLUMNS)
 
 
+# n_held / n_derived of the corrected resampled t (module docstring): half splits.
+HELD_OUT_RATIO = 1.0
+
+
 def t_interval(x: np.ndarray, confidence: float) -> tuple[float, float, float]:
-    """Mean and the t interval of the mean of ``x`` (NaN without two finite values)."""
+    """Mean of ``x`` over splits and its corrected resampled t interval (NaN without two finite
+    values): standard error sd sqrt(1/J + n_held / n_derived)."""
     x = np.asarray(x, dtype=float)
     x = x[np.isfinite(x)]
     if len(x) < 2:
         return (float(x.mean()) if len(x) else np.nan), np.nan, np.nan
-    half = stats.t.ppf((1 + confidence) / 2, len(x) - 1) * x.std(ddof=1) / np.sqrt(len(x))
+    se = x.std(ddof=1) * np.sqrt(1 / len(x) + HELD_OUT_RATIO)
+    half = stats.t.ppf((1 + confidence) / 2, len(x) - 1) * se
     return float(x.mean()), float(x.mean() - half), float(x.mean() + half)
 
 
