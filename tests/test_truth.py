@@ -113,21 +113,26 @@ def test_planted_genes_read_from_the_ground_truth(tmp_path):
 # The regimes at test size: 12 programs, so that the program regime has one free per disease, and
 # 1,000 samples per platform, so that the rare regime's 1% of them reaches min_cases (10) cases.
 REGIME_SIZE = {**SMALL, "n_communities": 12, "n_microarray_samples": 1000, "n_rnaseq_samples": 1000}
+# Disease studies as the demo's: two per disease, 20 controls each.
+DEMO_STUDIES = {"n_studies_per_disease": 2, "controls_per_study": 20}
 MODELS = ("deep32", "shallow32")
 # Twice the planted genes (15): the demo's 100 would hold a third of the 300 genes.
 MODULE_SIZE = 30
+SPLITS = 10  # the verdict's held-out splits, as the workflow's default
 NAIVE = "naive128"
 
 
-def regime_scorecard(regime: str, root) -> tuple[pd.DataFrame, dict, dict, pd.DataFrame]:
+def regime_scorecard(
+    regime: str, root, size: dict | None = None
+) -> tuple[pd.DataFrame, dict, dict, pd.DataFrame]:
     """The scorecard of the microarray arm simulated in ``regime``: deep32 (h1-h3), shallow32 and the
     naive baseline, built with the package functions as the workflow's rules do, at test size, and
-    the verdict the workflow would give without the truth (held-out replication over 6 splits).
+    the verdict the workflow would give without the truth (held-out replication over 10 splits).
 
-    Returns the scorecard, the score tables by (model, layer, disease), the planted genes and the
-    verdict table.
+    ``size`` overrides :data:`REGIME_SIZE`. Returns the scorecard, the score tables by (model, layer,
+    disease), the planted genes and the verdict table.
     """
-    sim.simulate(root / "sources", REGIME_SIZE, SEED, regime)
+    sim.simulate(root / "sources", {**REGIME_SIZE, **(size or {})}, SEED, regime)
     config = small_config(root / "sources")
     config["modules"]["size"] = MODULE_SIZE
     data = compendium.prepare(
@@ -155,7 +160,7 @@ def regime_scorecard(regime: str, root) -> tuple[pd.DataFrame, dict, dict, pd.Da
             "normal",
             settings,
             config["modules"]["size"],
-            6,
+            SPLITS,
             SEED,
             gene_span=data.gene_range.span,
             **where,
@@ -305,10 +310,10 @@ def test_rare_regime_the_scorecard_flags_deep_layers_below_naive(tmp_path):
 
 def test_single_gene_regime_the_verdict_says_the_deep_layers_lose(tmp_path):
     """Weak shifts of random genes that follow no program, in the cases of one cell type (the
-    independent simulator's setting): the deep layers hold almost none of the planted genes where the
-    naive baseline holds most; the verdict flags every disease, recommends the naive baseline, and its
-    replication orders the modules as the truth does."""
-    card, _, _, decision = regime_scorecard("single", tmp_path)
+    independent simulator's setting), in disease studies as the demo's: the deep layers hold almost
+    none of the planted genes where the naive baseline holds most; the verdict flags every disease,
+    recommends the naive baseline, and its replication orders the modules as the truth does."""
+    card, _, _, decision = regime_scorecard("single", tmp_path, DEMO_STUDIES)
     table = assert_flag_follows_truth(card, decision)
     assert (table["deep"] < 0.5 * table["naive"]).all(), table
     assert table["flag"].all() and (table["rho"] > 0.5).all(), table

@@ -315,7 +315,13 @@ def test_demo_gmt_lists_every_module_and_a_consensus_per_disease(demo):
     assert sorted(consensus) == sorted(f"{d}__consensus" for d in chosen["disease"])
     for row in chosen.itertuples():  # the recommended module's genes that most replicates share
         module = pd.read_csv(
-            demo / "results" / "microarray" / "modules" / row.model / row.layer / f"{row.disease}.tsv",
+            demo
+            / "results"
+            / "microarray"
+            / "modules"
+            / row.model
+            / row.layer
+            / f"{row.disease}.tsv",
             sep="\t",
         ).nsmallest(100, "rank")
         stable = module.loc[module["stability"] >= 0.5, "gene"]
@@ -331,7 +337,10 @@ def test_demo_verdict_follows_the_truth(demo):
     truth = pd.read_csv(demo / "results" / "microarray" / "truth_recovery.tsv", sep="\t")
     assert len(verdict) == 5 * 6 and (verdict.groupby("disease")["recommended"].sum() == 1).all()
     autoencoders = verdict[~verdict["model"].str.startswith("naive")]
-    assert autoencoders["module_stability"].between(0, 1).all() and (autoencoders["n_splits"] == 10).all()
+    assert (
+        autoencoders["module_stability"].between(0, 1).all()
+        and (autoencoders["n_splits"] == 10).all()
+    )
     assert verdict.loc[verdict["model"].str.startswith("naive"), "module_stability"].isna().all()
     planted = truth[truth["n_planted"] > 0]
     share = planted.pivot_table(

@@ -243,15 +243,19 @@ def heldout_replication(
 HELD_OUT_RATIO = 1.0
 
 
-def t_interval(x: np.ndarray, confidence: float) -> tuple[float, float, float]:
+def t_interval(
+    x: np.ndarray, confidence: float, one_sided: bool = False
+) -> tuple[float, float, float]:
     """Mean of ``x`` over splits and its corrected resampled t interval (NaN without two finite
-    values): standard error sd sqrt(1/J + n_held / n_derived)."""
+    values): standard error sd sqrt(1/J + n_held / n_derived). ``one_sided``: the bounds are each a
+    one-sided bound at ``confidence`` (t quantile ``confidence`` instead of (1 + confidence) / 2)."""
     x = np.asarray(x, dtype=float)
     x = x[np.isfinite(x)]
     if len(x) < 2:
         return (float(x.mean()) if len(x) else np.nan), np.nan, np.nan
     se = x.std(ddof=1) * np.sqrt(1 / len(x) + HELD_OUT_RATIO)
-    half = stats.t.ppf((1 + confidence) / 2, len(x) - 1) * se
+    level = confidence if one_sided else (1 + confidence) / 2
+    half = stats.t.ppf(level, len(x) - 1) * se
     return float(x.mean()), float(x.mean() - half), float(x.mean() + half)
 
 
@@ -277,8 +281,9 @@ def summarize(splits: pd.DataFrame, confidence: float) -> pd.DataFrame:
 def deep_versus_naive(
     splits: pd.DataFrame, deep: str, naive: str, disease: str, layer: str, confidence: float
 ) -> tuple[float, float, float]:
-    """Mean and t interval of replication(deep ``layer``) - replication(naive), paired by split."""
+    """Mean of replication(deep ``layer``) - replication(naive), paired by split, and its one-sided
+    lower and upper bounds at ``confidence``."""
     of = splits[splits["disease"] == disease]
     a = of[(of["model"] == deep) & (of["layer"] == layer)].set_index("split")["replication"]
     b = of[of["model"] == naive].set_index("split")["replication"]
-    return t_interval((a - b).dropna().to_numpy(), confidence)
+    return t_interval((a - b).dropna().to_numpy(), confidence, one_sided=True)

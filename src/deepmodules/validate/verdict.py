@@ -8,9 +8,10 @@ best on held-out samples, the only one of these measures that needs no truth and
 alike. Replication above 1 is the excess of the module's held-out contrast over random genes, about
 proportional to the share of truly changed genes the module holds, so the methods are compared by it:
 ``deep_below_baseline`` is set for a disease when the deep layer that replicates best falls short of
-the naive baseline by more than ``margin`` of the naive baseline's excess, r_naive - 1, beyond the
-confidence interval of their paired difference over splits (upper end of the interval of
-r_deep - r_naive below -margin (r_naive - 1)); a shortfall smaller than that is a tie, not a failure.
+the naive baseline by more than ``margin`` of the naive baseline's excess, r_naive - 1, with confidence ``confidence``: the one-sided upper bound of
+their paired difference over splits, r_deep - r_naive (``deep_minus_naive_upper``, corrected resampled
+t), is below -margin (r_naive - 1). The flag claims one direction, so its bound is one-sided; a
+shortfall smaller than the margin is a tie, not a failure.
 ``verdict`` says it in words, and says when not even the recommended module replicates beyond random
 genes (the lower end of its interval at or below 1).
 """
@@ -35,7 +36,7 @@ COLUMNS = [
     "encodability_r",
     "recommended",
     "deep_minus_naive",
-    "deep_minus_naive_ci_high",
+    "deep_minus_naive_upper",
     "deep_below_baseline",
     "verdict",
 ]
@@ -67,7 +68,7 @@ def disease_verdict(
         below = bool(excess > 0 and high < -margin * excess)
         out |= {
             "deep_minus_naive": mean,
-            "deep_minus_naive_ci_high": high,
+            "deep_minus_naive_upper": high,
             "deep_below_baseline": below,
         }
     if not best["replication_ci_low"] > 1:
@@ -105,7 +106,7 @@ def verdict_table(
     table = table.merge(encodability[[*keys, "encodability_r"]], on=keys, how="left")
     table["recommended"] = False
     table["deep_below_baseline"] = False
-    for column in ("deep_minus_naive", "deep_minus_naive_ci_high"):
+    for column in ("deep_minus_naive", "deep_minus_naive_upper"):
         table[column] = np.nan
     table["verdict"] = ""
     for _, rows in table.groupby("disease", sort=False):
