@@ -194,6 +194,26 @@ def replicate_module_inputs(wc):
     }
 
 
+def replication_networks(wc):
+    """The trained layers of every replicate of an architecture (none for a naive baseline)."""
+    if wc.model.startswith("naive"):
+        return []
+    return [
+        layout.model_file(wc.dataset, replicate, "network")
+        for replicate in replicates_of(wc.model)
+    ]
+
+
+def replication_inputs(wc):
+    """The held-out replication table of every (model, layer) of the dataset's modules, by name."""
+    return {
+        f"replication:{model}:{layer}": layout.replication_file(
+            wc.dataset, model, layer
+        )
+        for model, layer in module_models()
+    }
+
+
 def module_inputs(wc):
     """Every disease module of a dataset as named inputs (deepmodules.layout.module_inputs)."""
     return layout.module_inputs(wc.dataset, module_models(), diseases_in(wc.dataset))

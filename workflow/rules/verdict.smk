@@ -2,26 +2,6 @@
 REPLICATION_KEYS = ["splits"]
 
 
-def replication_networks(wc):
-    """The trained layers of every replicate of an architecture (none for a naive baseline)."""
-    if wc.model.startswith("naive"):
-        return []
-    return [
-        layout.model_file(wc.dataset, replicate, "network")
-        for replicate in replicates_of(wc.model)
-    ]
-
-
-def replication_inputs(wc):
-    """The held-out replication table of every (model, layer) of the dataset's modules, by name."""
-    return {
-        f"replication:{model}:{layer}": layout.replication_file(
-            wc.dataset, model, layer
-        )
-        for model, layer in module_models()
-    }
-
-
 rule replication:
     """Held-out replication of one method's modules: over repeated half splits of every disease's cases
     and matched controls, the module derived without the held-out half against the held-out contrast.
