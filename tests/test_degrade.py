@@ -284,9 +284,13 @@ def test_skipped_modules_reach_enrichment_as_nan_rows_and_are_left_out_of_the_gm
     assert combined.loc["controls", "n_diseases"] == 2
     assert combined.loc["no_controls", "n_diseases"] == 0
 
+    verdict = tmp_path / "verdict.tsv"  # no module recommended: no consensus line
+    pd.DataFrame(columns=["disease", "model", "layer", "recommended", "verdict"]).to_csv(
+        verdict, sep="\t", index=False
+    )
     gmt = SimpleNamespace(
         rule="modules_gmt",
-        input=Namedlist(fromdict=modules),
+        input=Namedlist(fromdict={**modules, "verdict": str(verdict)}),
         log=[str(tmp_path / "gmt.log")],
         threads=1,
         output=[str(tmp_path / "modules.gmt")],
