@@ -2,11 +2,14 @@
 
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 import yaml
 
 from deepmodules import simulate as sim
 from deepmodules.config import series_matrices, validate_config
+from deepmodules.validate import replication, verdict
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -45,3 +48,21 @@ def small_config(sources: Path) -> dict:
 def config(small_sources):
     """:func:`small_config` on the small simulated sources, fresh for each test."""
     return small_config(small_sources)
+
+
+def verdict_of_splits(
+    splits: pd.DataFrame, naive: str, encodability: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """The verdict (defaults: 0.95, margin 0.2) of held-out replication rows with model and layer,
+    without stability or GWAS p (NaN), indexed by model and layer."""
+    keys = splits[["disease", "model", "layer"]].drop_duplicates()
+    return verdict.verdict_table(
+        replication.summarize(splits, 0.95),
+        splits,
+        keys.assign(module_stability=np.nan),
+        keys.assign(empirical_p_value=np.nan),
+        keys.assign(encodability_r=np.nan) if encodability is None else encodability,
+        naive,
+        0.95,
+        0.2,
+    ).set_index(["model", "layer"])

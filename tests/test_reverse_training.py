@@ -26,7 +26,7 @@ from deepmodules.modules.reverse_training import (
 from deepmodules.stats import fisher_combined
 from deepmodules.validate.enrichment import fisher_enrichment
 from tests.conftest import small_config
-from tests.xor_compendium import XOR_SETTINGS, xor_study
+from tests.xor_compendium import xor_disease_recovery
 
 
 def test_one_hot_is_kronecker_delta():
@@ -345,35 +345,6 @@ def test_shuffled_phenotypes_give_null_modules(trained_small):
     assert min(p_values["shuffled"]) > 0.01 and fisher_combined(p_values["shuffled"]) > 0.05, (
         p_values
     )
-
-
-def xor_disease_recovery(xor: bool) -> dict[str, float]:
-    """Recovery of the planted module of :func:`tests.xor_compendium.xor_study` by every layer of
-    deep4-funnel, by shallow4 and by the naive baseline: the fraction of the module among the
-    top-ranked genes, as many as the module has."""
-    study = xor_study(xor)
-
-    def recovery(layers=None, layer=None, hidden=None) -> float:
-        table = disease_scores(
-            study.values,
-            study.samples,
-            study.genes,
-            {"d": "disease"},
-            "normal",
-            XOR_SETTINGS,
-            layers,
-            layer,
-            hidden,
-        )["d"]
-        return len(study.module.intersection(table["gene"][: len(study.module)])) / len(
-            study.module
-        )
-
-    recoveries = {"naive": recovery(hidden=128)}
-    for model_id, layers in study.layers.items():
-        for layer in parse_model_id(model_id).layers:
-            recoveries[f"{model_id}/{layer}"] = recovery(layers, layer)
-    return recoveries
 
 
 def test_deep_layers_beat_shallow_and_naive_where_depth_matters():

@@ -20,8 +20,8 @@ from deepmodules.model import training
 from deepmodules.model.architecture import parse_model_id
 from deepmodules.model.autoencoder import build_autoencoder, dense_layers
 from deepmodules.modules.reverse_training import disease_scores
-from deepmodules.validate import replication, truth, verdict
-from tests.conftest import ROOT, SEED, SMALL, small_config
+from deepmodules.validate import replication, truth
+from tests.conftest import ROOT, SEED, SMALL, small_config, verdict_of_splits
 
 GENES = [f"G{i:04d}" for i in range(1000)]
 PLANTED = set(GENES[:30])
@@ -145,6 +145,8 @@ def regime_scorecard(
     settings = {**config["reverse_training"], "epochs": 30, "batch_size": 32, "learning_rate": 0.01}
 
     splits = []
+    # the leading arguments of disease_scores and heldout_replication
+    compendium_arguments = (values, data.samples, data.genes, diseases, "normal", settings)
 
     def scores(model: str, layer: str, layers=None, hidden=None) -> dict:
         where = (
@@ -153,12 +155,7 @@ def regime_scorecard(
             else {"replicates": [{"layers": layers, "layer": layer}]}
         )
         held = replication.heldout_replication(
-            values,
-            data.samples,
-            data.genes,
-            diseases,
-            "normal",
-            settings,
+            *compendium_arguments,
             config["modules"]["size"],
             SPLITS,
             SEED,
@@ -167,12 +164,7 @@ def regime_scorecard(
         )
         splits.append(held.assign(model=model, layer=layer))
         tables = disease_scores(
-            values,
-            data.samples,
-            data.genes,
-            diseases,
-            "normal",
-            settings,
+            *compendium_arguments,
             layers,
             layer,
             hidden,
@@ -200,19 +192,8 @@ def regime_scorecard(
     )
     planted = truth.planted_genes(root / "sources" / sim.GROUND_TRUTH_FILE)
     card = truth.scorecard(tables, planted, config["modules"]["size"], NAIVE)
-    splits = pd.concat(splits, ignore_index=True)
-    keys = splits[["disease", "model", "layer"]].drop_duplicates()
-    decision = verdict.verdict_table(
-        replication.summarize(splits, 0.95),
-        splits,
-        keys.assign(module_stability=np.nan),
-        keys.assign(empirical_p_value=np.nan),
-        encoded,
-        NAIVE,
-        0.95,
-        0.2,
-    )
-    return card, tables, planted, decision
+    decision = verdict_of_splits(pd.concat(splits, ignore_index=True), NAIVE, encoded)
+    return card, tables, planted, decision.reset_index()
 
 
 def flag_against_truth(card: pd.DataFrame, decision: pd.DataFrame) -> pd.DataFrame:

@@ -7,9 +7,10 @@ from scipy import stats
 
 from deepmodules.model.architecture import parse_model_id, replicate_ids, replicate_seed
 from deepmodules.modules.consensus import consensus_module, jaccard, module_stability
-from deepmodules.modules.reverse_training import disease_scores, skipped_module, summarize_seeds
+from deepmodules.modules.reverse_training import skipped_module, summarize_seeds
 from deepmodules.validate import replication, verdict
-from tests.xor_compendium import XOR_SETTINGS, xor_study
+from tests.conftest import verdict_of_splits
+from tests.xor_compendium import xor_disease_recovery, xor_study
 
 GENES = [f"G{i:03d}" for i in range(200)]
 
@@ -241,54 +242,30 @@ def test_the_flag_fires_only_where_the_best_deep_layer_replicates_worse_than_nai
 
 
 def xor_replication(xor: bool) -> pd.DataFrame:
-    """Held-out replication (6 splits) of every method on the XOR disease study, with the truth: the
-    share of the planted module among as many top genes of the module derived on all samples (one
-    reverse-training seed)."""
+    """Held-out replication (6 splits) of every method on the XOR disease study, its verdict, and the
+    truth: the share of the planted module among as many top genes of the module derived on all
+    samples (:func:`tests.xor_compendium.xor_disease_recovery`)."""
     study = xor_study(xor)
-    size = len(study.module)
     methods = {("naive128", "h1"): {"hidden": 128}}
     for model_id, layers in study.layers.items():
         for layer in parse_model_id(model_id).layers:
             methods[(model_id, layer)] = {"replicates": [{"layers": layers, "layer": layer}]}
-    splits, truth = [], {}
-    for (model, layer), where in methods.items():
-        held = replication.heldout_replication(
-            study.values,
-            study.samples,
-            study.genes,
-            {"d": "disease"},
-            "normal",
-            XOR_SETTINGS,
-            size,
+    splits = [
+        replication.heldout_replication(
+            *study.arguments,
+            len(study.module),
             6,
             1,
             **where,
-        )
-        splits.append(held.assign(model=model, layer=layer))
-        fit = {"hidden": 128} if "hidden" in where else where["replicates"][0]
-        table = disease_scores(
-            study.values,
-            study.samples,
-            study.genes,
-            {"d": "disease"},
-            "normal",
-            {**XOR_SETTINGS, "seeds": XOR_SETTINGS["seeds"][:1]},
-            **fit,
-        )["d"]
-        truth[(model, layer)] = len(study.module.intersection(table["gene"][:size])) / size
-    splits = pd.concat(splits, ignore_index=True)
-    keys = splits[["disease", "model", "layer"]].drop_duplicates()
-    table = verdict.verdict_table(
-        replication.summarize(splits, 0.95),
-        splits,
-        keys.assign(module_stability=np.nan),
-        keys.assign(empirical_p_value=np.nan),
-        keys.assign(encodability_r=np.nan),
-        "naive128",
-        0.95,
-        0.2,
-    ).set_index(["model", "layer"])
-    table["truth"] = pd.Series(truth)
+        ).assign(model=model, layer=layer)
+        for (model, layer), where in methods.items()
+    ]
+    table = verdict_of_splits(pd.concat(splits, ignore_index=True), "naive128")
+    recovered = xor_disease_recovery(xor)
+    table["truth"] = [
+        recovered["naive" if model.startswith("naive") else f"{model}/{layer}"]
+        for model, layer in table.index
+    ]
     return table
 
 

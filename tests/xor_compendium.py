@@ -68,6 +68,12 @@ class XorStudy:
     module: frozenset[str]
     layers: dict  # model id -> dense layers of the trained autoencoder
 
+    @property
+    def arguments(self) -> tuple:
+        """The leading arguments of ``disease_scores`` and ``heldout_replication`` for the disease
+        (id ``d``) against the controls (``normal``), with :data:`XOR_SETTINGS`."""
+        return self.values, self.samples, self.genes, {"d": "disease"}, "normal", XOR_SETTINGS
+
 
 @cache
 def xor_study(xor: bool, n_cases: int = 3) -> XorStudy:
@@ -112,3 +118,32 @@ def xor_study(xor: bool, n_cases: int = 3) -> XorStudy:
         )
         layers[model_id] = dense_layers(model)
     return XorStudy(values, samples, genes, module, layers)
+
+
+@cache
+def xor_disease_recovery(xor: bool) -> dict[str, float]:
+    """Recovery of the planted module of :func:`tests.xor_compendium.xor_study` by every layer of
+    deep4-funnel, by shallow4 and by the naive baseline: the fraction of the module among the
+    top-ranked genes, as many as the module has, by "<model>/<layer>" or "naive" (computed once per
+    process)."""
+    from deepmodules.model.architecture import parse_model_id
+    from deepmodules.modules.reverse_training import disease_scores
+
+    study = xor_study(xor)
+
+    def recovery(layers=None, layer=None, hidden=None) -> float:
+        table = disease_scores(
+            *study.arguments,
+            layers,
+            layer,
+            hidden,
+        )["d"]
+        return len(study.module.intersection(table["gene"][: len(study.module)])) / len(
+            study.module
+        )
+
+    recoveries = {"naive": recovery(hidden=128)}
+    for model_id, layers in study.layers.items():
+        for layer in parse_model_id(model_id).layers:
+            recoveries[f"{model_id}/{layer}"] = recovery(layers, layer)
+    return recoveries
