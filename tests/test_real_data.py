@@ -130,6 +130,18 @@ def test_phenotype_module_holds_the_known_program(real_run):
     assert table.loc[table["model"] == "naive512", "p"].iloc[0] < ALPHA, table.to_string()
 
 
+def test_verdict_recommends_one_module_and_leaves_the_deep_layers_unflagged(real_run):
+    """On both fixtures the deep layers hold over half of the naive baseline's program genes (bladder
+    16-17 against 25 of 60, myoblast 40-41 against 47 of 69), so the verdict must not flag them; it
+    recommends one module that replicates on held-out samples beyond random genes."""
+    name, workdir, _, program = real_run
+    verdict = pd.read_csv(workdir / f"results/{name}/verdict.tsv", sep="\t")
+    rows = verdict[verdict["disease"] == program["phenotype"]]
+    assert rows["recommended"].sum() == 1 and not rows["deep_below_baseline"].any(), rows
+    assert (rows.loc[rows["recommended"], "replication_ci_low"] > 1).all(), rows
+    assert rows["verdict"].iloc[0].startswith("use "), rows
+
+
 def test_random_programs_are_not_found(real_run):
     """Negative control of the hypergeometric check: size-matched random gene sets are not enriched."""
     name, workdir, config, program = real_run

@@ -234,8 +234,19 @@ def test_demo_modules_hold_planted_genes(demo):
     module = pd.read_csv(
         demo / "results" / "microarray" / "modules" / "deep128" / "h3" / "asthma.tsv", sep="\t"
     )
-    assert list(module.columns) == ["gene", "score", "score_sd", "rank", "reference", "status"]
-    assert (module["status"] == "scored").all()
+    assert list(module.columns) == [
+        "gene",
+        "score",
+        "score_sd",
+        "rank",
+        "stability",
+        "module_stability",
+        "n_replicates",
+        "reference",
+        "status",
+    ]
+    assert (module["status"] == "scored").all() and (module["n_replicates"] == 2).all()
+    assert module["stability"].isin([0, 0.5, 1]).all()  # the share of two replicates
     top = set(module.nsmallest(100, "rank")["gene"])
     planted = set(truth["diseases"]["asthma"]["module_genes"])
     assert len(top & planted) >= len(planted) / 3
