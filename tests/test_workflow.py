@@ -13,6 +13,8 @@ import pandas as pd
 import pytest
 import yaml
 
+from deepmodules.modules import consensus
+
 from . import report_browser
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -234,17 +236,7 @@ def test_demo_modules_hold_planted_genes(demo):
     module = pd.read_csv(
         demo / "results" / "microarray" / "modules" / "deep128" / "h3" / "asthma.tsv", sep="\t"
     )
-    assert list(module.columns) == [
-        "gene",
-        "score",
-        "score_sd",
-        "rank",
-        "stability",
-        "module_stability",
-        "n_replicates",
-        "reference",
-        "status",
-    ]
+    assert list(module.columns) == consensus.COLUMNS  # the consensus of the replicates
     assert (module["status"] == "scored").all() and (module["n_replicates"] == 2).all()
     assert module["stability"].isin([0, 0.5, 1]).all()  # the share of two replicates
     top = set(module.nsmallest(100, "rank")["gene"])
