@@ -49,6 +49,7 @@ from scipy import stats
 from deepmodules.modules.reverse_training import (
     disease_reference,
     disease_scores,
+    module_top_genes,
     phenotype_labels,
 )
 
@@ -220,7 +221,7 @@ def heldout_replication(
             held_pairs = [
                 (cases[held[cases]], controls[held[controls]]) for cases, controls in pairs
             ]
-            table = tables[disease_id]
+            top, status = module_top_genes(tables[disease_id], size)
             row = {
                 "disease": disease_id,
                 "split": split + 1,
@@ -230,10 +231,10 @@ def heldout_replication(
                 "n_heldout_cases": sum(len(c) for c, _ in held_pairs),
                 "n_heldout_controls": sum(len(r) for _, r in held_pairs),
             }
-            if table["status"].iloc[0] != "scored":
-                rows.append({**row, "status": table["status"].iloc[0]})
+            if status != "scored":
+                rows.append({**row, "status": status})
                 continue
-            module_rows = np.array([gene_rows[g] for g in table.nsmallest(size, "rank")["gene"]])
+            module_rows = np.array([gene_rows[g] for g in top])
             score = replication_score(heldout_contrast(values, held_pairs, sd), module_rows)
             rows.append({**row, "replication": score, "status": "replicated"})
     return pd.DataFrame(rows, columns=SPLIT_COLUMNS)
