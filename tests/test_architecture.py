@@ -124,17 +124,31 @@ def test_long_modules_say_why(module):
         assert "longer than" in head.lower(), f"{module} has over {LONG} lines and no reason"
 
 
-# Modules of the rules after training, which compute with the numpy layers of network.npz: importing
-# them must not load Keras or TensorFlow (seconds per job).
-KERAS_FREE = [
-    "deepmodules.model.network",
-    "deepmodules.model.activity",
-    "deepmodules.interpret.lightup",
-    "deepmodules.interpret.encodability",
-    "deepmodules.interpret.clustering",
-    "deepmodules.modules.reverse_training",  # module_top_genes and the phenotype coding
-    "deepmodules.validate.controls",
-]
+# Every rule but train computes with the numpy layers of network.npz and fits its reverse networks in
+# numpy: the modules their scripts import must not load Keras or TensorFlow (seconds per job).
+SCRIPTS = Path(__file__).resolve().parents[1] / "workflow" / "scripts"
+
+
+def script_imports(script: Path) -> set[str]:
+    """The package modules a rule's script imports."""
+    found = set()
+    for node in ast.walk(ast.parse(script.read_text())):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("deepmodules"):
+            found.add(node.module)
+    return found
+
+
+KERAS_FREE = sorted(
+    set().union(*(script_imports(s) for s in SCRIPTS.glob("*.py") if s.name != "train.py"))
+)
+
+
+def test_only_training_uses_the_tensorflow_environment():
+    rules = Path(__file__).resolve().parents[1] / "workflow" / "rules"
+    users = sorted(r.name for r in rules.glob("*.smk") if "tensorflow.yaml" in r.read_text())
+    assert users == ["train.smk"]
+    assert "keras" not in (rules.parents[1] / "envs" / "analysis.yaml").read_text()
+    assert "deepmodules.modules.reverse_training" in KERAS_FREE  # which imports the reverse fits
 
 
 @pytest.mark.parametrize("module", KERAS_FREE)

@@ -114,6 +114,8 @@ SETTINGS = {
     "epochs": 2,
     "batch_size": 16,
     "learning_rate": 0.01,
+    "tolerance": 0.001,
+    "max_steps": 20000,
     "score": "contrast",
 }
 DISEASES = {

@@ -54,6 +54,8 @@ XOR_SETTINGS = {
     "epochs": 30,
     "batch_size": 32,
     "learning_rate": 0.01,
+    "tolerance": 0.001,
+    "max_steps": 20000,
     "score": "contrast",
 }
 

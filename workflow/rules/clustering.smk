@@ -13,7 +13,7 @@ rule silhouette:
     benchmark:
         "benchmarks/out/{dataset}/silhouette.tsv"
     conda:
-        "../../envs/tensorflow.yaml"
+        "../../envs/analysis.yaml"
     threads: 2
     resources:
         mem_mb=lambda wc, input: max(3000, int(3 * input_mb(input))),

@@ -23,7 +23,7 @@ rule controls_analysis:
     benchmark:
         "benchmarks/out/{dataset}/controls_analysis.tsv"
     conda:
-        "../../envs/tensorflow.yaml"
+        "../../envs/analysis.yaml"
     threads: 2
     resources:
         mem_mb=lambda wc, input: max(3000, int(2 * input_mb(input))),

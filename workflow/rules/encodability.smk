@@ -21,7 +21,7 @@ rule encodability:
     benchmark:
         "benchmarks/out/{dataset}/encodability.tsv"
     conda:
-        "../../envs/tensorflow.yaml"
+        "../../envs/analysis.yaml"
     threads: 1
     resources:
         mem_mb=lambda wc, input: max(3000, int(2 * input_mb(input))),

@@ -21,7 +21,7 @@ rule external_dataset:
     benchmark:
         "benchmarks/out/{dataset}/external/{external}.tsv"
     conda:
-        "../../envs/tensorflow.yaml"
+        "../../envs/analysis.yaml"
     threads: 2
     resources:
         mem_mb=3000,

@@ -16,7 +16,7 @@ rule lightup:
     benchmark:
         "benchmarks/out/{dataset}/lightup/{model}/{layer}.tsv"
     conda:
-        "../../envs/tensorflow.yaml"
+        "../../envs/analysis.yaml"
     threads: 1
     resources:
         mem_mb=3000,

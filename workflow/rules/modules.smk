@@ -1,5 +1,5 @@
 # The reverse-training settings that shape a disease module (naive_hidden only names the baseline).
-REVERSE_TRAINING_KEYS = ["seeds", "epochs", "batch_size", "learning_rate", "score"]
+REVERSE_TRAINING_KEYS = ["seeds", "epochs", "batch_size", "learning_rate", "tolerance", "max_steps", "score"]
 
 
 rule reverse_training:
@@ -20,7 +20,7 @@ rule reverse_training:
     benchmark:
         "benchmarks/out/{dataset}/reverse_training/{model}/{layer}.tsv"
     conda:
-        "../../envs/tensorflow.yaml"
+        "../../envs/analysis.yaml"
     threads: model_threads
     resources:
         mem_mb=lambda wc, input: max(3000, int(2 * input_mb(input))),
@@ -53,7 +53,7 @@ rule naive_baseline:
     wildcard_constraints:
         width=r"\d+",
     conda:
-        "../../envs/tensorflow.yaml"
+        "../../envs/analysis.yaml"
     threads: epochs.threads(config["reverse_training"]["naive_hidden"], 2)
     resources:
         mem_mb=lambda wc, input: max(3000, int(1.5 * input_mb(input))),

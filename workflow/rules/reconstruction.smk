@@ -24,7 +24,7 @@ rule reconstruction:
     benchmark:
         "benchmarks/out/{dataset}/reconstruction.tsv"
     conda:
-        "../../envs/tensorflow.yaml"
+        "../../envs/analysis.yaml"
     threads: 2
     resources:
         mem_mb=lambda wc, input: max(3000, int(2 * input_mb(input))),

@@ -20,7 +20,7 @@ rule replication:
     wildcard_constraints:
         model=METHOD_PATTERN,
     conda:
-        "../../envs/tensorflow.yaml"
+        "../../envs/analysis.yaml"
     threads: model_threads
     resources:
         mem_mb=lambda wc, input: max(3000, int(3 * input_mb(input))),

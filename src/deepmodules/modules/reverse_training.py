@@ -29,9 +29,7 @@ Steps 2-4 are repeated over several seeds (three in the paper) and summarized by
 The naive baseline trains the same reverse network directly on gene expression (``following`` empty), and
 z_p is then its rescaled output layer applied to the hidden activation, without bias.
 
-Only the fits of step 2 need Keras (:mod:`deepmodules.modules.reverse_network`), which is imported by
-:func:`preactivations_over_seeds` when it first runs: the phenotype coding, the references and the
-module tables here load with numpy and pandas alone, for the rules that only read modules.
+The fits of step 2 (:mod:`deepmodules.modules.reverse_network`) run in numpy, like everything here.
 """
 
 from __future__ import annotations
@@ -39,15 +37,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from deepmodules.model.network import DenseLayer, encode, layers_after
-
-if TYPE_CHECKING:
-    from deepmodules.modules.reverse_network import ReverseNetwork
+from deepmodules.modules.reverse_network import ReverseNetwork, fit_reverse
 
 log = logging.getLogger(__name__)
 
@@ -146,8 +141,6 @@ def preactivations_over_seeds(
     settings: dict,
 ) -> tuple[list[np.ndarray], list[str]]:
     """Steps 2-4 once per seed in ``settings["seeds"]``: z for every phenotype, and the phenotypes."""
-    from deepmodules.modules.reverse_network import fit_reverse  # loads Keras
-
     z = []
     for seed in settings["seeds"]:
         net = fit_reverse(
@@ -158,7 +151,18 @@ def preactivations_over_seeds(
             settings["batch_size"],
             settings["learning_rate"],
             seed,
+            settings["tolerance"],
+            settings["max_steps"],
         )
+        if not net.converged:
+            log.warning(
+                "a reverse network (seed %d) stopped after %d steps at %.2g of the no-effect loss, "
+                "above reverse_training.tolerance %g: raise reverse_training.max_steps",
+                seed,
+                net.steps,
+                net.relative_loss,
+                settings["tolerance"],
+            )
         z.append(output_preactivation(net, following, decoded=settings["score"] == "expression"))
     return z, net.phenotypes
 

@@ -29,9 +29,11 @@ average gene: 1 for a module no better than random genes, larger for genes whose
 its excess over 1 about proportional to the share of truly changed genes the module holds. Because the
 noise of the held-out half is independent of the half the module was derived on, a gene picked for a
 chance contrast on one half scores like a random gene on the other, so the statistic rewards the
-genes' true contrast, however a method found them. Split s fits replicate (s mod R) + 1 of the
-architecture with reverse-training seed number (s mod S) + 1, so the spread over splits holds the
-autoencoder's randomness as well as the sampling.
+genes' true contrast, however a method found them. On split s the module is the consensus of all
+R replicate autoencoders of the architecture (:func:`~deepmodules.modules.consensus.consensus_module`),
+each fitted with reverse-training seed number (s mod S) + 1: the module the workflow reports, but for
+the mean over seeds, which changes little once the reverse networks converge
+(``reverse_training.tolerance``).
 
 Over the J splits a method's replication has a mean and a t interval. The splits share samples, so
 their values are correlated and the naive standard error s / sqrt(J) is too small; the interval uses
@@ -46,6 +48,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from deepmodules.modules.consensus import consensus_module
 from deepmodules.modules.reverse_training import (
     disease_reference,
     disease_scores,
@@ -56,7 +59,7 @@ from deepmodules.modules.reverse_training import (
 SPLIT_COLUMNS = [
     "disease",
     "split",
-    "replicate",
+    "n_replicates",
     "seed",
     "contrast",
     "n_heldout_cases",
@@ -204,28 +207,31 @@ def heldout_replication(
         for s in range(n_splits)
     ]
     for split, held in enumerate(masks):
-        where = runs[split % len(runs)]
         fit_seed = settings["seeds"][split % len(settings["seeds"])]
-        tables = disease_scores(
-            values,
-            samples,
-            genes,
-            {d: diseases[d] for d in splittable},
-            control_label,
-            {**settings, "seeds": [fit_seed]},
-            gene_span=gene_span,
-            rows=np.flatnonzero(~held),
-            **where,
-        )
+        fits = [
+            disease_scores(
+                values,
+                samples,
+                genes,
+                {d: diseases[d] for d in splittable},
+                control_label,
+                {**settings, "seeds": [fit_seed]},
+                gene_span=gene_span,
+                rows=np.flatnonzero(~held),
+                **where,
+            )
+            for where in runs
+        ]
         for disease_id, (pairs, name) in splittable.items():
             held_pairs = [
                 (cases[held[cases]], controls[held[controls]]) for cases, controls in pairs
             ]
-            top, status = module_top_genes(tables[disease_id], size)
+            module = consensus_module([fit[disease_id] for fit in fits], size, 1)
+            top, status = module_top_genes(module, size)
             row = {
                 "disease": disease_id,
                 "split": split + 1,
-                "replicate": split % len(runs) + 1,
+                "n_replicates": len(runs),
                 "seed": fit_seed,
                 "contrast": name,
                 "n_heldout_cases": sum(len(c) for c, _ in held_pairs),
@@ -279,12 +285,19 @@ def summarize(splits: pd.DataFrame, confidence: float) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["model", "layer", "disease", *SUMMARY_COLUMNS])
 
 
-def deep_versus_naive(
-    splits: pd.DataFrame, deep: str, naive: str, disease: str, layer: str, confidence: float
+def paired_difference(
+    splits: pd.DataFrame,
+    disease: str,
+    first: tuple[str, str],
+    second: tuple[str, str],
+    confidence: float,
 ) -> tuple[float, float, float]:
-    """Mean of replication(deep ``layer``) - replication(naive), paired by split, and its one-sided
-    lower and upper bounds at ``confidence``."""
+    """Mean of replication(``first``) - replication(``second``), two (model, layer) modules of one
+    disease paired by split, and its one-sided lower and upper bounds at ``confidence``."""
     of = splits[splits["disease"] == disease]
-    a = of[(of["model"] == deep) & (of["layer"] == layer)].set_index("split")["replication"]
-    b = of[of["model"] == naive].set_index("split")["replication"]
-    return t_interval((a - b).dropna().to_numpy(), confidence, one_sided=True)
+
+    def series(model: str, layer: str) -> pd.Series:
+        chosen = of[(of["model"] == model) & (of["layer"] == layer)]
+        return chosen.set_index("split")["replication"]
+
+    return t_interval((series(*first) - series(*second)).dropna().to_numpy(), confidence, True)

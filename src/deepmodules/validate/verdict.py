@@ -13,7 +13,9 @@ their paired difference over splits, r_deep - r_naive (``deep_minus_naive_upper`
 t), is below -margin (r_naive - 1). The flag claims one direction, so its bound is one-sided; a
 shortfall smaller than the margin is a tie, not a failure.
 ``verdict`` says it in words, and says when not even the recommended module replicates beyond random
-genes (the lower end of its interval at or below 1).
+genes (the lower end of its interval at or below 1), and which other methods' best modules the
+recommended one does not beat (the one-sided lower bound of their paired difference at or below 0:
+"tied with"), for a user to weigh them by the other columns.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from deepmodules.validate.replication import deep_versus_naive
+from deepmodules.validate.replication import paired_difference
 
 COLUMNS = [
     "disease",
@@ -61,8 +63,8 @@ def disease_verdict(
     below = False
     if naive is not None and not deep.empty and (tested["model"] == naive).any():
         top = deep.loc[deep["replication"].idxmax()]
-        mean, _, high = deep_versus_naive(
-            splits, top["model"], naive, top["disease"], top["layer"], confidence
+        mean, _, high = paired_difference(
+            splits, top["disease"], (top["model"], top["layer"]), (naive, "h1"), confidence
         )
         excess = float(tested.loc[tested["model"] == naive, "replication"].iloc[0]) - 1
         below = bool(excess > 0 and high < -margin * excess)
@@ -73,14 +75,38 @@ def disease_verdict(
         }
     if not best["replication_ci_low"] > 1:
         out["verdict"] = f"no module replicates beyond random genes (best: {name})"
-    elif below:
-        out["verdict"] = (
-            f"use {name}: the best deep layer ({top['model']} {top['layer']}) replicates worse "
+        return out
+    out["verdict"] = f"use {name}"
+    if below:
+        out["verdict"] += (
+            f": the best deep layer ({top['model']} {top['layer']}) replicates worse "
             "than the naive baseline"
         )
-    else:
-        out["verdict"] = f"use {name}"
+    ties = tied_with(best, tested, splits, confidence)
+    if ties:
+        out["verdict"] += f" (tied with {', '.join(ties)}: not told apart over the splits)"
     return out
+
+
+def tied_with(
+    best: pd.Series, tested: pd.DataFrame, splits: pd.DataFrame, confidence: float
+) -> list[str]:
+    """The best module of each other method that the best one does not beat: the one-sided lower
+    bound of their paired difference over splits is at or below 0."""
+    ties = []
+    others = tested[tested["model"].map(method_of) != method_of(best["model"])]
+    for _, group in others.groupby(others["model"].map(method_of), sort=True):
+        runner = group.loc[group["replication"].idxmax()]
+        _, low, _ = paired_difference(
+            splits,
+            best["disease"],
+            (best["model"], best["layer"]),
+            (runner["model"], runner["layer"]),
+            confidence,
+        )
+        if not low > 0:
+            ties.append(f"{runner['model']} {runner['layer']}")
+    return ties
 
 
 def verdict_table(
