@@ -1,5 +1,13 @@
 # The reverse-training settings that shape a disease module (naive_hidden only names the baseline).
-REVERSE_TRAINING_KEYS = ["seeds", "epochs", "batch_size", "learning_rate", "tolerance", "max_steps", "score"]
+REVERSE_TRAINING_KEYS = [
+    "seeds",
+    "epochs",
+    "batch_size",
+    "learning_rate",
+    "tolerance",
+    "max_steps",
+    "score",
+]
 
 
 rule reverse_training:
