@@ -77,14 +77,14 @@ def disease_verdict(
         out["verdict"] = f"no module replicates beyond random genes (best: {name})"
         return out
     out["verdict"] = f"use {name}"
-    if below:
-        out["verdict"] += (
-            f": the best deep layer ({top['model']} {top['layer']}) replicates worse "
-            "than the naive baseline"
-        )
     ties = tied_with(best, tested, splits, confidence)
     if ties:
         out["verdict"] += f" (tied with {', '.join(ties)}: not told apart over the splits)"
+    if below:
+        out["verdict"] += (
+            f"; the best deep layer ({top['model']} {top['layer']}) replicates worse "
+            "than the naive baseline"
+        )
     return out
 
 
