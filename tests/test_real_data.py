@@ -89,6 +89,11 @@ def real_run(request, real_runs):
     return name, workdir, config, program
 
 
+def naive_model(config) -> str:
+    """The naive baseline's model id: ``naive<naive_hidden>``."""
+    return f"naive{config.get('reverse_training', {}).get('naive_hidden', 512)}"
+
+
 def module_pairs(config):
     """(model, layer) of every module: the analysed deep model's layers, the shallow model, naive."""
     models = config["models"]
@@ -96,7 +101,7 @@ def module_pairs(config):
     pairs = [(models["analysis"], f"h{i}") for i in range(1, depth + 1)]
     if models.get("shallow"):
         pairs.append((models["shallow"], "h1"))
-    pairs.append(("naive512", "h1"))
+    pairs.append((naive_model(config), "h1"))
     return pairs
 
 
@@ -133,7 +138,7 @@ def test_phenotype_module_holds_the_known_program(real_run):
     print(table.to_string())
     deep = table[table["model"] == config["models"]["analysis"]]
     assert deep["p"].min() * len(deep) < DEEP_ALPHA, table.to_string()
-    assert table.loc[table["model"] == "naive512", "p"].iloc[0] < ALPHA, table.to_string()
+    assert table.loc[table["model"] == naive_model(config), "p"].iloc[0] < ALPHA, table.to_string()
 
 
 def test_verdict_recommends_one_module_and_flags_only_a_failing_deep_model(real_run):
@@ -157,7 +162,7 @@ def test_verdict_recommends_one_module_and_flags_only_a_failing_deep_model(real_
         module = pd.read_csv(path, sep="\t", keep_default_na=False)
         counts[model, layer] = program_enrichment(module, genes, size)[0]
     deep = max(c for (model, _), c in counts.items() if model == config["models"]["analysis"])
-    if deep >= 0.5 * counts["naive512", "h1"]:
+    if deep >= 0.5 * counts[naive_model(config), "h1"]:
         assert not rows["deep_below_baseline"].any(), (counts, rows)
 
 

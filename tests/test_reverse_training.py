@@ -12,6 +12,7 @@ from deepmodules.model.architecture import parse_model_id
 from deepmodules.model.autoencoder import build_autoencoder, dense_layers
 from deepmodules.model.network import DenseLayer, encode, layers_after
 from deepmodules.modules.reverse_network import (
+    STALL_WINDOW,
     Adam,
     fit_reverse,
     gradients,
@@ -82,6 +83,20 @@ def test_fits_are_reproducible_per_seed():
     first, other = fit(1), fit(2)
     assert np.array_equal(first, fit(1))
     assert not np.allclose(first, other)
+
+
+def test_a_fit_stops_at_the_tolerance_or_when_its_loss_stalls():
+    """With a tolerance the fit stops once its loss is that share of the no-effect loss; a fit whose
+    loss cannot fall (a learning rate that saturates the sigmoids) stops after a stall window instead
+    of running to max_steps, and says it did not converge. Without a tolerance: the paper's count."""
+    labels, targets = planted_targets()
+    good = fit_reverse(labels, targets, 6, 60, 16, 0.02, seed=1, tolerance=1e-3, max_steps=20000)
+    assert good.converged and good.relative_loss <= 1e-3 and good.steps < 500
+    stuck = fit_reverse(labels, targets, 6, 60, 16, 1.0, seed=1, tolerance=1e-3, max_steps=20000)
+    assert not stuck.converged and stuck.relative_loss > 0.5
+    assert stuck.steps == 2 * STALL_WINDOW
+    paper = fit_reverse(labels, targets, 6, 60, 16, 0.02, seed=1)
+    assert paper.steps == 60 * int(np.ceil(len(labels) / 16)) and paper.converged
 
 
 def test_gradients_match_finite_differences():

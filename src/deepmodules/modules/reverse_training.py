@@ -157,7 +157,8 @@ def preactivations_over_seeds(
         if not net.converged:
             log.warning(
                 "a reverse network (seed %d) stopped after %d steps at %.2g of the no-effect loss, "
-                "above reverse_training.tolerance %g: raise reverse_training.max_steps",
+                "above reverse_training.tolerance %g (its loss stalled or max_steps came first): a "
+                "lower reverse_training.learning_rate fits small phenotype effects closer",
                 seed,
                 net.steps,
                 net.relative_loss,
