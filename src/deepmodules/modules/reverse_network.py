@@ -28,9 +28,9 @@ class ReverseNetwork:
     phenotypes: list[str]
     hidden: DenseLayer
     output: DenseLayer
-    steps: int = 0  # Adam steps taken
-    relative_loss: float = 0.0  # final loss over the no-effect loss L_0 (:func:`fit_reverse`)
-    converged: bool = True  # reached the tolerance (always True without one)
+    steps: int  # Adam steps taken
+    relative_loss: float  # final loss over the no-effect loss L_0 (:func:`fit_reverse`)
+    converged: bool  # reached the tolerance (always True without one)
 
 
 def one_hot(labels: pd.Series) -> tuple[np.ndarray, list[str]]:
