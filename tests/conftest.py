@@ -53,7 +53,7 @@ def config(small_sources):
 def verdict_of_splits(
     splits: pd.DataFrame, naive: str, encodability: pd.DataFrame | None = None
 ) -> pd.DataFrame:
-    """The verdict (defaults: 0.95, margin 0.2) of held-out replication rows with model and layer,
+    """The verdict (defaults: 0.95, margin 0.2, min_heldout 5) of held-out replication rows with model and layer,
     without stability or GWAS p (NaN), indexed by model and layer."""
     keys = splits[["disease", "model", "layer"]].drop_duplicates()
     return verdict.verdict_table(
@@ -65,4 +65,5 @@ def verdict_of_splits(
         naive,
         0.95,
         0.2,
+        5,
     ).set_index(["model", "layer"])

@@ -150,20 +150,23 @@ def test_phenotype_module_holds_the_known_program(real_run):
 def test_verdict_recommends_one_module_and_flags_only_a_failing_deep_model(real_run):
     """The verdict recommends one module that replicates on held-out samples beyond random genes, and
     stays quiet where the best deep layer holds at least half of the naive baseline's program genes
-    (myoblast: 40-41 against 47 of 69). On the bladder arrays the deep layers hold fewer than half
-    (10-12 against 27 of 60) but replicate as well as the naive baseline on held-out samples: the
-    known program is one part of what separates carcinoma from mucosa, and the verdict, which needs no
-    truth, measures the whole contrast (docs/method.md); the flag is left unasserted there."""
+    (myoblast: 40-41 against 47 of 69). Where it holds fewer (bladder: 10-12 against 27 of 60), the
+    verdict must not recommend a deep layer plainly: it flags it, or says its evidence is weak (the
+    bladder splits hold out 2 controls each, and the within-study held-out contrast barely sees the
+    program's proliferation genes; docs/method.md, "Real data")."""
     name, workdir, config, program = real_run
     verdict = pd.read_csv(workdir / f"results/{name}/verdict.tsv", sep="\t")
     rows = verdict[verdict["disease"] == program["phenotype"]]
     assert rows["recommended"].sum() == 1, rows
     assert (rows.loc[rows["recommended"], "replication_ci_low"] > 1).all(), rows
-    assert rows["verdict"].iloc[0].startswith("use "), rows
+    text = rows["verdict"].iloc[0]
+    assert text.startswith("use "), rows
     table = program_table(real_run).set_index("model")
     deep = table.loc[[config["models"]["analysis"]], "overlap"].max()
     if deep >= 0.5 * table.loc[naive_model(config), "overlap"]:
         assert not rows["deep_below_baseline"].any(), (table, rows)
+    elif text.startswith(f"use {config['models']['analysis']}"):
+        assert "weak evidence" in text or rows["deep_below_baseline"].any(), (table, rows)
 
 
 def test_random_programs_are_not_found(real_run):

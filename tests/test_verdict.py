@@ -184,7 +184,7 @@ def test_heldout_replication_of_the_naive_baseline_finds_a_planted_disease_and_n
 
 
 def split_rows(
-    model: str, layer: str, values: list[float], disease: str = "asthma"
+    model: str, layer: str, values: list[float], controls: int, disease: str = "asthma"
 ) -> pd.DataFrame:
     return pd.DataFrame(
         {
@@ -192,18 +192,23 @@ def split_rows(
             "layer": layer,
             "disease": disease,
             "split": range(1, len(values) + 1),
+            "n_heldout_cases": 12,
+            "n_heldout_controls": controls,
             "replication": values,
         }
     )
 
 
-def verdict_of(deep: list[float], naive: list[float], shallow: list[float]) -> pd.DataFrame:
+def verdict_of(
+    deep: list[float], naive: list[float], shallow: list[float], controls: int = 20
+) -> pd.DataFrame:
+    """The verdict of replication values per split; ``controls`` held out per split."""
     splits = pd.concat(
         [
-            split_rows("deep128", "h1", [v - 0.5 for v in deep]),
-            split_rows("deep128", "h2", deep),
-            split_rows("shallow128", "h1", shallow),
-            split_rows("naive128", "h1", naive),
+            split_rows("deep128", "h1", [v - 0.5 for v in deep], controls),
+            split_rows("deep128", "h2", deep, controls),
+            split_rows("shallow128", "h1", shallow, controls),
+            split_rows("naive128", "h1", naive, controls),
         ],
         ignore_index=True,
     )
@@ -217,6 +222,7 @@ def verdict_of(deep: list[float], naive: list[float], shallow: list[float]) -> p
         "naive128",
         0.95,
         0.2,
+        5,
     ).set_index(["model", "layer"])
 
 
@@ -246,6 +252,22 @@ def test_the_flag_fires_only_where_the_best_deep_layer_replicates_worse_than_nai
     assert better["verdict"].iloc[0] == "use deep128 h2"
     null = verdict_of(deep=list(1 + noise), naive=list(1 + noise[::-1]), shallow=list(1 + noise))
     assert null["verdict"].iloc[0].startswith("no module replicates beyond random genes")
+    assert (better[["heldout_cases", "heldout_controls"]] == [12, 20]).all().all()
+
+
+def test_a_verdict_on_few_held_out_samples_says_its_evidence_is_weak():
+    """Two held-out controls per split (the bladder arrays): the same ranking, said to be weak; five,
+    the threshold, and the verdict is plain."""
+    rng = np.random.default_rng(0)
+    noise = rng.normal(0, 0.2, 10)
+    thin = verdict_of(list(6 + noise), list(4 + noise[::-1]), [3] * 10, controls=2)
+    assert thin.loc[("deep128", "h2"), "recommended"]
+    assert thin["verdict"].iloc[0] == (
+        "use deep128 h2; weak evidence: the splits hold out only 2 controls"
+    )
+    assert (thin["heldout_controls"] == 2).all()
+    enough = verdict_of(list(6 + noise), list(4 + noise[::-1]), [3] * 10, controls=5)
+    assert enough["verdict"].iloc[0] == "use deep128 h2"
 
 
 def xor_replication(xor: bool) -> pd.DataFrame:

@@ -68,5 +68,6 @@ rule verdict:
         naive=next((m for m, _ in module_models() if m.startswith("naive")), None),
         confidence=config["verdict"]["confidence"],
         margin=config["verdict"]["margin"],
+        min_heldout=config["verdict"]["min_heldout"],
     script:
         "../scripts/verdict.py"

@@ -35,6 +35,7 @@ def main(smk):
         smk.params.naive,
         smk.params.confidence,
         smk.params.margin,
+        smk.params.min_heldout,
     )
     for row in table.drop_duplicates("disease").itertuples():
         logging.log(

@@ -286,8 +286,10 @@ def _mark_verdict(
     diseases: list[str],
     width: float,
 ) -> list[str]:
-    """Stars over the recommended modules' bars; the tick labels, marked where deep < naive."""
+    """Stars over the recommended modules' bars (hollow where the verdict's evidence is weak); the
+    tick labels, marked where deep < naive or the evidence is weak."""
     chosen = verdict[verdict["recommended"].astype(str) == "True"]
+    weak = set(chosen.loc[chosen["verdict"].str.contains("weak evidence"), "disease"])
     for row in chosen.itertuples():
         name = f"{row.model} {row.layer}"
         if row.disease not in diseases or name not in series:
@@ -295,6 +297,19 @@ def _mark_verdict(
         bar = tested[(tested["series"] == name) & (tested["disease"] == row.disease)]
         height = -np.log10(bar["p_value"].clip(lower=1e-300)).max() if len(bar) else 0.0
         x = diseases.index(row.disease) + series.index(name) * width
-        ax.scatter([x], [height], marker="*", s=60, color="black", zorder=4, clip_on=False)
+        ax.scatter(
+            [x], [height], marker="*", s=60, zorder=4, clip_on=False, edgecolors="black",
+            facecolors="none" if row.disease in weak else "black",
+        )  # fmt: skip
     ax.scatter([], [], marker="*", s=60, color="black", label="recommended (held-out replication)")
-    return [d + ("\n(deep < naive)" if _below(verdict, d) else "") for d in diseases]
+    if weak:
+        ax.scatter(
+            [], [], marker="*", s=60, facecolors="none", edgecolors="black",
+            label="recommended on few held-out samples (weak evidence)",
+        )  # fmt: skip
+    return [
+        d
+        + ("\n(deep < naive)" if _below(verdict, d) else "")
+        + ("\n(weak evidence)" if d in weak else "")
+        for d in diseases
+    ]

@@ -34,6 +34,8 @@ COLUMNS = [
     "replication_ci_low",
     "replication_ci_high",
     "n_splits",
+    "heldout_cases",
+    "heldout_controls",
     "gwas_empirical_p",
     "encodability_r",
     "recommended",
@@ -50,7 +52,12 @@ def method_of(model: str) -> str:
 
 
 def disease_verdict(
-    rows: pd.DataFrame, splits: pd.DataFrame, naive: str | None, confidence: float, margin: float
+    rows: pd.DataFrame,
+    splits: pd.DataFrame,
+    naive: str | None,
+    confidence: float,
+    margin: float,
+    min_heldout: int,
 ) -> dict:
     """The per-disease columns of the verdict, from its (model, layer) rows."""
     tested = rows[rows["replication"].notna()]
@@ -85,6 +92,14 @@ def disease_verdict(
             f"; the best deep layer ({top['model']} {top['layer']}) replicates worse "
             "than the naive baseline"
         )
+    thin = {
+        group: int(best[f"heldout_{group}"])
+        for group in ("cases", "controls")
+        if best[f"heldout_{group}"] < min_heldout
+    }
+    if thin:
+        counts = " and ".join(f"{n} {group}" for group, n in thin.items())
+        out["verdict"] += f"; weak evidence: the splits hold out only {counts}"
     return out
 
 
@@ -118,15 +133,20 @@ def verdict_table(
     naive: str | None,
     confidence: float,
     margin: float,
+    min_heldout: int,
 ) -> pd.DataFrame:
     """One row per disease, model and layer (:data:`COLUMNS`).
 
     ``summary`` and ``splits`` are :func:`~deepmodules.validate.replication.summarize` and the split
-    rows with ``model`` and ``layer``; ``stability`` has disease, model, layer, module_stability;
+    rows with ``model`` and ``layer``, whose fewest held-out cases and controls over the splits become
+    ``heldout_cases`` and ``heldout_controls`` (``min_heldout``: :func:`disease_verdict`); ``stability`` has disease, model, layer, module_stability;
     ``gwas`` the enrichment table of the configured mapping; ``encodability`` that table.
     """
     keys = ["disease", "model", "layer"]
-    table = summary.merge(stability, on=keys, how="left")
+    held = splits.groupby(keys, sort=False)[["n_heldout_cases", "n_heldout_controls"]].min()
+    held.columns = ["heldout_cases", "heldout_controls"]
+    table = summary.merge(held.reset_index(), on=keys, how="left")
+    table = table.merge(stability, on=keys, how="left")
     gwas = gwas.rename(columns={"empirical_p_value": "gwas_empirical_p"})
     table = table.merge(gwas[[*keys, "gwas_empirical_p"]], on=keys, how="left")
     table = table.merge(encodability[[*keys, "encodability_r"]], on=keys, how="left")
@@ -136,7 +156,7 @@ def verdict_table(
         table[column] = np.nan
     table["verdict"] = ""
     for _, rows in table.groupby("disease", sort=False):
-        result = disease_verdict(rows, splits, naive, confidence, margin)
+        result = disease_verdict(rows, splits, naive, confidence, margin, min_heldout)
         index = result.pop("recommended_index")
         if index is not None:
             table.loc[index, "recommended"] = True
