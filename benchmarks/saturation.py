@@ -107,7 +107,9 @@ def run_recipe(model_id: str, values: np.ndarray, train: np.ndarray, recipe: dic
     )
     seconds = time.perf_counter() - start
     layers = autoencoder.dense_layers(model)
-    counts = activity.flat_counts(activity.node_activity(layers, values, FLAT_SD))
+    counts = activity.flat_counts(
+        activity.mark_flat(activity.node_activity(layers, values), FLAT_SD)
+    )
     x = values[test_rows]
     r2 = r2_per_gene(x, network.reconstruct(layers, x))
     return {

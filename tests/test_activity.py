@@ -3,7 +3,7 @@
 import numpy as np
 import pandas as pd
 
-from deepmodules.model.activity import flat_counts, node_activity, read_activity
+from deepmodules.model.activity import flat_counts, mark_flat, node_activity, read_activity
 from deepmodules.model.network import DenseLayer
 from deepmodules.model.reconstruction import flat_node_columns
 
@@ -22,7 +22,9 @@ def test_moments_match_direct_computation_and_flat_nodes_found(tmp_path):
     rng = np.random.default_rng(0)
     layers = network(rng)
     x = rng.uniform(size=(500, 3))
-    table = node_activity(layers, x, flat_sd=0.01, batch=64)
+    moments = node_activity(layers, x, batch=64)
+    assert list(moments.columns) == ["layer", "node", "mean", "sd"]  # flat is the reader's call
+    table = mark_flat(moments, 0.01)
     h = layers[0](x)
     h1 = table[table["layer"] == "h1"]
     np.testing.assert_allclose(h1["mean"], h.mean(axis=0), rtol=1e-10)
@@ -32,19 +34,20 @@ def test_moments_match_direct_computation_and_flat_nodes_found(tmp_path):
     counts = flat_counts(table).set_index("layer")
     assert counts.loc["h1", "n_flat"] == 1 and counts.loc["h1", "n_live"] == 1
     path = tmp_path / "node_activity.tsv"
-    table.to_csv(path, sep="\t", index=False)
-    pd.testing.assert_frame_equal(read_activity(path), table, check_dtype=False)
+    moments.to_csv(path, sep="\t", index=False)
+    pd.testing.assert_frame_equal(read_activity(path, 0.01), table, check_dtype=False)
+    assert read_activity(path, 1.0)["flat"].all()  # a new threshold needs no new table
 
 
 def test_threshold_zero_flags_nothing():
     rng = np.random.default_rng(1)
-    table = node_activity(network(rng), rng.uniform(size=(50, 3)), flat_sd=0.0)
+    table = mark_flat(node_activity(network(rng), rng.uniform(size=(50, 3))), 0.0)
     assert not table["flat"].any()
 
 
 def test_flat_node_columns_match_node_activity():
     rng = np.random.default_rng(0)
-    table = node_activity(network(rng), rng.uniform(size=(200, 3)), flat_sd=0.01)
+    table = mark_flat(node_activity(network(rng), rng.uniform(size=(200, 3))), 0.01)
     columns = flat_node_columns(flat_counts(table))
     assert columns == {
         f"n_flat_{layer}": int(table.loc[table["layer"] == layer, "flat"].sum())

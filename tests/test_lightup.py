@@ -11,9 +11,10 @@ from deepmodules.interpret.lightup import (
     lightup,
     mean_pairwise_jaccard,
     node_rankings,
+    read_lightup,
 )
 from deepmodules.interpret.network import Network
-from deepmodules.model.activity import node_activity
+from deepmodules.model.activity import mark_flat, node_activity
 from deepmodules.model.architecture import parse_model_id
 from deepmodules.model.autoencoder import build_autoencoder, dense_layers
 from deepmodules.model.network import DenseLayer
@@ -155,6 +156,7 @@ def test_paper_lightup_gives_every_node_the_same_genes_and_baseline_lightup_does
     assert rows.loc["paper", "mean_jaccard"] == 1.0
     assert rows.loc["baseline", "n_distinct_sets"] == 4
     assert rows.loc["baseline", "mean_jaccard"] == 0.0
+    assert rows["configured"].to_dict() == {"baseline": True, "paper": False}
     for j in range(4):  # each node's own genes on top
         top = set(table[f"h1_{j + 1}"].nlargest(3).index)
         assert top == {genes[(3 * j + i) % 12] for i in range(3)}
@@ -251,7 +253,7 @@ def h1_colocalization(follow_network):
     )
     model.fit(expression, expression, epochs=40, batch_size=32, verbose=0)
     layers = dense_layers(model)
-    activity = node_activity(layers, expression, flat_sd=0.01)
+    activity = mark_flat(node_activity(layers, expression), 0.01)
     baseline = activity.loc[activity["layer"] == "h1", "mean"].to_numpy()
     rankings = lightup(
         layers,
@@ -293,3 +295,12 @@ def test_no_colocalization_when_expression_ignores_the_network():
     summary, z = h1_colocalization(follow_network=False)
     assert summary["n_closer"] == 0
     assert z.mean() > -1
+
+
+def test_a_written_light_up_table_reads_back_with_its_gene_names(tmp_path):
+    """Genes named like missing values ("NA", "NULL") stay genes when the table is read back."""
+    table = pd.DataFrame({"h1_1": [0.5, -1.25], "h1_2": [2.0, 0.0]}, index=["NA", "NULL"])
+    table.to_csv(tmp_path / "h1.tsv.gz", sep="\t")
+    back = read_lightup(tmp_path / "h1.tsv.gz")
+    assert back.index.tolist() == ["NA", "NULL"]
+    pd.testing.assert_frame_equal(back, table)

@@ -100,3 +100,18 @@ def test_importing_keras_from_the_package_prints_no_tensorflow_start_up_lines():
     assert not [n for n in START_UP_NOTICES if n in done.stderr], done.stderr
     # The same import without the filter prints them on this TensorFlow build.
     assert [n for n in START_UP_NOTICES if n in raw.stderr]
+
+
+def test_a_job_runs_with_its_threads_in_the_pools_numpy_started_at_import(tmp_path):
+    """numpy's BLAS pool starts when a rule script imports numpy, before run() reads the job's
+    threads: run() resizes it for the job (1 thread here) and restores it afterwards."""
+    import numpy as np
+    from threadpoolctl import threadpool_info
+
+    np.ones((2, 2)) @ np.ones((2, 2))  # a BLAS pool is loaded
+    before = [pool["num_threads"] for pool in threadpool_info()]
+    seen = []
+    one_thread = SimpleNamespace(log=[str(tmp_path / "job.log")], threads=1, rule="demo")
+    run(lambda smk: seen.extend(p["num_threads"] for p in threadpool_info()), one_thread)
+    assert seen and set(seen) == {1} and max(before) > 1
+    assert [pool["num_threads"] for pool in threadpool_info()] == before

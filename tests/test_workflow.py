@@ -6,6 +6,7 @@ import os
 import re
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -366,17 +367,45 @@ def planned_rules(result):
     return set(re.findall(r"^rule (\w+):", result.stdout + result.stderr, flags=re.M))
 
 
-def test_an_edited_setting_reruns_only_the_rules_that_read_it(demo, tmp_path):
-    enrichment = write_config(tmp_path / "enrichment.yaml", **{"gwas.min_gwas_genes": 11})
-    result = snakemake(demo, "-n", "--rerun-triggers", "params", configfile=enrichment)
-    assert result.returncode == 0, result.stderr[-2000:]
-    plan = planned_rules(result)
-    assert {"gwas_enrichment", "controls_analysis", "external_dataset"} <= plan
-    assert not plan & {"gwas_genes", "reverse_training", "train", "normalize"}
-    # and an edit of the mapping reruns the mapping
-    mapping = write_config(tmp_path / "mapping.yaml", **{"gwas.window_kb": 37})
-    result = snakemake(demo, "-n", "--rerun-triggers", "params", configfile=mapping)
-    assert result.returncode == 0 and "gwas_genes" in planned_rules(result)
+def rerun_scope_table() -> list[tuple[str, object, set[str], set[str] | None]]:
+    """The rows of docs/architecture.md's rerun-scope table: key, new value, the rules an edit
+    reruns and those it leaves alone (None: every other rule)."""
+    text = (ROOT / "docs" / "architecture.md").read_text()
+    section = text.split("## Rerun scope", 1)[1].split("\n## ", 1)[0]
+    rows = []
+    for line in section.splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if len(cells) != 3 or not cells[0].startswith("`"):
+            continue
+        key, value = cells[0].strip("`").split(": ", 1)
+        reruns = set(re.findall(r"`(\w+)`", cells[1]))
+        spared = None if cells[2] == "every other rule" else set(re.findall(r"`(\w+)`", cells[2]))
+        rows.append((key, yaml.safe_load(value), reruns, spared))
+    return rows
+
+
+def test_each_edit_reruns_what_the_architecture_table_says(demo, tmp_path):
+    """Rerun scope as a contract: on the finished demo, each edit of docs/architecture.md's table plans
+    exactly the rules it lists (and the figures and targets downstream of them), or, where the table
+    lists what it spares, none of those."""
+    rows = rerun_scope_table()
+    assert len(rows) >= 25
+    downstream_only = {"all", "figure_gwas", "figure_ppi", "figure_reconstruction"}
+    downstream_only |= {"figure_silhouette", "figure_truth", "figure_genesets", "modules_gmt"}
+    configs = [write_config(tmp_path / f"{key}.yaml", **{key: value}) for key, value, *_ in rows]
+    with ThreadPoolExecutor(2) as pool:  # dry runs are single-threaded
+        results = list(pool.map(lambda c: snakemake(demo, "-n", configfile=c), configs))
+    failures = []
+    for (key, value, reruns, spared), result in zip(rows, results, strict=True):
+        assert result.returncode == 0, (key, result.stderr[-2000:])
+        plan = planned_rules(result) - {"all"}
+        if spared is None:
+            wrong = (plan - downstream_only) ^ reruns
+        else:
+            wrong = (reruns - plan) | (plan & spared)
+        if wrong:
+            failures.append(f"{key}: {value!r} planned {sorted(plan)}; off: {sorted(wrong)}")
+    assert not failures, "\n".join(failures)
 
 
 def test_one_figure_target_rebuilds_only_what_it_needs(demo):

@@ -7,6 +7,8 @@ import os
 import sys
 from collections.abc import Callable
 
+from threadpoolctl import threadpool_limits
+
 from deepmodules.errors import InputError
 
 # Loggers of libraries whose warnings are start-up or performance chatter, not findings.
@@ -62,12 +64,14 @@ def run(main: Callable[[object], None], smk: object) -> None:
     # reach the log. TensorFlow's own warnings (a tf.function retraced, say) are left visible.
     for library in LIBRARY_LOGGERS:
         logging.getLogger(library).setLevel(logging.ERROR)
-    threads = str(getattr(smk, "threads", 1))
-    # TensorFlow reads its two pool sizes when its first operation runs, after this point.
+    threads = int(getattr(smk, "threads", 1))
+    # TensorFlow reads its two pool sizes when its first operation runs, after this point; numpy's
+    # BLAS and OpenMP pools started when the script imported numpy, so they are resized in place.
     for variable in THREAD_VARIABLES:
-        os.environ[variable] = threads
+        os.environ[variable] = str(threads)
     try:
-        main(smk)
+        with threadpool_limits(limits=threads):
+            main(smk)
     except InputError as error:
         logging.getLogger(f"rule {smk.rule}").error("%s", error)
         sys.exit(1)

@@ -21,6 +21,7 @@ rule silhouette:
     params:
         layers=layers(ANALYSIS),
         clustering=config["clustering"],
+        flat_sd=config["nodes"]["flat_sd"],
         control_label=lambda wc: config["datasets"][wc.dataset]["control_label"],
     script:
         "../scripts/silhouette.py"

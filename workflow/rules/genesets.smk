@@ -5,7 +5,7 @@ GENESETS = list(config["genesets"]["collections"])
 rule genesets:
     """Supplementary: each node's top light-up genes in KEGG, Reactome and GO against random genes."""
     input:
-        rankings=analysis_lightup("rankings"),
+        lightup=analysis_lightup("activations"),
         genes=rules.normalize.output.genes,
         gmt=expand("resources/genesets/{collection}.gmt", collection=GENESETS),
     output:

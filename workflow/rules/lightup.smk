@@ -24,6 +24,7 @@ rule lightup:
     params:
         lightup=config["lightup"],
         k=config["lightup"]["diversity_k"],
-        top=max(config["ppi"]["ks"]),
+        top=config["lightup"]["ranked_genes"],
+        flat_sd=config["nodes"]["flat_sd"],
     script:
         "../scripts/lightup.py"

@@ -1,5 +1,5 @@
 rule normalize:
-    """Read, check, min-max normalize and split (fixed seed) one compendium; log its genes in STRING and refGene.
+    """Read, check, min-max normalize and split (fixed seed) one compendium.
 
     An ARCHS4 file is streamed in column blocks (deepmodules.data.archs4): its memory does not grow with
     the file, and its output folder holds a float32 samples × genes scratch file until the job ends.
@@ -10,8 +10,6 @@ rule normalize:
         gene_ids=lambda wc: config["datasets"][wc.dataset]
         .get("gene_ids", {})
         .get("mapping", []),
-        network_info=config["network"]["info"],
-        refgene=config["gwas"]["refgene"],
         checked="results/checks/{dataset}.tsv",
     output:
         **{kind: normalized(kind) for kind in layout.NORMALIZED},
@@ -34,6 +32,5 @@ rule normalize:
         spec=lambda wc: compendium_spec(config, wc.dataset),
         diseases=lambda wc: diseases_in(wc.dataset),
         seed=config["seed"],
-        noncoding_genes=config["gwas"]["noncoding_genes"],
     script:
         "../scripts/normalize.py"

@@ -27,7 +27,6 @@ rule ppi_colocalization:
         layers=layers(ANALYSIS),
         network=subset("network", ["min_score", "min_shared_genes"]),
         ppi=config["ppi"],
-        method=config["lightup"]["method"],
         seed=config["seed"],
     script:
         "../scripts/ppi_colocalization.py"

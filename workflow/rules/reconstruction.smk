@@ -32,5 +32,6 @@ rule reconstruction:
     params:
         models=lambda wc: sweep_models(wc.dataset),
         min_median_r2=config["training"]["min_median_r2"],
+        flat_sd=config["nodes"]["flat_sd"],
     script:
         "../scripts/reconstruction.py"

@@ -1,10 +1,15 @@
+# Training settings that change nothing in the trained model, kept out of train's params so that an
+# edit reruns no training: the GPUs, the checkpoint interval and the reconstruction gate.
+NOT_TRAINING = ["gpus", "checkpoint_seconds", "min_median_r2"]
+
+
 rule train:
     """Train one autoencoder of the sweep on the training split until early stopping, the epoch cap or
-    the step floor ends it; training_summary.tsv says which, and counts the flat nodes per layer.
+    the step floor ends it; training_summary.tsv says which.
 
     Besides model.keras it writes the trained layers as numpy arrays (network.npz, what every later rule
     reads, without loading Keras) and the mean and sd of every hidden node over the compendium's samples
-    (node_activity.tsv; nodes below nodes.flat_sd are flat).
+    (node_activity.tsv; the rules that read it mark the nodes below nodes.flat_sd flat).
 
     The job checkpoints at the end of an epoch (at most every training.checkpoint_seconds) in results/{dataset}/models/{model}/checkpoint/ (not an output,
     so Snakemake keeps it when the job fails) and a rerun resumes from it; it is removed on success.
@@ -30,9 +35,9 @@ rule train:
         runtime=1440,
         gpu=config["training"]["gpus"],
     params:
-        # every training setting but the GPUs it runs on, which change nothing in the model
-        training={k: v for k, v in config["training"].items() if k != "gpus"},
+        # every training setting that shapes the model: not the GPUs it runs on, how often it
+        # checkpoints (read by the script from the config) or the reconstruction gate
+        training={k: v for k, v in config["training"].items() if k not in NOT_TRAINING},
         seed=config["seed"],
-        flat_sd=config["nodes"]["flat_sd"],
     script:
         "../scripts/train.py"

@@ -5,17 +5,21 @@ import logging
 import pandas as pd
 
 from deepmodules.interpret.genesets import layer_enrichment, read_gmt
+from deepmodules.interpret.lightup import node_rankings, read_lightup
 from deepmodules.workflow import run
 
 
 def main(smk):
     cfg = smk.params.genesets
     universe = pd.read_csv(smk.input.genes, sep="\t", keep_default_na=False)["gene"].tolist()
+    top = {
+        layer: node_rankings(read_lightup(path), cfg["k"])
+        for layer, path in zip(smk.params.layers, smk.input.lightup, strict=True)
+    }
     rows = []
     for name, path in zip(smk.params.collections, smk.input.gmt, strict=True):
         collection = read_gmt(path)
-        for layer, rankings_path in zip(smk.params.layers, smk.input.rankings, strict=True):
-            rankings = pd.read_csv(rankings_path, sep="\t", keep_default_na=False)
+        for layer, rankings in top.items():
             result = layer_enrichment(
                 rankings,
                 universe,

@@ -14,7 +14,7 @@ from deepmodules.workflow import run
 def main(smk):
     layers = load_layers(smk.input.network)
     genes = pd.read_csv(smk.input.genes, sep="\t", keep_default_na=False)["gene"].tolist()
-    activity = read_activity(smk.input.activity)
+    activity = read_activity(smk.input.activity, smk.params.flat_sd)
     layer = smk.wildcards.layer
     table, rows = layer_diversity(layers, layer, genes, activity, smk.params.lightup, smk.params.k)
     for row in rows.itertuples():

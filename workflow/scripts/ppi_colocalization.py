@@ -7,13 +7,14 @@ import pandas as pd
 
 from deepmodules.interpret.colocalization import NODE_COLUMNS, colocalization, live_layer_summary
 from deepmodules.interpret.distances import betweenness, reciprocal_distances
+from deepmodules.interpret.lightup import read_lightup
 from deepmodules.interpret.network import read_string
 from deepmodules.workflow import run
 
 
 def main(smk):
     cfg, net_cfg = smk.params.ppi, smk.params.network
-    lightups = [pd.read_csv(path, sep="\t", index_col=0) for path in smk.input.lightup]
+    lightups = [read_lightup(path) for path in smk.input.lightup]
     diversity = pd.concat([pd.read_csv(path, sep="\t") for path in smk.input.diversity])
     network = read_string(
         smk.input.links,
@@ -64,7 +65,7 @@ def main(smk):
     columns = ["model", "layer", *NODE_COLUMNS]
     table = pd.concat(tables)[columns] if tables else pd.DataFrame(columns=columns)
     table.to_csv(smk.output.table, sep="\t", index=False, float_format="%.6g")
-    configured = diversity[diversity["method"] == smk.params.method]
+    configured = diversity[diversity["configured"].astype(str) == "True"]
     summary = live_layer_summary(table, configured)
     summary.insert(0, "model", smk.params.model)
     summary.to_csv(smk.output.summary, sep="\t", index=False, float_format="%.6g")

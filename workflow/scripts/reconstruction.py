@@ -20,7 +20,7 @@ def main(smk):
         smk.params.models, smk.input.networks, smk.input.activity, smk.input.summaries, strict=True
     ):
         spec = parse_model_id(model_id)
-        flat = flat_node_columns(flat_counts(read_activity(activity)))
+        flat = flat_node_columns(flat_counts(read_activity(activity, smk.params.flat_sd)))
         converged = bool(pd.read_csv(summary, sep="\t")["converged"].iloc[0])
         layers = load_layers(path)
         for split, mask in (("train", data.train), ("test", ~data.train)):

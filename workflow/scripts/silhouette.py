@@ -15,7 +15,7 @@ from deepmodules.workflow import run
 def main(smk):
     data = compendium.load(layout.normalized_folder(smk.input.expression))
     layers = load_layers(smk.input.network)
-    activity = read_activity(smk.input.node_activity)
+    activity = read_activity(smk.input.node_activity, smk.params.flat_sd)
     samples = data.samples
     everyone = np.ones(len(samples), dtype=bool)
     # Cell types are compared among healthy samples, diseases and studies among all samples.

@@ -24,7 +24,6 @@ def main(smk):
     training.check_backend(cfg["backend"])
     from deepmodules.model import activity, autoencoder, network
     from deepmodules.model.backend import keras  # loads the backend checked above
-    from deepmodules.model.reconstruction import flat_node_columns
 
     data = compendium.load(layout.normalized_folder(smk.input.expression))
     dtype = autoencoder.resolve_precision(cfg["precision"])
@@ -86,22 +85,12 @@ def main(smk):
         seed,
         checkpoint / "state.npz",
         settings,
-        cfg["checkpoint_seconds"],
+        smk.config["training"]["checkpoint_seconds"],
     )
     saved = autoencoder.float32_copy(model)
     layers = autoencoder.dense_layers(saved)
-    nodes = activity.node_activity(layers, data.values, smk.params.flat_sd)
-    counts = activity.flat_counts(nodes)
-    row = {"model": spec.model_id, **training.summary(result), **flat_node_columns(counts)}
-    for count in counts.itertuples():
-        logging.info(
-            "%s: %d of %d nodes flat (activation sd < %g over %d samples)",
-            count.layer,
-            count.n_flat,
-            count.n_nodes,
-            smk.params.flat_sd,
-            len(data.values),
-        )
+    nodes = activity.node_activity(layers, data.values)
+    row = {"model": spec.model_id, **training.summary(result)}
     saved.save(smk.output.model)
     network.save_layers(smk.output.network, layers)
     nodes.to_csv(smk.output.node_activity, sep="\t", index=False, float_format="%.6g")

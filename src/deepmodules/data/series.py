@@ -22,9 +22,6 @@ import pandas as pd
 from deepmodules.data import sources
 from deepmodules.errors import InputError
 
-# Sample fields a grouping rule may match with regular expressions.
-PATTERN_FIELDS = ("title", "source_name_ch1")
-
 
 def in_series(meta: pd.DataFrame, series: str) -> pd.Series:
     """Which rows of ARCHS4 sample metadata belong to ``series`` (``series_id`` may list several)."""

@@ -100,6 +100,12 @@ def live_nodes(activity: pd.DataFrame, layer: str) -> list[str]:
     return rows.loc[~rows["flat"], "node"].tolist()
 
 
+def read_lightup(path) -> pd.DataFrame:
+    """A light-up table as the lightup rule writes it: genes (index, as named) × live nodes."""
+    table = pd.read_csv(path, sep="\t", index_col=0, keep_default_na=False)
+    return table.astype(np.float64)
+
+
 def node_rankings(activations: pd.DataFrame, top: int) -> pd.DataFrame:
     """The ``top`` genes of every node, most influenced first: one row per (node, rank, gene)."""
     order = np.argsort(-activations.to_numpy(), axis=0, kind="stable")[:top]
@@ -154,7 +160,7 @@ def layer_diversity(
 
     ``settings`` holds ``max_activation``, ``method``, ``baseline`` and ``score`` (config ``lightup``).
     Returns the light-up table (live nodes only) and one row per method (the configured one first, then
-    the paper's when it differs): layer, method, n_nodes, n_flat, n_live, k, n_distinct_sets,
+    the paper's when it differs): layer, method, configured (whether it is the configured method), n_nodes, n_flat, n_live, k, n_distinct_sets,
     n_distinct_genes, mean_jaccard, status. With no live node the table has no columns and the
     row's status is ``no live nodes``.
     """
@@ -178,7 +184,12 @@ def layer_diversity(
             baseline=baseline_code(activity, layer, settings["baseline"]),
         )[live]
         table = scores if table is None else table
-        row = {"layer": layer, "method": method, **count}
+        row = {
+            "layer": layer,
+            "method": method,
+            "configured": method == settings["method"],
+            **count,
+        }
         if live:
             rows.append({**row, **diversity(scores, k), "status": "lit up"})
         else:

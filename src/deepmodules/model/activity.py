@@ -6,8 +6,10 @@ mu_j = E_x[h_pj(x)] and standard deviation sigma_j = sd_x[h_pj(x)]. A node with 
 encodes nothing, and what it "lights up" is the decoder's response to a constant. The means
 (mu_1, …, mu_H) are the layer's baseline code, from which light-up moves one node at a time.
 
-The table written per model (``node_activity.tsv``) has one row per hidden node:
-``layer``, ``node`` (``h1_1``, ``h1_2``, … as in the light-up tables), ``mean``, ``sd``, ``flat``.
+The table written per model (``node_activity.tsv``) has one row per hidden node: ``layer``, ``node``
+(``h1_1``, ``h1_2``, … as in the light-up tables), ``mean``, ``sd``. Which nodes are flat is decided
+where the table is read (:func:`read_activity`), so that a new ``nodes.flat_sd`` reruns the rules that
+leave flat nodes out, not the training.
 """
 
 from __future__ import annotations
@@ -17,12 +19,10 @@ import pandas as pd
 
 from deepmodules.model.network import DenseLayer
 
-COLUMNS = ["layer", "node", "mean", "sd", "flat"]
+COLUMNS = ["layer", "node", "mean", "sd"]
 
 
-def node_activity(
-    layers: list[DenseLayer], x: np.ndarray, flat_sd: float, batch: int = 4096
-) -> pd.DataFrame:
+def node_activity(layers: list[DenseLayer], x: np.ndarray, batch: int = 4096) -> pd.DataFrame:
     """Mean and sd over the samples ``x`` (samples × genes) of every hidden node of every layer.
 
     Moments are accumulated batch by batch (sums of h and h^2 in float64), so ``x`` may be memory-mapped.
@@ -52,11 +52,15 @@ def node_activity(
                     "node": [f"{dense.name}_{j + 1}" for j in range(len(mean))],
                     "mean": mean,
                     "sd": sd,
-                    "flat": sd < flat_sd,
                 }
             )
         )
     return pd.concat(frames, ignore_index=True)
+
+
+def mark_flat(activity: pd.DataFrame, flat_sd: float) -> pd.DataFrame:
+    """The activity table with ``flat``: whether each node's sd is below ``flat_sd``."""
+    return activity.assign(flat=activity["sd"] < flat_sd)
 
 
 def flat_counts(activity: pd.DataFrame) -> pd.DataFrame:
@@ -67,8 +71,6 @@ def flat_counts(activity: pd.DataFrame) -> pd.DataFrame:
     return table.reset_index()
 
 
-def read_activity(path) -> pd.DataFrame:
-    """Read a ``node_activity.tsv`` written by the train rule."""
-    table = pd.read_csv(path, sep="\t", dtype={"layer": str, "node": str})
-    table["flat"] = table["flat"].astype(str).str.lower().isin(["true", "1"])
-    return table
+def read_activity(path, flat_sd: float) -> pd.DataFrame:
+    """Read a ``node_activity.tsv`` written by the train rule, its nodes marked flat below ``flat_sd``."""
+    return mark_flat(pd.read_csv(path, sep="\t", dtype={"layer": str, "node": str}), flat_sd)

@@ -14,7 +14,6 @@ from deepmodules.errors import InputError, readable
 
 log = logging.getLogger(__name__)
 
-SNP_COLUMNS = ["disease", "snp", "chrom", "pos"]
 GENE_COLUMNS = ["chrom", "start", "end", "gene", "strand"]
 REFGENE_COLUMNS = [
     "bin", "name", "chrom", "strand", "txStart", "txEnd", "cdsStart", "cdsEnd", "exonCount",
