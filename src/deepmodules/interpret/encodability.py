@@ -22,8 +22,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from deepmodules.interpret.lightup import decode
-from deepmodules.model.network import DenseLayer, encode, layers_after
+from deepmodules.model.network import DenseLayer, encode, layers_after, propagate
 from deepmodules.modules.reverse_training import phenotype_labels, reference_phenotype
 
 COLUMNS = [
@@ -74,7 +73,7 @@ def layer_encodability(
     codes = np.stack(
         [encode(layers, x, layer).astype(np.float64).mean(axis=0) for x in (x_cases, x_controls)]
     )
-    decoded = decode(layers_after(layers, layer), codes)
+    decoded = propagate(layers_after(layers, layer), codes)
     through = decoded[0] - decoded[1]
     energy = float((contrast * contrast).sum())
     explained = 1 - float(((contrast - through) ** 2).sum()) / energy if energy > 0 else np.nan

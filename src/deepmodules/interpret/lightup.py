@@ -31,19 +31,11 @@ import pandas as pd
 
 from deepmodules.errors import InputError
 from deepmodules.model.activity import flat_counts
-from deepmodules.model.network import DenseLayer, layers_after
+from deepmodules.model.network import DenseLayer, layers_after, propagate
 
 METHODS = ("baseline", "paper")
 BASELINES = ("mean", "zero")
 SCORES = ("signed", "absolute")
-
-
-def decode(following: list[DenseLayer], codes: np.ndarray) -> np.ndarray:
-    """F applied to every row of ``codes``: the layers ``following`` a hidden layer, in order."""
-    x = codes
-    for dense in following:
-        x = dense(x)
-    return x
 
 
 def lightup(
@@ -69,7 +61,7 @@ def lightup(
     width = following[0].kernel.shape[0]
     columns = [f"{layer}_{j + 1}" for j in range(width)]
     if method == "paper":
-        response = decode(following, max_activation * np.eye(width))
+        response = propagate(following, max_activation * np.eye(width))
     else:
         b = np.zeros(width) if baseline is None else np.asarray(baseline, dtype=np.float64)
         if b.shape != (width,):
@@ -80,7 +72,7 @@ def lightup(
             )
         codes = np.tile(b, (width, 1))
         np.fill_diagonal(codes, max_activation)
-        response = decode(following, codes) - decode(following, b[None, :])
+        response = propagate(following, codes) - propagate(following, b[None, :])
         if score == "absolute":
             response = np.abs(response)
     return pd.DataFrame(response.T, index=pd.Index(genes, name="gene"), columns=columns)

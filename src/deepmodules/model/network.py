@@ -6,9 +6,10 @@ Every layer of the autoencoder is dense, so the trained network is the list of i
     y = f(x W + b)
 
 from its input x (samples × inputs, one sample per row), kernel W (inputs × nodes), bias b (nodes)
-and activation f (sigmoid, or linear for the reverse network's output). :func:`encode` runs the
-layers up to a hidden layer, :func:`reconstruct` all of them, :func:`layers_after` gives the decoder
-side of a hidden layer.
+and activation f (sigmoid, or linear for the reverse network's output). :func:`propagate` is the one
+forward pass: :func:`forward` runs it over samples in batches, :func:`encode` up to a hidden layer,
+:func:`reconstruct` through all of them, and light-up, encodability and reverse training decode codes
+with it through :func:`layers_after`, the decoder side of a hidden layer.
 
 The train rule writes the layers to the model's ``network.npz`` (:func:`save_layers`), the file read by
 every rule downstream of training (:func:`load_layers`): they compute with numpy alone and never load
@@ -60,14 +61,20 @@ def layers_after(layers: list[DenseLayer], layer: str) -> list[DenseLayer]:
     return layers[names.index(layer) + 1 :]
 
 
+def propagate(layers: list[DenseLayer], x: np.ndarray) -> np.ndarray:
+    """Rows ``x`` through ``layers`` in turn: x_k = f_k(x_{k-1} W_k + b_k), in the precision of ``x``."""
+    for dense in layers:
+        x = dense(x)
+    return x
+
+
 def forward(layers: list[DenseLayer], x: np.ndarray, batch: int = 4096) -> np.ndarray:
-    """Samples ``x`` (samples × inputs) through ``layers`` in turn, in float64 batches; float32 out."""
-    out = []
-    for start in range(0, len(x), batch):
-        h = np.asarray(x[start : start + batch], dtype=np.float64)
-        for dense in layers:
-            h = dense(h)
-        out.append(h.astype(np.float32))
+    """Samples ``x`` (samples × inputs, memory-mapped or not) through ``layers``
+    (:func:`propagate`), in float64 batches; float32 out."""
+    out = [
+        propagate(layers, np.asarray(x[start : start + batch], dtype=np.float64)).astype(np.float32)
+        for start in range(0, len(x), batch)
+    ]
     return np.concatenate(out)
 
 

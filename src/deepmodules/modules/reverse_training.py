@@ -41,7 +41,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from deepmodules.model.network import DenseLayer, encode, layers_after
+from deepmodules.model.network import DenseLayer, encode, layers_after, propagate
 from deepmodules.modules.reverse_network import ReverseNetwork, fit_reverse
 
 log = logging.getLogger(__name__)
@@ -124,13 +124,9 @@ def output_preactivation(
     for the naive baseline, whose own output layer is then the gene layer. With ``decoded``, the
     network's output x_L = f_L(z_p + b_L) instead, on the min-max scaled axis of the genes.
     """
-    x = net.hidden(np.eye(len(net.phenotypes)))
-    last = following[-1] if following else net.output
-    if following:
-        x = net.output(x)
-        for dense in following[:-1]:
-            x = dense(x)
-    return last(x) if decoded else x @ last.kernel
+    stacked = [net.hidden, net.output, *following]
+    x = propagate(stacked[:-1], np.eye(len(net.phenotypes)))
+    return stacked[-1](x) if decoded else x @ stacked[-1].kernel
 
 
 def preactivations_over_seeds(
