@@ -20,6 +20,7 @@ from deepmodules.modules.reverse_network import (
     phenotype_means,
 )
 from deepmodules.modules.reverse_training import (
+    contrast_module,
     disease_scores,
     gene_scores,
     output_preactivation,
@@ -403,3 +404,26 @@ def test_deep_layers_beat_shallow_and_naive_where_depth_matters():
     best_deep = max(v for k, v in without.items() if k.startswith("deep4-funnel/"))
     assert without["shallow4/h1"] >= best_deep - 0.05, without
     assert without["shallow4/h1"] >= without["naive"] + 0.15, without
+
+
+def test_a_contrast_module_is_the_mean_over_seeds_of_each_seeds_contrast():
+    """Two seeds' decoded outputs for three phenotypes: the module ranks genes by the mean of
+    |x_case - x_ref| × span over the seeds, with its sd, whatever the genes' order."""
+    phenotypes = ["case", "normal (a)", "normal (b)"]
+    z = [
+        np.array([[1.0, 0.2, 0.5], [0.0, 0.2, 0.1], [0.4, 0.0, 0.0]]),
+        np.array([[0.6, 0.2, 0.9], [0.0, 0.0, 0.1], [0.0, 0.0, 0.0]]),
+    ]
+    span = np.array([1.0, 10.0, 2.0])
+    module = contrast_module(
+        z, phenotypes, "case", "normal (a)", "expression", ["A", "B", "C"], span
+    )
+    assert module["gene"].tolist() == ["C", "B", "A"]  # means 1.2, 1.0, 0.8
+    np.testing.assert_allclose(module["score"], [1.2, 1.0, 0.8])
+    np.testing.assert_allclose(
+        module["score_sd"], np.std([[0.8, 1.6], [0.0, 2.0], [1.0, 0.6]], axis=1, ddof=1)
+    )
+    both = contrast_module(
+        z, phenotypes, "case", ["normal (a)", "normal (b)"], "contrast", list("ABC"), None
+    )
+    assert both.set_index("gene").loc["A", "score"] == pytest.approx((0.8 + 0.6) / 2)

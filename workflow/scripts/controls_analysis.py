@@ -3,15 +3,14 @@
 
 import logging
 
-import numpy as np
 import pandas as pd
 
 from deepmodules import layout
 from deepmodules.data import compendium
 from deepmodules.model.network import load_layers
 from deepmodules.modules.reverse_training import (
+    contrast_module,
     disease_reference,
-    gene_scores,
     reverse_train,
     study_phenotype_labels,
 )
@@ -29,18 +28,12 @@ def main(smk):
     labels = study_phenotype_labels(data.samples, control)
     layers = load_layers(smk.input.network)
     z, phenotypes = reverse_train(data.values, labels, settings, layers, layer)
-    genes = np.asarray(data.genes)
-    span = data.gene_range.span
 
     def module_of(phenotype, reference):
-        score = np.mean(
-            [
-                gene_scores(zs, phenotypes, phenotype, reference, settings["score"], span)
-                for zs in z
-            ],
-            axis=0,
+        module = contrast_module(
+            z, phenotypes, phenotype, reference, settings["score"], data.genes, data.gene_range.span
         )
-        return genes[np.argsort(-score, kind="stable")[: smk.params.size]]
+        return module["gene"].to_numpy()[: smk.params.size]
 
     references = {
         disease_id: disease_reference(

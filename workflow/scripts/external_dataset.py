@@ -11,7 +11,7 @@ from deepmodules import layout
 from deepmodules.data import compendium
 from deepmodules.model.network import load_layers
 from deepmodules.modules.external import to_compendium
-from deepmodules.modules.reverse_training import gene_scores, reverse_train, summarize_seeds
+from deepmodules.modules.reverse_training import contrast_module, reverse_train
 from deepmodules.validate.enrichment import gwas_test
 from deepmodules.validate.gwas import gwas_gene_sets
 from deepmodules.workflow import run
@@ -34,18 +34,15 @@ def main(smk):
     for layer in smk.params.layers:
         z, phenotypes = reverse_train(x, sheet["group"], settings, layers, layer)
         for group in spec["references"]:
-            scores = [
-                gene_scores(
-                    zs,
-                    phenotypes,
-                    spec["case"],
-                    group,
-                    settings["score"],
-                    reference.gene_range.span,
-                )
-                for zs in z
-            ]
-            module = summarize_seeds(scores, reference.genes)
+            module = contrast_module(
+                z,
+                phenotypes,
+                spec["case"],
+                group,
+                settings["score"],
+                reference.genes,
+                reference.gene_range.span,
+            )
             path = Path(smk.output.modules) / layer / f"vs_{slug(group)}.tsv"
             path.parent.mkdir(parents=True, exist_ok=True)
             module.to_csv(path, sep="\t", index=False, float_format="%.6g")

@@ -206,6 +206,22 @@ def summarize_seeds(scores: list[np.ndarray], genes: list[str]) -> pd.DataFrame:
     return table.reset_index(drop=True)
 
 
+def contrast_module(
+    z: list[np.ndarray],
+    phenotypes: list[str],
+    phenotype: str,
+    reference: str | Sequence[str],
+    score: str,
+    genes: list[str],
+    gene_span: np.ndarray | None,
+) -> pd.DataFrame:
+    """The module of ``phenotype`` against ``reference``: each seed's :func:`gene_scores` from its z,
+    summarized over the seeds (:func:`summarize_seeds`). What reverse training, the controls analysis
+    and external datasets all rank genes by."""
+    scores = [gene_scores(zs, phenotypes, phenotype, reference, score, gene_span) for zs in z]
+    return summarize_seeds(scores, genes)
+
+
 def reverse_train(
     values: np.ndarray,
     labels: pd.Series,
@@ -294,18 +310,14 @@ def disease_scores(
         z, phenotypes = reverse_train(values, labels, settings, layers, layer, hidden, rows)
     for disease_id, reference in references.items():
         log.info("%s: scored against %s %s", disease_id, reference.name, reference.phenotypes)
-        scores = [
-            gene_scores(
-                zs,
-                phenotypes,
-                diseases[disease_id],
-                reference.phenotypes,
-                settings["score"],
-                gene_span,
-            )
-            for zs in z
-        ]
-        tables[disease_id] = summarize_seeds(scores, genes).assign(
-            reference=reference.name, status="scored"
+        module = contrast_module(
+            z,
+            phenotypes,
+            diseases[disease_id],
+            reference.phenotypes,
+            settings["score"],
+            genes,
+            gene_span,
         )
+        tables[disease_id] = module.assign(reference=reference.name, status="scored")
     return {disease_id: tables[disease_id] for disease_id in diseases}
