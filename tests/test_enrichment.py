@@ -14,12 +14,14 @@ from deepmodules import simulate as sim
 from deepmodules.errors import InputError
 from deepmodules.stats import benjamini_hochberg, binomial_greater, fisher_combined
 from deepmodules.validate.enrichment import (
+    COLUMNS,
     adjust_and_combine,
     fisher_enrichment,
     gwas_test,
     matched_gwas_test,
     matched_null,
     matched_strata,
+    module_gwas_tables,
 )
 from deepmodules.validate.gwas import MAPPINGS, assign_loci, gene_features, map_snps
 from deepmodules.validate.gwas_inputs import read_refgene
@@ -247,3 +249,36 @@ def test_long_gene_module_passes_fisher_but_not_the_matched_null(long_gene_genom
     hit = matched_gwas_test(planted, mapped, strata, 10, 1000, rng)
     assert hit["p_value"] < 1e-10 and hit["empirical_p_value"] < 0.01
     assert not hit["length_density_bias"]
+
+
+def test_module_gwas_tables_test_every_module_under_each_mapping():
+    """A planted module is enriched and a random one is not, under both mappings, with q-values over
+    the tested rows; a skipped module keeps its reason and NaN statistics."""
+    features = features_of([5000] * 2000, [3] * 2000)
+    strata = matched_strata(features, features["gene"], stratum_genes=2000, density_bins=4)
+    rng = np.random.default_rng(3)
+    gwas = pd.DataFrame(
+        [
+            {"disease": "asthma", "mapping": mapping, "gene": gene, "locus": i // 2}
+            for mapping, genes in (("closest", UNIVERSE[:150]), ("window", UNIVERSE[:200]))
+            for i, gene in enumerate(genes)
+        ]
+    )
+    modules = [
+        ("asthma", "deep8", "h1", UNIVERSE[:40] + UNIVERSE[1000:1060], "scored"),
+        ("asthma", "naive8", "h1", list(rng.choice(UNIVERSE[300:], 100, replace=False)), "scored"),
+        ("asthma", "deep8", "h2", [], "skipped: no control samples"),
+    ]
+    tables = module_gwas_tables(
+        modules, gwas, strata, ["closest", "window"], "closest", 50, 2000, rng
+    )
+    for mapping, (table, combined) in tables.items():
+        table = table.set_index(["model", "layer"])
+        assert list(table.columns) == [c for c in COLUMNS if c not in ("model", "layer")]
+        assert (table["mapping"] == mapping).all()
+        assert table.loc[("deep8", "h1"), "p_value"] < 1e-6
+        assert table.loc[("deep8", "h1"), "empirical_p_value"] < 0.01
+        assert table.loc[("naive8", "h1"), "p_value"] > 0.05
+        assert table.loc[("deep8", "h2"), "status"] == "skipped: no control samples"
+        assert np.isnan(table.loc[("deep8", "h2"), ["p_value", "q_value"]].astype(float)).all()
+        assert combined.set_index(["model", "layer"]).loc[("deep8", "h2"), "n_diseases"] == 0

@@ -14,6 +14,7 @@ without any disease signal.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Sequence
 
 import numpy as np
@@ -22,6 +23,15 @@ from scipy import stats
 
 from deepmodules.errors import InputError
 from deepmodules.stats import benjamini_hochberg, fisher_combined
+
+log = logging.getLogger(__name__)
+
+# The columns of gwas_enrichment.tsv and gwas_mapping_sensitivity.tsv (:func:`module_gwas_tables`).
+COLUMNS = [
+    "disease", "model", "layer", "mapping", "module_size", "overlap", "n_loci", "gwas_genes",
+    "universe", "odds_ratio", "null_median_odds_ratio", "p_value", "empirical_p_value", "q_value",
+    "null_module_share", "length_density_bias", "status",
+]  # fmt: skip
 
 
 def fisher_enrichment(
@@ -192,6 +202,55 @@ def adjust_and_combine(
         p = group.loc[group["status"] == "tested", "p_value"]
         rows.append([*key, len(p), fisher_combined(p) if len(p) else np.nan])
     return table, pd.DataFrame(rows, columns=[*by, "n_diseases", "combined_p_value"])
+
+
+def module_gwas_tables(
+    modules: list[tuple[str, str, str, list[str], str]],
+    gwas_genes: pd.DataFrame,
+    strata: pd.Series,
+    mappings: Sequence[str],
+    configured: str,
+    min_gwas_genes: int,
+    n_draws: int,
+    rng: np.random.Generator,
+) -> dict[str, tuple[pd.DataFrame, pd.DataFrame]]:
+    """Per SNP-to-gene mapping: every module's :func:`matched_gwas_test`, and the table's
+    :func:`adjust_and_combine` (rows in :data:`COLUMNS`, combined p per model and layer).
+
+    ``modules`` are (disease, model, layer, top genes, status) — a status other than ``scored`` is a
+    skipped module, recorded with NaN statistics; ``gwas_genes`` has the columns disease, mapping, gene
+    and locus. Modules that cannot be tested under the ``configured`` mapping, and tests whose matched
+    null draws more than half of its genes from the module itself, are logged as warnings.
+    """
+    tables = {}
+    none = pd.DataFrame(columns=["gene", "locus"])
+    skipped_fields = [*ENRICHMENT_FIELDS, *NULL_FIELDS, "length_density_bias"]
+    for mapping in mappings:
+        of_mapping = gwas_genes[gwas_genes["mapping"] == mapping]
+        loci = {disease: rows[["gene", "locus"]] for disease, rows in of_mapping.groupby("disease")}
+        rows = []
+        for disease, model, layer, top, status in modules:
+            if status != "scored":
+                result = {**dict.fromkeys(skipped_fields, np.nan), "status": status}
+            else:
+                result = matched_gwas_test(
+                    top, loci.get(disease, none), strata, min_gwas_genes, n_draws, rng
+                )
+            where = f"{disease}, {model} {layer}, {mapping} mapping"
+            if result["status"] != "tested" and mapping == configured:
+                log.warning("%s: %s", where, result["status"])
+            elif result["status"] == "tested" and result["null_module_share"] > 0.5:
+                log.warning(
+                    "%s: gene sets matched on length and density share %.0f%% of the module's "
+                    "genes; the matched null has little power here",
+                    where,
+                    100 * result["null_module_share"],
+                )
+            keys = {"disease": disease, "model": model, "layer": layer, "mapping": mapping}
+            rows.append({**keys, **result})
+        table, combined = adjust_and_combine(pd.DataFrame(rows))
+        tables[mapping] = table[COLUMNS], combined
+    return tables
 
 
 def _even_bins(values: pd.Series, n_bins: int) -> np.ndarray:
