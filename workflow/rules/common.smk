@@ -126,8 +126,26 @@ def input_mb(files):
 # counts and their float64 copies, and the metadata of every sample of the file (benchmarks/archs4.py).
 ARCHS4_MEM_MB = 4000
 
-# The gwas settings of SNP-to-gene mapping, and those of the enrichment tests: an edit of one kind
-# reruns only its rule.
+# Which settings of a config section reach which rules (`subset(section, keys)`): each rule gets the
+# settings it uses, so that an edit reruns only those rules (the contract of docs/architecture.md,
+# "Rerun scope").
+#
+# Training settings that change nothing in the trained model, kept out of train's params so that an
+# edit reruns no training: the GPUs, the checkpoint interval and the reconstruction gate.
+NOT_TRAINING = ["gpus", "checkpoint_seconds", "min_median_r2"]
+# The reverse-training settings that shape a disease module (naive_hidden only names the baseline).
+REVERSE_TRAINING_KEYS = [
+    "seeds",
+    "epochs",
+    "batch_size",
+    "learning_rate",
+    "tolerance",
+    "max_steps",
+    "score",
+]
+# The verdict settings that shape the held-out splits (confidence only changes the verdict's intervals).
+REPLICATION_KEYS = ["splits"]
+# The gwas settings of SNP-to-gene mapping, and those of the enrichment tests.
 GWAS_MAPPING_KEYS = [
     "source",
     "snp_build",

@@ -1,15 +1,3 @@
-# The reverse-training settings that shape a disease module (naive_hidden only names the baseline).
-REVERSE_TRAINING_KEYS = [
-    "seeds",
-    "epochs",
-    "batch_size",
-    "learning_rate",
-    "tolerance",
-    "max_steps",
-    "score",
-]
-
-
 rule reverse_training:
     """Reverse-train phenotype -> layer representation, stack on the decoder, score genes per disease,
     for one replicate autoencoder."""

@@ -1,8 +1,3 @@
-# Training settings that change nothing in the trained model, kept out of train's params so that an
-# edit reruns no training: the GPUs, the checkpoint interval and the reconstruction gate.
-NOT_TRAINING = ["gpus", "checkpoint_seconds", "min_median_r2"]
-
-
 rule train:
     """Train one autoencoder of the sweep on the training split until early stopping, the epoch cap or
     the step floor ends it; training_summary.tsv says which.

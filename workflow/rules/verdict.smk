@@ -1,7 +1,3 @@
-# The verdict settings that shape the held-out splits (confidence only changes the verdict's intervals).
-REPLICATION_KEYS = ["splits"]
-
-
 rule replication:
     """Held-out replication of one method's modules: over repeated half splits of every disease's cases
     and matched controls, the module derived without the held-out half against the held-out contrast.
