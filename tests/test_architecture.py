@@ -1,6 +1,7 @@
 """The package's shape: imports run one way, from the workflow-facing modules down to the statistics."""
 
 import ast
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -161,3 +162,17 @@ def test_downstream_modules_load_without_keras(module):
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
     )
     assert done.stdout.strip() == "[]", f"importing {module} loads {done.stdout.strip()}"
+
+
+def test_rule_files_take_every_results_path_from_the_layout():
+    """No rule file spells a path under results/: every table, check and figure comes from
+    deepmodules.layout, which the package reads too."""
+    literal = re.compile(r"""f?["']results/""")
+    found = [
+        f"{path.name}:{number}: {line.strip()}"
+        for path in sorted((PACKAGE.parents[1] / "workflow" / "rules").glob("*.smk"))
+        for number, line in enumerate(path.read_text().splitlines(), start=1)
+        if literal.search(line)
+    ]
+    assert not found, "\n".join(found)
+    assert literal.search('    table="results/{dataset}/silhouette.tsv",')  # the check sees one

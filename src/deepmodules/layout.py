@@ -11,7 +11,15 @@ package reads the same names, so a folder's contents are defined once:
 - ``{dataset}/modules/{model}/{layer}/{disease}.tsv``: one disease module, the consensus of the
   architecture's replicates (:mod:`deepmodules.modules.consensus`);
 - ``{dataset}/replication/{model}/{layer}.tsv``: held-out replication of a method's modules over splits
-  (:mod:`deepmodules.validate.replication`).
+  (:mod:`deepmodules.validate.replication`);
+- ``{dataset}/<table>``: a dataset's result tables, :data:`TABLES` (:func:`table`);
+- ``{dataset}/external/{external}/``: an external dataset's GWAS table and modules (:func:`external_file`);
+- ``checks/``: the input checks (:func:`check_file`); ``gwas/``: the GWAS genes shared by every
+  dataset (:data:`GWAS_FILES`); ``series/``: the groups of GEO series (:func:`series_groups_file`);
+  ``figures/``: every figure (:func:`figure_file`).
+
+The workflow's targets (``all``, the figure targets) are built from these functions too, so that no
+rule file writes a path under ``results/`` of its own.
 
 A list of disease modules travels between rules as named inputs (:func:`module_key`), so that a rule
 script never depends on the order of its inputs nor on parsing their paths.
@@ -49,10 +57,70 @@ LIGHTUP_FILES = {
     "rankings": "{layer}.rankings.tsv.gz",
     "diversity": "{layer}.diversity.tsv",
 }
+# A dataset's result tables (results/{dataset}/<name>), by the kind a rule names them with.
+TABLES = {
+    "reconstruction": "reconstruction.tsv",
+    "reconstruction_genes": "reconstruction_genes.tsv.gz",
+    "silhouette": "silhouette.tsv",
+    "silhouette_summary": "silhouette_summary.tsv",
+    "ppi_colocalization": "ppi_colocalization.tsv",
+    "ppi_summary": "ppi_summary.tsv",
+    "lightup_diversity": "lightup_diversity.tsv",
+    "genesets": "genesets.tsv",
+    "encodability": "encodability.tsv",
+    "gwas_enrichment": "gwas_enrichment.tsv",
+    "gwas_combined": "gwas_combined.tsv",
+    "gwas_mapping_sensitivity": "gwas_mapping_sensitivity.tsv",
+    "controls_analysis": "controls_analysis.tsv",
+    "controls_summary": "controls_summary.tsv",
+    "truth_recovery": "truth_recovery.tsv",
+    "verdict": "verdict.tsv",
+    "modules_gmt": "modules.gmt",
+}
+# The GWAS genes of every disease (results/gwas/), mapped once for all datasets.
+GWAS_FILES = {
+    "genes": "gwas_genes.tsv",
+    "mappings": "gwas_genes_by_mapping.tsv",
+    "features": "gene_features.tsv",
+    "summary": "gwas_summary.tsv",
+}
+# An external dataset's files (results/{dataset}/external/{external}/).
+EXTERNAL_FILES = {"gwas_enrichment": "gwas_enrichment.tsv", "modules": "modules"}
 _MODULE_KEY = "module:"
 # How the gzipped tables above are compressed: level 1 wrote deep512's light-up table of one layer
 # (12,556 genes × 512 nodes) in 6 s against 20 s at gzip's default level 9, for files read by one rule.
 GZIP = {"method": "gzip", "compresslevel": 1}
+
+
+def table(dataset: str, kind: str) -> str:
+    """A result table of a dataset (:data:`TABLES`)."""
+    return f"{RESULTS}/{dataset}/{TABLES[kind]}"
+
+
+def check_file(name: str) -> str:
+    """The table of one input check: ``{dataset}``, ``network``, ``gwas``, ``external/{external}``,
+    ``external/{external}_scale``, or ``inputs``, the summary of them all."""
+    return f"{RESULTS}/checks/{name}.tsv"
+
+
+def gwas_file(kind: str) -> str:
+    """A file of the GWAS genes shared by every dataset (:data:`GWAS_FILES`)."""
+    return f"{RESULTS}/gwas/{GWAS_FILES[kind]}"
+
+
+def external_file(dataset: str, external: str, kind: str) -> str:
+    """A file of an external dataset analysed with a compendium's autoencoder (:data:`EXTERNAL_FILES`)."""
+    return f"{RESULTS}/{dataset}/external/{external}/{EXTERNAL_FILES[kind]}"
+
+
+def series_groups_file(external: str) -> str:
+    """The sample groups of a GEO series of the ARCHS4 file, listed for the user to pick from."""
+    return f"{RESULTS}/series/{external}_groups.tsv"
+
+
+def figure_file(stem: str, extension: str) -> str:
+    """A file of the figures folder: ``<stem>.<extension>`` (a figure's PDF and PNG, a table beside it)."""
+    return f"{RESULTS}/figures/{stem}.{extension}"
 
 
 def normalized_dir(dataset: str) -> str:

@@ -8,7 +8,7 @@ rule check_dataset:
     input:
         lambda wc: dataset_files(wc.dataset),
     output:
-        "results/checks/{dataset}.tsv",
+        layout.check_file("{dataset}"),
     log:
         "logs/checks/{dataset}.log",
     benchmark:
@@ -34,7 +34,7 @@ rule check_network:
         info=config["network"]["info"],
         datasets=all_dataset_files(),
     output:
-        "results/checks/network.tsv",
+        layout.check_file("network"),
     log:
         "logs/checks/network.log",
     benchmark:
@@ -60,7 +60,7 @@ rule check_gwas:
         refgene=config["gwas"]["refgene"],
         datasets=all_dataset_files(),
     output:
-        "results/checks/gwas.tsv",
+        layout.check_file("gwas"),
     log:
         "logs/checks/gwas.log",
     benchmark:
@@ -96,7 +96,7 @@ rule check_external:
     input:
         lambda wc: external_files(wc.external),
     output:
-        "results/checks/external/{external}.tsv",
+        layout.check_file("external/{external}"),
     log:
         "logs/checks/external/{external}.log",
     benchmark:
@@ -123,9 +123,9 @@ rule check_external_scale:
         files=lambda wc: external_files(wc.external),
         genes=lambda wc: compendium_file(wc.external, "genes"),
         scale=lambda wc: compendium_file(wc.external, "scale"),
-        checked="results/checks/external/{external}.tsv",
+        checked=layout.check_file("external/{external}"),
     output:
-        "results/checks/external/{external}_scale.tsv",
+        layout.check_file("external/{external}_scale"),
     log:
         "logs/checks/external/{external}_scale.log",
     benchmark:
@@ -147,12 +147,12 @@ rule check_external_scale:
 rule check_inputs:
     """Every input checked, in one report (`snakemake check_inputs` checks the inputs alone)."""
     input:
-        expand("results/checks/{dataset}.tsv", dataset=DATASETS),
-        "results/checks/network.tsv",
-        "results/checks/gwas.tsv",
-        expand("results/checks/external/{external}.tsv", external=config["external"]),
+        [layout.check_file(d) for d in DATASETS],
+        layout.check_file("network"),
+        layout.check_file("gwas"),
+        [layout.check_file(f"external/{e}") for e in config["external"]],
     output:
-        "results/checks/inputs.tsv",
+        layout.check_file("inputs"),
     log:
         "logs/checks/inputs.log",
     benchmark:

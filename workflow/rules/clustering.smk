@@ -6,8 +6,8 @@ rule silhouette:
         network=layout.model_file("{dataset}", ANALYSIS, "network"),
         node_activity=layout.model_file("{dataset}", ANALYSIS, "node_activity"),
     output:
-        table="results/{dataset}/silhouette.tsv",
-        summary="results/{dataset}/silhouette_summary.tsv",
+        table=layout.table("{dataset}", "silhouette"),
+        summary=layout.table("{dataset}", "silhouette_summary"),
     log:
         "logs/{dataset}/silhouette.log",
     benchmark:

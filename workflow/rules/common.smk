@@ -282,47 +282,47 @@ def figure_files(name):
     stem, dataset = FIGURES[name]
     if dataset not in DATASETS:
         return []
-    files = [f"results/figures/{stem}.pdf", f"results/figures/{stem}.png"]
+    files = [layout.figure_file(stem, "pdf"), layout.figure_file(stem, "png")]
     if "gwas" in stem:
-        files.append(f"results/figures/{stem}_table.tsv")
+        files.append(layout.figure_file(f"{stem}_table", "tsv"))
     return files
 
 
 def all_targets():
-    targets = ["results/checks/inputs.tsv"]
+    targets = [layout.check_file("inputs")]
     targets += [f for name in FIGURES for f in figure_files(name)]
     for dataset in DATASETS:
         targets += [
-            f"results/{dataset}/reconstruction.tsv",
-            f"results/{dataset}/ppi_colocalization.tsv",
-            f"results/{dataset}/silhouette.tsv",
+            layout.table(dataset, "reconstruction"),
+            layout.table(dataset, "ppi_colocalization"),
+            layout.table(dataset, "silhouette"),
         ]
         if diseases_in(dataset):
             targets += [
-                f"results/{dataset}/gwas_enrichment.tsv",
-                f"results/{dataset}/modules.gmt",
-                f"results/{dataset}/controls_analysis.tsv",
-                f"results/{dataset}/verdict.tsv",
+                layout.table(dataset, "gwas_enrichment"),
+                layout.table(dataset, "modules_gmt"),
+                layout.table(dataset, "controls_analysis"),
+                layout.table(dataset, "verdict"),
             ]
     targets += [
-        f"results/{spec['compendium']}/external/{external}/gwas_enrichment.tsv"
+        layout.external_file(spec["compendium"], external, "gwas_enrichment")
         for external, spec in config["external"].items()
     ]
     if truth_file():
         targets += [
-            f"results/{dataset}/truth_recovery.tsv"
+            layout.table(dataset, "truth_recovery")
             for dataset in DATASETS
             if diseases_in(dataset)
         ]
         targets += [
-            "results/figures/supp_truth_recovery.pdf",
-            "results/figures/supp_truth_recovery.png",
+            layout.figure_file("supp_truth_recovery", "pdf"),
+            layout.figure_file("supp_truth_recovery", "png"),
         ]
     if config["genesets"]["collections"]:
-        targets += [f"results/{dataset}/genesets.tsv" for dataset in DATASETS]
+        targets += [layout.table(dataset, "genesets") for dataset in DATASETS]
         targets += [
-            "results/figures/supp_genesets.pdf",
-            "results/figures/supp_genesets.png",
+            layout.figure_file("supp_genesets", "pdf"),
+            layout.figure_file("supp_genesets", "png"),
         ]
     return targets
 
@@ -345,7 +345,7 @@ def gwas_figure_inputs(wc):
     the GEO series analysed with its autoencoder, named series:<external>."""
     dataset = figure_dataset(wc)
     inputs = {
-        f"series:{name}": f"results/{dataset}/external/{name}/gwas_enrichment.tsv"
+        f"series:{name}": layout.external_file(dataset, name, "gwas_enrichment")
         for name in archs4_series()
         if config["external"][name]["compendium"] == dataset
     }
@@ -355,8 +355,8 @@ def gwas_figure_inputs(wc):
             ("combined", "gwas_combined"),
             ("sensitivity", "gwas_mapping_sensitivity"),
         ):
-            inputs[kind] = f"results/{dataset}/{name}.tsv"
-        inputs["verdict"] = f"results/{dataset}/verdict.tsv"
+            inputs[kind] = layout.table(dataset, name)
+        inputs["verdict"] = layout.table(dataset, "verdict")
     return inputs
 
 
@@ -365,7 +365,7 @@ def figure_outputs(kind, stem="{figure}"):
     (subcategory) with the caption of ``workflow/report/<kind>.rst``."""
     return {
         fmt: report(
-            f"results/figures/{stem}.{fmt}",
+            layout.figure_file(stem, fmt),
             caption=f"../report/{kind}.rst",
             category="Figures",
             subcategory=stem,

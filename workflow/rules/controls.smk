@@ -7,13 +7,13 @@ rule controls_analysis:
         gwas=rules.gwas_genes.output.genes,
     output:
         table=report(
-            "results/{dataset}/controls_analysis.tsv",
+            layout.table("{dataset}", "controls_analysis"),
             caption="../report/controls.rst",
             category="Tables",
             subcategory="{dataset}",
         ),
         summary=report(
-            "results/{dataset}/controls_summary.tsv",
+            layout.table("{dataset}", "controls_summary"),
             caption="../report/controls.rst",
             category="Tables",
             subcategory="{dataset}",

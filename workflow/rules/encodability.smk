@@ -15,7 +15,7 @@ rule encodability:
             layout.model_file("{dataset}", model, "network") for model in AUTOENCODERS
         ],
     output:
-        table="results/{dataset}/encodability.tsv",
+        table=layout.table("{dataset}", "encodability"),
     log:
         "logs/{dataset}/encodability.log",
     benchmark:

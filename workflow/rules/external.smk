@@ -7,15 +7,15 @@ rule external_dataset:
         scale=rules.normalize.output.scale,
         network=layout.model_file("{dataset}", ANALYSIS, "network"),
         gwas=rules.gwas_genes.output.genes,
-        checked="results/checks/external/{external}_scale.tsv",
+        checked=layout.check_file("external/{external}_scale"),
     output:
         table=report(
-            "results/{dataset}/external/{external}/gwas_enrichment.tsv",
+            layout.external_file("{dataset}", "{external}", "gwas_enrichment"),
             caption="../report/external.rst",
             category="Your own disease data",
             subcategory="{external}",
         ),
-        modules=directory("results/{dataset}/external/{external}/modules"),
+        modules=directory(layout.external_file("{dataset}", "{external}", "modules")),
     log:
         "logs/{dataset}/external/{external}.log",
     benchmark:
@@ -42,7 +42,7 @@ rule series_groups:
     input:
         lambda wc: config["external"][wc.external]["matrix"],
     output:
-        "results/series/{external}_groups.tsv",
+        layout.series_groups_file("{external}"),
     log:
         "logs/series/{external}.log",
     benchmark:
@@ -63,7 +63,7 @@ rule series_groups:
 rule list_series_groups:
     """Print the samples of every ARCHS4 series (`snakemake list_series_groups`), to write group_by."""
     input:
-        expand("results/series/{external}_groups.tsv", external=archs4_series()),
+        [layout.series_groups_file(e) for e in archs4_series()],
     log:
         "logs/series/list_series_groups.log",
     benchmark:

@@ -1,8 +1,8 @@
 rule figure_reconstruction:
     """Fig. 2: reconstruction error against width for shallow and deep models."""
     input:
-        table=lambda wc: f"results/{figure_dataset(wc)}/reconstruction.tsv",
-        genes=lambda wc: f"results/{figure_dataset(wc)}/reconstruction_genes.tsv.gz",
+        table=lambda wc: layout.table(figure_dataset(wc), "reconstruction"),
+        genes=lambda wc: layout.table(figure_dataset(wc), "reconstruction_genes"),
     output:
         **figure_outputs("reconstruction"),
     log:
@@ -28,7 +28,7 @@ rule figure_gwas:
     output:
         **figure_outputs("gwas"),
         table=report(
-            "results/figures/{figure}_table.tsv",
+            layout.figure_file("{figure}_table", "tsv"),
             caption="../report/gwas_table.rst",
             category="Tables",
         ),
@@ -53,8 +53,8 @@ rule figure_gwas:
 rule figure_silhouette:
     """Fig. 4: layers against gene-space PCA in silhouette of cell types and diseases."""
     input:
-        table=lambda wc: f"results/{figure_dataset(wc)}/silhouette.tsv",
-        summary=lambda wc: f"results/{figure_dataset(wc)}/silhouette_summary.tsv",
+        table=lambda wc: layout.table(figure_dataset(wc), "silhouette"),
+        summary=lambda wc: layout.table(figure_dataset(wc), "silhouette_summary"),
     output:
         **figure_outputs("silhouette"),
     log:
@@ -76,8 +76,8 @@ rule figure_silhouette:
 rule figure_ppi:
     """Fig. 5 and 7: betweenness and harmonic distance of light-up gene sets against the null."""
     input:
-        table=lambda wc: f"results/{figure_dataset(wc)}/ppi_colocalization.tsv",
-        summary=lambda wc: f"results/{figure_dataset(wc)}/ppi_summary.tsv",
+        table=lambda wc: layout.table(figure_dataset(wc), "ppi_colocalization"),
+        summary=lambda wc: layout.table(figure_dataset(wc), "ppi_summary"),
     output:
         **figure_outputs("ppi"),
     log:
@@ -99,7 +99,7 @@ rule figure_ppi:
 rule figure_genesets:
     """Supplementary: fraction of nodes annotated by each collection, per layer, against random."""
     input:
-        expand("results/{dataset}/genesets.tsv", dataset=DATASETS),
+        [layout.table(d, "genesets") for d in DATASETS],
     output:
         **figure_outputs("genesets", "supp_genesets"),
     log:
@@ -122,7 +122,7 @@ rule figure_truth:
     """Supplementary: planted-gene recovery per model and layer, one panel per dataset."""
     input:
         expand(
-            "results/{dataset}/truth_recovery.tsv",
+            layout.table("{dataset}", "truth_recovery"),
             dataset=[dataset for dataset in DATASETS if diseases_in(dataset)],
         ),
     output:

@@ -9,7 +9,7 @@ rule genesets:
         genes=rules.normalize.output.genes,
         gmt=expand("resources/genesets/{collection}.gmt", collection=GENESETS),
     output:
-        "results/{dataset}/genesets.tsv",
+        layout.table("{dataset}", "genesets"),
     log:
         "logs/{dataset}/genesets.log",
     benchmark:

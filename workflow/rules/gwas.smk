@@ -3,12 +3,12 @@ rule gwas_genes:
     input:
         associations=config["gwas"][config["gwas"]["source"]],
         refgene=config["gwas"]["refgene"],
-        checked="results/checks/gwas.tsv",
+        checked=layout.check_file("gwas"),
     output:
-        genes="results/gwas/gwas_genes.tsv",
-        mappings="results/gwas/gwas_genes_by_mapping.tsv",
-        features="results/gwas/gene_features.tsv",
-        summary="results/gwas/gwas_summary.tsv",
+        genes=layout.gwas_file("genes"),
+        mappings=layout.gwas_file("mappings"),
+        features=layout.gwas_file("features"),
+        summary=layout.gwas_file("summary"),
     log:
         "logs/gwas/gwas_genes.log",
     benchmark:
@@ -37,9 +37,9 @@ rule gwas_enrichment:
         encodability=rules.encodability.output.table,
         reconstruction=rules.reconstruction.output.table,
     output:
-        table="results/{dataset}/gwas_enrichment.tsv",
-        combined="results/{dataset}/gwas_combined.tsv",
-        sensitivity="results/{dataset}/gwas_mapping_sensitivity.tsv",
+        table=layout.table("{dataset}", "gwas_enrichment"),
+        combined=layout.table("{dataset}", "gwas_combined"),
+        sensitivity=layout.table("{dataset}", "gwas_mapping_sensitivity"),
     log:
         "logs/{dataset}/gwas_enrichment.log",
     benchmark:

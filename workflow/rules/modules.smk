@@ -101,10 +101,10 @@ rule modules_gmt:
     module: the recommended module's genes held by at least half of its replicates."""
     input:
         unpack(module_inputs),
-        verdict="results/{dataset}/verdict.tsv",
+        verdict=layout.table("{dataset}", "verdict"),
     output:
         report(
-            "results/{dataset}/modules.gmt",
+            layout.table("{dataset}", "modules_gmt"),
             caption="../report/modules.rst",
             category="Disease modules",
             subcategory="{dataset}",

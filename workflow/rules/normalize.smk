@@ -10,7 +10,7 @@ rule normalize:
         gene_ids=lambda wc: config["datasets"][wc.dataset]
         .get("gene_ids", {})
         .get("mapping", []),
-        checked="results/checks/{dataset}.tsv",
+        checked=layout.check_file("{dataset}"),
     output:
         **{kind: normalized(kind) for kind in layout.NORMALIZED},
     log:

@@ -6,11 +6,11 @@ rule ppi_colocalization:
         diversity=analysis_lightup("diversity"),
         links=config["network"]["links"],
         info=config["network"]["info"],
-        checked="results/checks/network.tsv",
+        checked=layout.check_file("network"),
     output:
-        table="results/{dataset}/ppi_colocalization.tsv",
-        summary="results/{dataset}/ppi_summary.tsv",
-        diversity="results/{dataset}/lightup_diversity.tsv",
+        table=layout.table("{dataset}", "ppi_colocalization"),
+        summary=layout.table("{dataset}", "ppi_summary"),
+        diversity=layout.table("{dataset}", "lightup_diversity"),
     log:
         "logs/{dataset}/ppi_colocalization.log",
     benchmark:

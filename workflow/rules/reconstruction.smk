@@ -17,8 +17,8 @@ rule reconstruction:
             for model in sweep_models(wc.dataset)
         ],
     output:
-        table="results/{dataset}/reconstruction.tsv",
-        genes="results/{dataset}/reconstruction_genes.tsv.gz",
+        table=layout.table("{dataset}", "reconstruction"),
+        genes=layout.table("{dataset}", "reconstruction_genes"),
     log:
         "logs/{dataset}/reconstruction.log",
     benchmark:

@@ -5,7 +5,7 @@ rule truth_recovery:
         truth=truth_file() or [],
     output:
         report(
-            "results/{dataset}/truth_recovery.tsv",
+            layout.table("{dataset}", "truth_recovery"),
             caption="../report/truth_recovery.rst",
             category="Tables",
         ),

@@ -45,7 +45,7 @@ rule verdict:
         encodability=rules.encodability.output.table,
     output:
         report(
-            "results/{dataset}/verdict.tsv",
+            layout.table("{dataset}", "verdict"),
             caption="../report/verdict.rst",
             category="Tables",
             subcategory="{dataset}",
