@@ -11,6 +11,7 @@ from deepmodules.errors import InputError
 from deepmodules.interpret.colocalization import (
     NODE_COLUMNS,
     colocalization,
+    colocalize_layers,
     degree_bins,
     live_layer_summary,
     null_sets,
@@ -377,3 +378,29 @@ def test_layer_summary_counts_flat_nodes_and_records_layers_without_live_nodes(p
     notes = "\n".join(text.get_text() for ax in figure.axes for text in ax.texts)
     assert "h2: 0 live, 4 flat nodes: no live nodes" in notes
     assert "h1: 3 live, 1 flat nodes; 3 distinct top-25 gene sets" in notes
+
+
+def test_colocalize_layers_tests_each_layer_with_live_nodes_as_colocalization_does(planted):
+    """Every layer with live nodes gets the rows of colocalization() (the network's distances and
+    betweenness computed once), with its layer; a layer without live nodes gets none."""
+    network, community, centrality, reciprocal = planted
+    lit = light_up(community, 4, planted_rankings=True, seed=2)
+    settings = {
+        "ks": [10, 20],
+        "n_null": 20,
+        "null_model": "uniform",
+        "degree_bins": 10,
+        "betweenness_sources": None,
+        "n_permutations": 0,
+        "permutation_max_k": 100,
+    }
+    table = colocalize_layers(
+        {"h1": lit, "h2": lit.iloc[:, :0], "h3": lit.iloc[:, ::-1]}, network, settings, seed=0
+    )
+    assert list(table.columns) == ["layer", *NODE_COLUMNS]
+    assert set(table["layer"]) == {"h1", "h3"}
+    direct = colocalization(
+        lit, network, ks=[10, 20], n_null=20, centrality=centrality, reciprocal=reciprocal, **NULL
+    )
+    h1 = table[table["layer"] == "h1"].drop(columns="layer").reset_index(drop=True)
+    pd.testing.assert_frame_equal(h1, direct.reset_index(drop=True), check_dtype=False)

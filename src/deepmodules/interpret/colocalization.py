@@ -9,6 +9,8 @@ with random gene sets of the same size.
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Iterable, Sequence
 
 import numpy as np
@@ -18,6 +20,8 @@ from scipy import stats
 from deepmodules.errors import InputError
 from deepmodules.interpret.distances import betweenness, harmonic_distances, reciprocal_distances
 from deepmodules.interpret.network import Network
+
+log = logging.getLogger(__name__)
 
 NODE_COLUMNS = [
     "node",
@@ -284,3 +288,51 @@ def live_layer_summary(table: pd.DataFrame, lightup: pd.DataFrame) -> pd.DataFra
     merged["n_nodes"] = merged["n_nodes"].fillna(0).astype(int)
     first = ["layer", "k", "status", "n_nodes", "n_flat"]
     return merged[[*first, *[c for c in merged.columns if c not in first]]]
+
+
+def colocalize_layers(
+    lightups: dict[str, pd.DataFrame],
+    network: Network,
+    settings: dict,
+    seed: int,
+) -> pd.DataFrame:
+    """:func:`colocalization` of every layer's live nodes (``lightups``: layer -> light-up table, genes ×
+    live nodes), with a layer column; the distances and betweenness are computed once for all layers.
+
+    ``settings`` is the ``ppi`` section. A layer without live nodes is left out (and logged).
+    """
+    start = time.perf_counter()
+    reciprocal = reciprocal_distances(network)
+    log.info("all-pairs distances in %.1f s", time.perf_counter() - start)
+    start = time.perf_counter()
+    centrality = betweenness(network, settings["betweenness_sources"], seed=seed)
+    log.info("betweenness in %.1f s", time.perf_counter() - start)
+    tables = []
+    for layer, lightup in lightups.items():
+        if lightup.shape[1] == 0:
+            log.warning("%s: no live nodes, left out of the colocalization", layer)
+            continue
+        start = time.perf_counter()
+        table = colocalization(
+            lightup,
+            network,
+            ks=settings["ks"],
+            n_null=settings["n_null"],
+            null=settings["null_model"],
+            n_bins=settings["degree_bins"],
+            seed=seed,
+            centrality=centrality,
+            reciprocal=reciprocal,
+            n_permutations=settings["n_permutations"],
+            permutation_max_k=settings["permutation_max_k"],
+        )
+        log.info(
+            "%s: %d live nodes, %d gene sets in %.1f s",
+            layer,
+            lightup.shape[1],
+            len(table),
+            time.perf_counter() - start,
+        )
+        tables.append(table.assign(layer=layer))
+    columns = ["layer", *NODE_COLUMNS]
+    return pd.concat(tables)[columns] if tables else pd.DataFrame(columns=columns)
