@@ -28,6 +28,7 @@ script never depends on the order of its inputs nor on parsing their paths.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -111,6 +112,13 @@ def gwas_file(kind: str) -> str:
 def external_file(dataset: str, external: str, kind: str) -> str:
     """A file of an external dataset analysed with a compendium's autoencoder (:data:`EXTERNAL_FILES`)."""
     return f"{RESULTS}/{dataset}/external/{external}/{EXTERNAL_FILES[kind]}"
+
+
+def external_module_file(modules_dir: str | os.PathLike, layer: str, group: str) -> Path:
+    """The module of an external dataset's cases against ``group`` at ``layer``, in its modules folder
+    (the group's name made safe for a file name)."""
+    slug = re.sub(r"[^a-z0-9]+", "_", group.lower()).strip("_")
+    return Path(modules_dir) / layer / f"vs_{slug}.tsv"
 
 
 def series_groups_file(external: str) -> str:

@@ -17,6 +17,8 @@ import pandas as pd
 
 from deepmodules.data import archs4, compendium, normalize, series, sources
 from deepmodules.errors import InputError
+from deepmodules.model.network import DenseLayer
+from deepmodules.modules.reverse_training import contrast_module, reverse_train
 
 log = logging.getLogger(__name__)
 
@@ -199,3 +201,34 @@ def to_compendium(
         spec["matrix"],
     )
     return sheet, x
+
+
+def external_modules(
+    sheet: pd.DataFrame,
+    x: np.ndarray,
+    spec: dict,
+    layers: list[DenseLayer],
+    layer_names: list[str],
+    settings: dict,
+    reference: compendium.Compendium,
+) -> dict[tuple[str, str], pd.DataFrame]:
+    """The module of the cases against each reference group at each layer, (layer, group) -> module.
+
+    The samples ``x`` (:func:`to_compendium`) of the ``sheet``'s groups are reverse-trained at every
+    layer of ``layer_names`` with reverse training's ``settings``, and the cases' module against a
+    group is :func:`~deepmodules.modules.reverse_training.contrast_module`, in the compendium's units.
+    """
+    modules = {}
+    for layer in layer_names:
+        z, phenotypes = reverse_train(x, sheet["group"], settings, layers, layer)
+        for group in spec["references"]:
+            modules[(layer, group)] = contrast_module(
+                z,
+                phenotypes,
+                spec["case"],
+                group,
+                settings["score"],
+                reference.genes,
+                reference.gene_range.span,
+            )
+    return modules
