@@ -38,6 +38,8 @@ def test_folders_hold_the_files_the_rules_name():
 
 
 def test_an_external_module_is_named_after_its_reference_group():
-    path = layout.external_module_file("results/a/external/ms/modules", "h3", "Healthy control (CSF)")
+    path = layout.external_module_file(
+        "results/a/external/ms/modules", "h3", "Healthy control (CSF)"
+    )
     assert path.as_posix() == "results/a/external/ms/modules/h3/vs_healthy_control_csf.tsv"
     assert layout.external_module_file("m", "h1", "normal").name == "vs_normal.tsv"

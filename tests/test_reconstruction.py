@@ -1,12 +1,19 @@
 import numpy as np
 import pandas as pd
+import pytest
 
 from deepmodules import figures
 from deepmodules.model import training
 from deepmodules.model.architecture import parse_model_id
 from deepmodules.model.autoencoder import build_autoencoder, dense_layers
-from deepmodules.model.network import reconstruct
-from deepmodules.model.reconstruction import failed_models, gate, r2_global, r2_per_gene
+from deepmodules.model.network import DenseLayer, reconstruct
+from deepmodules.model.reconstruction import (
+    failed_models,
+    gate,
+    model_reconstruction,
+    r2_global,
+    r2_per_gene,
+)
 
 
 def test_r2_hand_computed():
@@ -98,3 +105,25 @@ def test_figure_marks_models_whose_training_a_cap_ended():
     assert [label.get_text() for label in fig.axes[1].get_xticklabels()] == ["deep4 †"]
     fig = figures.reconstruction(*figure_table(ok_shallow=True))
     assert not any("†" in t.get_text() for t in fig.texts)
+
+
+def test_model_reconstruction_scores_both_splits_of_a_model():
+    """A network that copies its input reconstructs every gene (R² 1); one that outputs a constant
+    explains nothing of a gene that varies (R² ≤ 0)."""
+    rng = np.random.default_rng(0)
+    values = rng.uniform(size=(40, 3))
+    train = np.arange(40) < 30
+    copy = [
+        DenseLayer("h1", np.eye(3), np.zeros(3), "linear"),
+        DenseLayer("output", np.eye(3), np.zeros(3), "linear"),
+    ]
+    rows, genes = model_reconstruction("deep8", copy, values, train, ["A", "B", "C"])
+    assert [(r["split"], r["depth"], r["width"]) for r in rows] == [
+        ("train", "deep", 8),
+        ("test", "deep", 8),
+    ]
+    assert all(r["r2_global"] == pytest.approx(1) for r in rows)
+    assert len(genes) == 6 and np.allclose(genes["r2"], 1)
+    constant = [copy[0], DenseLayer("output", np.zeros((3, 3)), np.full(3, 0.5), "linear")]
+    rows, genes = model_reconstruction("deep8", constant, values, train, ["A", "B", "C"])
+    assert all(r["r2_gene_median"] <= 0 for r in rows)

@@ -21,6 +21,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from deepmodules.model.architecture import parse_model_id
+from deepmodules.model.network import DenseLayer, reconstruct
+
 log = logging.getLogger(__name__)
 
 
@@ -39,6 +42,34 @@ def r2_per_gene(x: np.ndarray, xhat: np.ndarray) -> np.ndarray:
     total = np.square(x - x.mean(axis=0)).sum(axis=0)
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(total > 0, 1.0 - residual / total, np.nan)
+
+
+def model_reconstruction(
+    model_id: str, layers: list[DenseLayer], values: np.ndarray, train: np.ndarray, genes: list[str]
+) -> tuple[list[dict], pd.DataFrame]:
+    """One model's rows of ``reconstruction.tsv`` (per split: its architecture, global R^2, gene-wise
+    median R^2) and its gene-wise R^2 (model, split, gene, r2)."""
+    spec = parse_model_id(model_id)
+    rows, per_gene = [], []
+    for split, mask in (("train", train), ("test", ~train)):
+        x = np.asarray(values[mask])
+        xhat = reconstruct(layers, x)
+        r2_genes = r2_per_gene(x, xhat)
+        rows.append(
+            {
+                "model": model_id,
+                "depth": spec.depth,
+                "width": spec.width,
+                "variant": spec.variant,
+                "split": split,
+                "r2_global": r2_global(x, xhat),
+                "r2_gene_median": float(np.nanmedian(r2_genes)),
+            }
+        )
+        per_gene.append(
+            pd.DataFrame({"model": model_id, "split": split, "gene": genes, "r2": r2_genes})
+        )
+    return rows, pd.concat(per_gene, ignore_index=True)
 
 
 def gate(table: pd.DataFrame, min_median_r2: float) -> pd.DataFrame:
