@@ -13,17 +13,20 @@ import pytest
 from deepmodules.errors import InputError
 from deepmodules.validate.enrichment import gwas_test
 from deepmodules.validate.gwas import (
+    MAPPINGS,
     MappingStats,
     assign_loci,
     closest_genes,
     gene_features,
     gwas_gene_sets,
     gwas_summary,
+    map_every_mapping,
     window_genes,
 )
 from deepmodules.validate.gwas_inputs import (
     canonical_chromosomes,
     check_build,
+    read_associations,
     read_disgenet,
     read_gwas_catalog,
     read_refgene,
@@ -436,3 +439,23 @@ def test_gene_features_give_length_and_neighbours(genes):
     }  # fmt: skip
     narrow = gene_features(genes, density_kb=1).set_index("gene")
     assert narrow.loc[["GENEA", "GENEB"], "neighbours"].tolist() == [0, 0]  # 2.5 kb apart
+
+
+def test_every_mapping_maps_and_summarizes_and_the_configured_one_warns(tmp_path, genes, caplog):
+    """Both mappings' rows, told apart by ``mapping``; a disease left without a gene is warned about
+    under the configured mapping only."""
+    rows = [
+        ("Asthma", "1", "1500", "rs1", "asthma", EFO + "MONDO_0004979"),
+        ("Gout", "Y", "100", "rs2", "gout", EFO + "EFO_0004274"),
+    ]
+    write_catalog(tmp_path / "c.tsv", rows)
+    terms = {"asthma": {"gwas_terms": ["asthma"]}, "gout": {"gwas_terms": ["gout"]}}
+    snps = assign_loci(read_associations("gwas_catalog", tmp_path / "c.tsv", terms), 250)
+    with caplog.at_level("WARNING"):
+        mapped, summary = map_every_mapping(snps, genes, terms, 10, "window", "c.tsv")
+    assert set(mapped["mapping"]) == set(MAPPINGS) == set(summary["mapping"])
+    for mapping in MAPPINGS:
+        one = mapped[mapped["mapping"] == mapping]
+        assert (one["disease"] == "asthma").all() and len(one) >= 1
+    warned = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert len(warned) == 1 and warned[0].startswith("gout: no GWAS gene")

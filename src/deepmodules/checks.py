@@ -132,14 +132,7 @@ def check_gwas(cfg: dict, diseases: dict, genes: dict[str, list[str]]) -> list[d
         _row("gwas.refgene", refgene, "integrity", check_integrity(refgene)),
     ]
     gwas_inputs.check_build(cfg["snp_build"], cfg["refgene_build"], "config: gwas.snp_build")
-    if cfg["source"] == "disgenet":
-        snps = gwas_inputs.read_disgenet(
-            source, {d: s.get("disgenet_terms", []) for d, s in diseases.items()}
-        )
-    else:
-        snps = gwas_inputs.read_gwas_catalog(
-            source, {d: s["gwas_terms"] for d, s in diseases.items()}
-        )
+    snps = gwas_inputs.read_associations(cfg["source"], source, diseases)
     counts = snps["disease"].value_counts()
     rows.append(
         _row(

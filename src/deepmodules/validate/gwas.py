@@ -208,6 +208,38 @@ def gwas_summary(
     return pd.DataFrame(rows, columns=[*columns, "note"])
 
 
+def map_every_mapping(
+    snps: pd.DataFrame,
+    genes: pd.DataFrame,
+    diseases: dict,
+    window_kb: float,
+    configured: str,
+    source: str,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The SNPs (with loci) mapped to ``genes`` by every mapping of :data:`MAPPINGS` (rows with a
+    ``mapping`` column), and the :func:`gwas_summary` of each. What each mapping dropped is logged,
+    and the diseases left without a GWAS gene under the ``configured`` mapping are warned about."""
+    tables, summaries = [], []
+    for mapping in MAPPINGS:
+        mapped, stats = map_snps(snps, genes, mapping, window_kb, source=source)
+        log.info(
+            "%s: %d disease SNPs, %d mapped to a gene, %d on chromosomes without genes, "
+            "%d beyond every gene's window",
+            mapping,
+            stats.n_snps,
+            stats.n_mapped,
+            stats.n_no_gene_chrom,
+            stats.n_beyond_window,
+        )
+        summary = gwas_summary(snps, mapped, diseases, mapping)
+        if mapping == configured:
+            for row in summary[summary["note"] != ""].itertuples():
+                log.warning("%s: no GWAS gene (%s); its gene set is empty", row.disease, row.note)
+        tables.append(mapped.assign(mapping=mapping))
+        summaries.append(summary)
+    return pd.concat(tables, ignore_index=True), pd.concat(summaries, ignore_index=True)
+
+
 def _candidate_genes(
     snps: pd.DataFrame, genes: pd.DataFrame, universe: Iterable[str] | None, source: str
 ) -> pd.DataFrame:

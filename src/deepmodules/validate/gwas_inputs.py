@@ -222,3 +222,14 @@ def _match_and_clean(
         )
     clean.attrs["n_skipped"] = n_skipped
     return clean
+
+
+def read_associations(source: str, path: str, diseases: dict) -> pd.DataFrame:
+    """The disease SNPs of the configured association ``source`` (``gwas_catalog``: each disease's
+    ``gwas_terms``; ``disgenet``: its ``disgenet_terms``), as :func:`read_gwas_catalog` and
+    :func:`read_disgenet` return them."""
+    if source == "disgenet":
+        return read_disgenet(
+            path, {d: spec.get("disgenet_terms", []) for d, spec in diseases.items()}
+        )
+    return read_gwas_catalog(path, {d: spec["gwas_terms"] for d, spec in diseases.items()})
