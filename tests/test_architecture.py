@@ -176,3 +176,22 @@ def test_rule_files_take_every_results_path_from_the_layout():
     ]
     assert not found, "\n".join(found)
     assert literal.search('    table="results/{dataset}/silhouette.tsv",')  # the check sees one
+
+
+def own_logic_lines(path: Path) -> int:
+    """Non-blank lines of a script's definitions and assignments (imports and the module docstring
+    aside): what it does besides calling the package."""
+    text = path.read_text().splitlines()
+    lines = set()
+    for node in ast.parse("\n".join(text)).body:
+        if isinstance(node, ast.FunctionDef | ast.ClassDef | ast.Assign):
+            lines.update(range(node.lineno, node.end_lineno + 1))
+    return sum(1 for number in lines if text[number - 1].strip())
+
+
+def test_every_rule_script_is_thin():
+    """A rule script reads its inputs, makes its call into the package and writes its outputs: at
+    most 40 lines of its own."""
+    long = {p.name: own_logic_lines(p) for p in SCRIPTS.glob("*.py") if own_logic_lines(p) > 40}
+    assert not long, long
+    assert own_logic_lines(SCRIPTS / "train.py") > 5  # the count sees a script's main()
