@@ -279,7 +279,7 @@ def test_archs4_selects_requested_samples_in_order(tmp_path: Path):
     _, meta, values = read_archs4(tmp_path / "a.h5", 0.5, samples=["GSM5", "GSM1", "GSM0"])
     assert meta["geo_accession"].tolist() == ["GSM5", "GSM0"]
     np.testing.assert_array_equal(values, counts[:, [5, 0]].T)
-    _, meta, _ = read_archs4(tmp_path / "a.h5", single_cell_cutoff=1.0, samples=["GSM1"])
+    _, meta, _ = read_archs4(tmp_path / "a.h5", single_cell_threshold=1.0, samples=["GSM1"])
     assert meta["geo_accession"].tolist() == ["GSM1"]
 
 

@@ -28,12 +28,14 @@ def in_series(meta: pd.DataFrame, series: str) -> pd.Series:
     return meta["series_id"].map(lambda ids: series in sources.series_ids(ids))
 
 
-def series_metadata(path: str, series: str, single_cell_cutoff: float, where: str) -> pd.DataFrame:
+def series_metadata(
+    path: str, series: str, single_cell_threshold: float, where: str
+) -> pd.DataFrame:
     """The metadata rows (``ARCHS4_SAMPLE_FIELDS``) of the bulk samples of one series, in file order.
 
     A series without bulk samples in the file is an :class:`InputError` naming ``where``.
     """
-    _, meta = sources.read_archs4_metadata(path, single_cell_cutoff)
+    _, meta = sources.read_archs4_metadata(path, single_cell_threshold)
     meta = meta[in_series(meta, series)].reset_index(drop=True)
     if meta.empty:
         raise InputError(

@@ -285,12 +285,12 @@ def _strings(dataset: h5py.Dataset) -> list[str]:
 
 def read_archs4(
     path: str | Path,
-    single_cell_cutoff: float,
+    single_cell_threshold: float,
     samples: Sequence[str] | None = None,
 ) -> tuple[list[str], pd.DataFrame, np.ndarray]:
     """Read bulk RNA-seq gene counts from an ARCHS4 gene-level HDF5 file.
 
-    Samples whose predicted single-cell probability is at least ``single_cell_cutoff`` are dropped,
+    Samples whose predicted single-cell probability is at least ``single_cell_threshold`` are dropped,
     as ARCHS4 recommends for bulk analyses. ``samples`` (GEO accessions) restricts the result to
     those samples, in that order. Counts are read in column blocks aligned to the HDF5 chunks.
 
@@ -301,7 +301,7 @@ def read_archs4(
     require_file(path)
     with readable(path), h5py.File(path, "r") as h5:
         genes, meta = _archs4_metadata(h5, path)
-        keep = meta["singlecellprobability"].to_numpy() < single_cell_cutoff
+        keep = meta["singlecellprobability"].to_numpy() < single_cell_threshold
         if samples is not None:
             position = pd.Series(np.arange(len(meta)), index=meta["geo_accession"])
             absent = [s for s in samples if s not in position.index]
@@ -320,7 +320,7 @@ def read_archs4(
 
 
 def read_archs4_metadata(
-    path: str | Path, single_cell_cutoff: float = 0.5
+    path: str | Path, single_cell_threshold: float
 ) -> tuple[list[str], pd.DataFrame]:
     """The gene symbols and the metadata of the bulk samples of an ARCHS4 file, without its counts.
 
@@ -330,7 +330,7 @@ def read_archs4_metadata(
     require_file(path)
     with readable(path), h5py.File(path, "r") as h5:
         genes, meta = _archs4_metadata(h5, path)
-    keep = meta["singlecellprobability"].to_numpy() < single_cell_cutoff
+    keep = meta["singlecellprobability"].to_numpy() < single_cell_threshold
     return genes, meta[keep].reset_index(drop=True)
 
 
