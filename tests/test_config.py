@@ -1,4 +1,5 @@
 import copy
+import re
 from pathlib import Path
 
 import pytest
@@ -179,3 +180,47 @@ def test_download_url_scheme_that_cannot_be_fetched_is_refused(demo):
         validate_config(demo, SCHEMA)
     demo["downloads"]["links.txt.gz"]["url"] = "https://example.org/links.txt.gz"
     validate_config(demo, SCHEMA)
+
+
+def test_one_architecture_spelled_twice_is_refused(demo):
+    demo["models"]["sweep"] = [*demo["models"]["sweep"], "deep032"]
+    validate_config(demo, SCHEMA)
+    with pytest.raises(InputError, match="'deep032' and 'deep32' are the same architecture"):
+        check_config(demo, set())
+
+
+def test_a_disease_labelled_as_the_controls_is_refused(demo):
+    demo["diseases"]["healthy"] = {"label": "normal", "gwas_terms": ["EFO_0000270"]}
+    validate_config(demo, SCHEMA)
+    with pytest.raises(
+        InputError, match=r"diseases\.healthy\.label: 'normal' is the control label"
+    ):
+        check_config(demo, set())
+
+
+def test_a_directory_where_a_file_belongs_is_named(demo, tmp_path):
+    validate_config(demo, SCHEMA)
+    demo["network"]["links"] = str(tmp_path)
+    with pytest.raises(InputError, match=r"network\.links: .* is a directory, not a file"):
+        check_config(demo, produced=set())
+
+
+def test_upper_case_url_schemes_and_digests_are_accepted(demo):
+    digest = "AB" * 32
+    demo["downloads"] = {
+        "links.txt.gz": {"url": "HTTP://example.org/links.txt.gz", "sha256": digest}
+    }
+    validate_config(demo, SCHEMA)
+
+
+def test_every_test_docs_reliability_names_exists():
+    """Each row of docs/reliability.md names the test that shows it: the test must exist."""
+    text = (ROOT / "docs" / "reliability.md").read_text()
+    named = re.findall(r"`(test_\w+\.py)::(test_\w+)", text)
+    assert len(named) > 60
+    missing = [
+        f"{module}::{test}"
+        for module, test in named
+        if not re.search(rf"^def {test}\(", (ROOT / "tests" / module).read_text(), flags=re.M)
+    ]
+    assert not missing, missing

@@ -71,12 +71,21 @@ def check_config(config: dict, produced: set[str], where: str = "config") -> Non
     """
     series_matrices(config)
     models = config["models"]
+    architectures = {}
     for model_id in models["sweep"]:
-        if parse_model_id(model_id).replicate != 1:
+        spec = parse_model_id(model_id)
+        if spec.replicate != 1:
             raise InputError(
                 f"{where}: models.sweep",
                 f"{model_id!r} names a replicate",
                 "list architectures only (deep512); models.replicates sets how many are trained",
+            )
+        same = architectures.setdefault((spec.depth, spec.width, spec.variant), model_id)
+        if same != model_id:
+            raise InputError(
+                f"{where}: models.sweep",
+                f"{model_id!r} and {same!r} are the same architecture, which would be trained twice",
+                "list each architecture once",
             )
     for key, depth in (("analysis", "deep"), ("shallow", "shallow")):
         if models[key] is not None and parse_model_id(models[key]).depth != depth:
@@ -108,6 +117,15 @@ def check_config(config: dict, produced: set[str], where: str = "config") -> Non
                 f"{where}: {key}",
                 f"dataset {dataset!r} is not configured",
                 f"name datasets of `datasets` ({', '.join(sorted(config['datasets']))})",
+            )
+    controls = {d["control_label"]: name for name, d in config["datasets"].items()}
+    for disease, spec in config["diseases"].items():
+        if spec["label"] in controls:
+            raise InputError(
+                f"{where}: diseases.{disease}.label",
+                f"{spec['label']!r} is the control label of dataset {controls[spec['label']]!r}, so "
+                "its samples are the controls every disease is compared with",
+                "name the disease's own label, or set that dataset's control_label",
             )
     for name, spec in config.get("external", {}).items():
         if spec["case"] in spec["references"]:
@@ -160,4 +178,10 @@ def check_config(config: dict, produced: set[str], where: str = "config") -> Non
                 f"{where}: {key}",
                 f"file {path} does not exist and no rule makes it",
                 "put the file there, add it to `downloads`, or correct the path",
+            )
+        if Path(path).is_dir():
+            raise InputError(
+                f"{where}: {key}",
+                f"{path} is a directory, not a file",
+                "name the file inside it",
             )
