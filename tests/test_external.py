@@ -46,8 +46,20 @@ def test_sample_sheet_groups_must_have_samples(tmp_path):
         path, sep="\t", index=False
     )
     assert len(read_sample_sheet(str(path), ["MS"], 3)) == 4
-    with pytest.raises(InputError, match="group 'HC' has 1 samples.*groups here: HC, MS"):
+    with pytest.raises(InputError, match="group 'HC' has 1 samples.*groups here: 'HC', 'MS'"):
         read_sample_sheet(str(path), ["MS", "HC"], 3)
+
+
+def test_spaces_around_a_sheet_group_are_not_part_of_its_name(tmp_path):
+    """A sheet group written 'normal ' (trailing space) is the group 'normal'; a group that is
+    still missing is listed with quotes, so a space or a different spelling shows."""
+    path = tmp_path / "samples.tsv"
+    groups = ["MS", "MS", "normal ", " normal", "normal", "Normal"]
+    pd.DataFrame({"sample": list("abcdef"), "group": groups}).to_csv(path, sep="\t", index=False)
+    sheet = read_sample_sheet(str(path), ["normal"], 3)
+    assert (sheet["group"] == "normal").sum() == 3
+    with pytest.raises(InputError, match="groups here: 'MS', 'Normal', 'normal'"):
+        read_sample_sheet(str(path), ["normal", "healthy"], 1)
 
 
 def test_counts_of_compendium_samples_get_their_compendium_values(config, tmp_path):

@@ -33,14 +33,17 @@ def check_groups(
             raise InputError(
                 where,
                 f"group {group!r} has {counts.get(group, 0)} samples, fewer than {min_samples}; "
-                f"groups here: {', '.join(sorted(counts.index)) or '(none)'}",
+                f"groups here: {', '.join(map(repr, sorted(counts.index))) or '(none)'}",
                 fix,
             )
 
 
 def read_sample_sheet(path: str, groups: list[str], min_samples: int) -> pd.DataFrame:
-    """The sample sheet (columns sample, group); every named group needs ``min_samples`` samples."""
+    """The sample sheet (columns sample, group); every named group needs ``min_samples`` samples.
+
+    Spaces around a group name are not part of it (``normal `` is ``normal``)."""
     sheet = sources.read_sdrf(path, required_columns=["sample", "group"])
+    sheet["group"] = sheet["group"].astype(str).str.strip()
     fix = "correct the group names in config external.*.case / references or add samples"
     check_groups(sheet, groups, min_samples, path, fix)
     return sheet
