@@ -282,3 +282,15 @@ def test_module_gwas_tables_test_every_module_under_each_mapping():
         assert table.loc[("deep8", "h2"), "status"] == "skipped: no control samples"
         assert np.isnan(table.loc[("deep8", "h2"), ["p_value", "q_value"]].astype(float)).all()
         assert combined.set_index(["model", "layer"]).loc[("deep8", "h2"), "n_diseases"] == 0
+
+
+def test_a_module_of_the_whole_universe_is_not_tested():
+    """modules.size at least the universe: the module is every gene, and Fisher's p = 1 would read as
+    a tested, negative result."""
+    result = gwas_test(UNIVERSE + ["OUTSIDE"], UNIVERSE[:150], UNIVERSE, min_gwas_genes=100)
+    assert (
+        result["status"]
+        == "skipped: the module holds all 2000 genes of the universe (lower modules.size)"
+    )
+    assert np.isnan(result["p_value"]) and result["gwas_genes"] == 150
+    assert gwas_test(UNIVERSE[:-1], UNIVERSE[:150], UNIVERSE, 100)["status"] == "tested"

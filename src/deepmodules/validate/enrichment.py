@@ -74,11 +74,20 @@ def gwas_test(
 ) -> dict[str, float | int | str]:
     """:func:`fisher_enrichment` with a ``status``: ``tested``, or a recorded skip.
 
-    When fewer than ``min_gwas_genes`` GWAS genes lie in the universe the module is not tested: its
-    statistics are NaN (``gwas_genes`` still counts them) and ``status`` says why.
+    When fewer than ``min_gwas_genes`` GWAS genes lie in the universe, or the module holds every gene
+    of the universe (``modules.size`` at least the genes there: nothing left to compare with), the
+    module is not tested: its statistics are NaN (``gwas_genes`` still counts them) and ``status``
+    says why.
     """
     universe = set(universe)
     n_gwas = len(set(gwas) & universe)
+    if universe and len(set(module) & universe) == len(universe):
+        return {
+            **dict.fromkeys(ENRICHMENT_FIELDS, np.nan),
+            "gwas_genes": n_gwas,
+            "status": f"skipped: the module holds all {len(universe)} genes of the universe "
+            "(lower modules.size)",
+        }
     if n_gwas < min_gwas_genes:
         return {
             **dict.fromkeys(ENRICHMENT_FIELDS, np.nan),
