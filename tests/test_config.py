@@ -1,5 +1,8 @@
 import copy
 import re
+import shlex
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -224,3 +227,17 @@ def test_every_test_docs_reliability_names_exists():
         if not re.search(rf"^def {test}\(", (ROOT / "tests" / module).read_text(), flags=re.M)
     ]
     assert not missing, missing
+
+
+def test_the_documented_yaml_check_names_the_line_of_a_syntax_error(tmp_path):
+    """README's command for "Config file is not valid JSON or YAML", run as printed, names the line."""
+    readme = (ROOT / "README.md").read_text()
+    command = re.search(r'`(\.venv/bin/python -c "import sys, yaml;[^`]*) my\.yaml`', readme).group(
+        1
+    )
+    (tmp_path / "my.yaml").write_text("training:\n  epochs: 10\n   batch_size: 32\n")
+    python = str(ROOT / ".venv" / "bin" / "python")
+    argv = shlex.split(command)
+    argv[0] = python if Path(python).exists() else sys.executable
+    result = subprocess.run([*argv, "my.yaml"], cwd=tmp_path, capture_output=True, text=True)
+    assert result.returncode != 0 and "line 3, column" in result.stderr, result.stderr
