@@ -17,7 +17,7 @@ import pytest
 from deepmodules.data.download import fetch, sha256sum
 from deepmodules.errors import InputError
 
-BODY = b"gene\tvalue\n" + b"ACGT" * 5000
+BODY = b"gene\tvalue\n" + b"".join(b"G%d\t%d\n" % (i, i) for i in range(2000))
 BODY_SHA = hashlib.sha256(BODY).hexdigest()
 GZ = gzip.compress(bytes(range(256)) * 400)
 ZIP_BUFFER = io.BytesIO()
@@ -30,6 +30,13 @@ with h5py.File(H5_BUFFER, "w") as _h5:
 H5 = H5_BUFFER.getvalue()
 # Format files served whole, or cut short with no Content-Length (the first time, or always).
 FORMATS = {"table.gz": GZ, "matrix.zip": ZIP, "counts.h5": H5}
+# A GWAS-Catalog-like text table, and where a transfer cut inside its last rows stops: in the
+# disease column of row 41 of 42 (the SNP's chromosome and position already sent).
+CATALOG = b"DISEASE/TRAIT\tCHR_ID\tCHR_POS\tSNPS\tMAPPED_TRAIT_URI\n" + b"".join(
+    b"Asthma\t%d\t%d\trs%d\thttp://www.ebi.ac.uk/efo/EFO_0000270\n" % (1 + i % 22, 1000 * i, i)
+    for i in range(42)
+)
+CATALOG_CUT = CATALOG[: CATALOG.index(b"rs40\t") + 2]
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -52,6 +59,10 @@ class Handler(BaseHTTPRequestHandler):
                 self._send(BODY[:100], length=len(BODY))
             else:
                 self._send(BODY)
+        elif self.path == "/catalog-cut.tsv":
+            self._send(CATALOG_CUT, length=-1)
+        elif self.path == "/catalog.tsv":
+            self._send(CATALOG, length=-1)
         elif self.path.startswith(("/whole/", "/cut-once/", "/cut/")):
             kind, name = self.path.strip("/").split("/")
             body = FORMATS[name]
@@ -206,3 +217,44 @@ def test_always_truncated_format_fails_and_leaves_nothing(server, tmp_path, name
 def test_ftp_url_is_refused_with_the_schemes_that_work(tmp_path):
     with pytest.raises(InputError, match="unsupported URL scheme 'ftp'"):
         fetch("ftp://ftp.example.org/file.txt.gz", tmp_path / "file.txt.gz")
+
+
+def test_an_unpinned_text_table_cut_inside_its_last_row_is_refused(server, tmp_path, caplog):
+    """The GWAS Catalog table cut after the chromosome of its 41st SNP, with no Content-Length and no
+    pin, would give 40 of 42 SNPs silently: its last row is shorter than its header, so it is retried
+    and refused, nothing left behind. Whole, it is accepted and its row count logged."""
+    base, hits = server
+    dest = tmp_path / "gwas_catalog.tsv"
+    with pytest.raises(
+        InputError, match="last row has 4 of the header's 5 fields: the file is cut short"
+    ):
+        fetch(f"{base}/catalog-cut.tsv", dest, retries=1, backoff=0.001)
+    assert hits["/catalog-cut.tsv"] == 2 and not dest.exists() and leftovers(tmp_path) == []
+    with caplog.at_level("INFO"):
+        fetch(f"{base}/catalog.tsv", dest)
+    assert dest.read_bytes() == CATALOG
+    assert "text table: 42 rows of 5 fields, the last one complete" in caplog.text
+    # pinned, the digest decides: the cut file fails its checksum instead
+    with pytest.raises(InputError, match="SHA-256 mismatch"):
+        fetch(
+            f"{base}/catalog-cut.tsv",
+            tmp_path / "pinned.tsv",
+            sha256=hashlib.sha256(CATALOG).hexdigest(),
+        )
+
+
+def test_text_tables_without_rows_separators_or_with_a_trailer_are_passed(tmp_path):
+    """Negative controls of the last-row check: a file of one column, a header alone, and a GEO
+    series matrix whose trailer line is not a row."""
+    from deepmodules.data.integrity import check_text_table
+
+    cases = {
+        "one_column.txt": "gene\nA\nB\n",
+        "header_only.tsv": "gene\tvalue\n",
+        "series_matrix.txt": '"ID_REF"\t"GSM1"\n"1007_s_at"\t5.1\n!series_matrix_table_end\n',
+    }
+    for name, text in cases.items():
+        (tmp_path / name).write_text(text)
+        assert check_text_table(tmp_path / name, "\t") == "text file", name
+    (tmp_path / "crlf.tsv").write_bytes(b"a\tb\r\n1\t2\r\n3\t4\r\n")
+    assert check_text_table(tmp_path / "crlf.tsv", "\t").startswith("text table: 2 rows")

@@ -23,7 +23,7 @@ import urllib.request
 from pathlib import Path
 from typing import BinaryIO
 
-from deepmodules.data.integrity import check_integrity
+from deepmodules.data.integrity import TEXT_TABLES, check_integrity, check_text_table
 from deepmodules.errors import InputError
 
 log = logging.getLogger(__name__)
@@ -84,7 +84,7 @@ def fetch(
             with os.fdopen(fd, "wb") as out:
                 digest = _stream(url, out, timeout)
             _verify(dest, url, sha256, digest)
-            _check_format(tmp, dest)
+            _check_format(tmp, dest, pinned=sha256 is not None)
             os.replace(tmp, dest)
             return digest
         except urllib.error.HTTPError as err:
@@ -131,10 +131,15 @@ def _stream(url: str, out: BinaryIO, timeout: float) -> str:
     return digest.hexdigest()
 
 
-def _check_format(tmp: Path, dest: Path) -> None:
-    """Raise _TruncatedBody when the downloaded file fails the integrity check of ``dest``'s format."""
+def _check_format(tmp: Path, dest: Path, pinned: bool) -> None:
+    """Raise _TruncatedBody when the downloaded file fails the integrity check of ``dest``'s format,
+    or, unpinned, is a text table whose last row is shorter than its header (a transfer cut inside
+    it, which no digest catches)."""
     try:
         log.info("%s: %s", dest, check_integrity(tmp, kind=dest.name))
+        suffix = dest.suffix.lower()
+        if not pinned and suffix in TEXT_TABLES:
+            log.info("%s: %s", dest, check_text_table(tmp, TEXT_TABLES[suffix]))
     except InputError as err:
         raise _TruncatedBody(err.problem) from err
 

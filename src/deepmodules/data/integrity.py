@@ -1,5 +1,6 @@
 """Integrity of a downloaded or given file, read to its end before it is used (zip CRC-32 of every
-member, the whole gzip stream, the HDF5 superblock), so that a truncated file is named as such.
+member, the whole gzip stream, the HDF5 superblock), so that a truncated file is named as such; and of
+a downloaded text table, whose last row must be as long as its header (:func:`check_text_table`).
 """
 
 from __future__ import annotations
@@ -44,3 +45,31 @@ def check_integrity(path: str | Path, kind: str | None = None) -> str:
             with h5py.File(path, "r") as h5:
                 return f"HDF5: opens, {len(h5)} top-level groups"
     return "plain file"
+
+
+# Text tables by suffix, and the separator of their fields.
+TEXT_TABLES = {".tsv": "\t", ".txt": "\t", ".csv": ","}
+
+
+def check_text_table(path: Path, separator: str) -> str:
+    """A table cut short (a download that stopped inside its last row) has a last row with fewer fields
+    than its header: refused. Files whose header holds no ``separator`` are not tables of that kind,
+    and a last line that is a comment or trailer (``#``, ``!``, as GEO's) is not a row: both are
+    passed. Returns the number of rows and fields."""
+    with open(path, "rb") as handle:
+        header = handle.readline().rstrip(b"\r\n").decode("utf-8", errors="replace")
+        rows = sum(1 for line in handle if line.strip())
+        handle.seek(0, 2)
+        handle.seek(max(0, handle.tell() - (1 << 16)))
+        tail = handle.read().decode("utf-8", errors="replace").rstrip("\r\n").split("\n")[-1]
+    fields = header.count(separator) + 1
+    if fields == 1 or rows == 0 or tail.startswith(("#", "!")):
+        return "text file"
+    last = tail.rstrip("\r").count(separator) + 1
+    if last < fields:
+        raise InputError(
+            path,
+            f"its last row has {last} of the header's {fields} fields: the file is cut short",
+            "download or copy it again",
+        )
+    return f"text table: {rows} rows of {fields} fields, the last one complete"
