@@ -252,3 +252,20 @@ def test_external_off_the_compendium_scale_is_refused_before_training(inputs, tm
     with pytest.raises(InputError, match="far outside the compendium's range") as error:
         checks.check_external_scale("multiple_sclerosis", spec, microarray, tmp_path / "microarray")
     assert str(error.value).startswith(spec["matrix"])
+
+
+def test_a_file_of_another_format_than_its_name_is_named_as_such(tmp_path):
+    """gzip data named .zip and plain text named .gz are not "truncated or corrupt": the message
+    says which format the file holds. A directory is named as one."""
+    (tmp_path / "matrix.zip").write_bytes(gzip.compress(b"gene\tvalue\nA\t1\n"))
+    with pytest.raises(InputError, match=r"matrix\.zip: is named \.zip but holds gzip data"):
+        check_integrity(tmp_path / "matrix.zip")
+    (tmp_path / "links.txt.gz").write_text("protein1 protein2 combined_score\n")
+    with pytest.raises(
+        InputError, match=r"links\.txt\.gz: is named \.gz but holds plain text data"
+    ):
+        check_integrity(tmp_path / "links.txt.gz")
+    (tmp_path / "ok.txt.gz").write_bytes(gzip.compress(b"a b\n"))
+    assert check_integrity(tmp_path / "ok.txt.gz").startswith("gzip: stream complete")
+    with pytest.raises(InputError, match="is a directory, not a file"):
+        check_integrity(tmp_path)

@@ -22,11 +22,14 @@ def check_integrity(path: str | Path, kind: str | None = None) -> str:
     naming a truncated or corrupt file.
     """
     path = Path(path)
+    if path.is_dir():
+        raise InputError(path, "is a directory, not a file", "name the file inside it")
     if not path.is_file():
         raise InputError(
             path, "file not found", "put the file there or correct its path in the config"
         )
     suffix = Path(kind or path.name).suffix.lower()
+    check_format_matches_name(path, suffix)
     with readable(path):
         if suffix == ".zip":
             with zipfile.ZipFile(path) as archive:
@@ -45,6 +48,30 @@ def check_integrity(path: str | Path, kind: str | None = None) -> str:
             with h5py.File(path, "r") as h5:
                 return f"HDF5: opens, {len(h5)} top-level groups"
     return "plain file"
+
+
+# The first bytes of each compressed format, by file-name suffix.
+MAGIC = {".gz": (b"\x1f\x8b", "gzip"), ".zip": (b"PK", "zip"), ".h5": (b"\x89HDF", "HDF5")}
+MAGIC[".hdf5"] = MAGIC[".h5"]
+
+
+def check_format_matches_name(path: Path, suffix: str) -> None:
+    """A file whose content is another format than its name says (a gzip file named ``.zip``, plain
+    text named ``.gz``) is refused with the format it holds, not as a corrupt file."""
+    if suffix not in MAGIC or path.stat().st_size == 0:
+        return
+    with open(path, "rb") as handle:
+        head = handle.read(8)
+    if head.startswith(MAGIC[suffix][0]):
+        return
+    held = next((name for magic, name in MAGIC.values() if head.startswith(magic)), None)
+    if held is None:
+        held = "plain text" if all(32 <= b < 127 or b in b"\t\r\n" for b in head) else "unknown"
+    raise InputError(
+        path,
+        f"is named {suffix} but holds {held} data, not {MAGIC[suffix][1]}",
+        "name the file for the format it holds (or give the format where the config asks for it)",
+    )
 
 
 # Text tables by suffix, and the separator of their fields.
