@@ -209,3 +209,23 @@ def test_shared_genes_are_logged_and_a_small_share_warns(caplog):
         "m.txt: 3 of 4 genes (75%) are genes of STRING": "INFO",
         "m.txt: 1 of 4 genes (25%) are genes of refGene": "WARNING",
     }
+
+
+def test_archs4_characteristic_columns_are_matched_in_any_letter_case():
+    """columns.disease: Sex reads the characteristic written "sex: female", as series grouping does;
+    a key no sample has is refused with the rule in the message."""
+    meta = pd.DataFrame(
+        {
+            "geo_accession": ["GSM1", "GSM2"],
+            "characteristics_ch1": ["Sex: female,tissue: lung", "sex: male,tissue: lung"],
+        }
+    )
+    spec = {"matrix": "archs4.h5", "columns": {"sample": "geo_accession", "disease": "Sex"}}
+    table = compendium.archs4_annotation(spec, meta)
+    assert table["Sex"].tolist() == ["female", "male"]
+    spec["columns"]["disease"] = "Diagnosis"
+    with pytest.raises(
+        InputError,
+        match=r"named \['Diagnosis'\] \(characteristic keys are matched in any letter case\)",
+    ):
+        compendium.archs4_annotation(spec, meta)

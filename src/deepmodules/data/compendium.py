@@ -101,7 +101,8 @@ def emtab_annotation(spec: dict, names: list[str]) -> pd.DataFrame:
 
 def archs4_annotation(spec: dict, meta: pd.DataFrame) -> pd.DataFrame:
     """The ``columns`` of ARCHS4 samples (one row per sample): fields of ``meta/samples``, or else
-    keys of their ``characteristics_ch1``, parsed without holding every sample's pairs."""
+    keys of their ``characteristics_ch1`` in any letter case (``Sex`` is ``sex: male``, as the series
+    grouping reads them), parsed without holding every sample's pairs."""
     wanted = list(dict.fromkeys(spec["columns"].values()))
     table = {c: meta[c].to_numpy() for c in wanted if c in meta.columns}
     keys = [c for c in wanted if c not in table]
@@ -109,12 +110,13 @@ def archs4_annotation(spec: dict, meta: pd.DataFrame) -> pd.DataFrame:
     for text in meta["characteristics_ch1"] if keys else ():
         pairs = sources.parse_characteristics(text)
         for key in keys:
-            parsed[key].append(pairs.get(key))
+            parsed[key].append(pairs.get(key.strip().lower()))
     absent = [key for key in keys if all(v is None for v in parsed[key])]
     if absent:
         raise InputError(
             spec["matrix"],
-            f"no sample field or characteristic named {absent}",
+            f"no sample field or characteristic named {absent} (characteristic keys are matched "
+            "in any letter case)",
             "set datasets.*.columns to fields of meta/samples or keys of characteristics_ch1",
         )
     return pd.DataFrame({**table, **parsed})
