@@ -213,6 +213,21 @@ def test_external_raw_values_declared_log_are_refused(inputs):
     assert checks.check_external("multiple_sclerosis", spec, config["datasets"]["microarray"])
 
 
+def test_external_non_numeric_value_is_refused_by_the_input_check(inputs):
+    """A word in the external matrix is named by check_external, before any training job, as the
+    external_dataset stage would name it after training."""
+    _, config = inputs
+    spec = config["external"]["multiple_sclerosis"]
+    table = pd.read_csv(spec["matrix"], sep="\t", index_col=0).astype(object)
+    gene = table.index[3]
+    table.iloc[3, 2] = "n/d"
+    table.to_csv(spec["matrix"], sep="\t")
+    with pytest.raises(
+        InputError, match=rf"1 genes have missing or non-numeric values \(e\.g\. {gene}\)"
+    ):
+        checks.check_external("multiple_sclerosis", spec, config["datasets"]["microarray"])
+
+
 def test_external_sample_missing_from_the_matrix_is_refused(inputs):
     _, config = inputs
     spec = config["external"]["multiple_sclerosis"]

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from deepmodules.data import compendium, sources
+from deepmodules.data import compendium, normalize, sources
 from deepmodules.data.integrity import check_integrity
 from deepmodules.errors import InputError
 from deepmodules.interpret import network as string_network
@@ -170,7 +170,8 @@ def check_external(name: str, spec: dict, dataset: dict) -> list[dict]:
         spec["samples"], [spec["case"], *spec["references"]], spec["min_samples"]
     )
     genes, names, values = sources.read_processed_matrix(spec["matrix"])
-    external.select_samples(sheet, names, values, spec["samples"])
+    values = external.select_samples(sheet, names, values, spec["samples"])
+    normalize.check_finite(values, genes, spec["matrix"])  # as the stage will, before training
     if spec["values"] == "log" and np.nanmax(values) > MAX_LOG2_VALUE:
         raise InputError(
             spec["matrix"],
