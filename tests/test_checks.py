@@ -11,8 +11,8 @@ import pytest
 import yaml
 
 from deepmodules import checks
-from deepmodules.config import diseases_of, series_matrices, validate_config
-from deepmodules.data import compendium
+from deepmodules.config import compendium_spec, diseases_of, series_matrices, validate_config
+from deepmodules.data import compendium, sources
 from deepmodules.data.integrity import check_integrity
 from deepmodules.errors import InputError
 
@@ -36,7 +36,7 @@ def run_all(config):
     """Every check of the stage, in the workflow's order; the report rows."""
     rows, genes = [], {}
     for name, spec in config["datasets"].items():
-        rows += checks.check_dataset(name, spec, config["diseases"])
+        rows += checks.check_dataset(name, compendium_spec(config, name), config["diseases"], 1)
         genes[name] = checks.head_genes(spec)
     rows += checks.check_network(config["network"], genes)
     rows += checks.check_gwas(config["gwas"], {**config["diseases"], **config["external"]}, genes)
@@ -153,14 +153,30 @@ def test_hdf5_without_its_datasets_is_refused(inputs):
     with h5py.File(path, "a") as h5:
         del h5["data/expression"]
     with pytest.raises(InputError, match="missing datasets data/expression"):
-        checks.check_dataset("rnaseq", config["datasets"]["rnaseq"], config["diseases"])
+        checks.check_dataset("rnaseq", config["datasets"]["rnaseq"], config["diseases"], 1)
+
+
+def test_archs4_diseases_are_counted_among_the_samples_normalize_takes(inputs):
+    """Cases that sit only in excluded series are no cases of the compendium: the check refuses the
+    disease as normalize would, instead of counting it over the whole file."""
+    _, config = inputs
+    spec = compendium_spec(config, "rnaseq")
+    _, meta = sources.read_archs4_metadata(spec["matrix"], spec["single_cell_threshold"])
+    table = compendium.archs4_annotation(spec, meta)
+    label = config["diseases"]["asthma"]["label"]
+    series = meta.loc[table[spec["columns"]["disease"]].to_numpy() == label, "series_id"]
+    assert len(series) >= spec["min_cases"]
+    checks.check_dataset("rnaseq", spec, config["diseases"], 1)  # negative control: all kept
+    spec["exclude_series"] = sorted(set(",".join(series).split(",")))
+    with pytest.raises(InputError, match=rf"disease 'asthma' \(label '{label}'\) has no samples"):
+        checks.check_dataset("rnaseq", spec, config["diseases"], 1)
 
 
 def test_unknown_disease_label_is_refused_at_the_check(inputs):
     _, config = inputs
     diseases = {**config["diseases"], "asthma": {"label": "asthmaa", "gwas_terms": ["x"]}}
     with pytest.raises(InputError, match="disease 'asthma' \\(label 'asthmaa'\\) has no samples"):
-        checks.check_dataset("microarray", config["datasets"]["microarray"], diseases)
+        checks.check_dataset("microarray", config["datasets"]["microarray"], diseases, 1)
 
 
 def test_annotation_missing_a_column_is_refused(inputs):
@@ -168,7 +184,7 @@ def test_annotation_missing_a_column_is_refused(inputs):
     spec = config["datasets"]["microarray"]
     spec["columns"]["disease"] = "Characteristics[illness]"
     with pytest.raises(InputError, match=r"sdrf\.txt: missing columns Characteristics\[illness\]"):
-        checks.check_dataset("microarray", spec, config["diseases"])
+        checks.check_dataset("microarray", spec, config["diseases"], 1)
 
 
 def test_gwas_trait_without_associations_is_refused(inputs):

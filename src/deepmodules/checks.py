@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from deepmodules.data import compendium, normalize, sources
+from deepmodules.data import archs4, compendium, normalize, sources
 from deepmodules.data.integrity import check_integrity
 from deepmodules.errors import InputError
 from deepmodules.interpret import network as string_network
@@ -51,8 +51,12 @@ def head_genes(spec: dict) -> list[str]:
     return list(compendium.gene_symbols(ids, zeros, spec.get("gene_ids"), spec["matrix"])[0])
 
 
-def check_dataset(name: str, spec: dict, diseases: dict) -> list[dict]:
-    """Matrix head, gene ids, annotation columns, sample names and disease labels of one dataset."""
+def check_dataset(name: str, spec: dict, diseases: dict, seed: int) -> list[dict]:
+    """Matrix head, gene ids, annotation columns, sample names and disease labels of one dataset.
+
+    ``spec`` is the compendium's (:func:`deepmodules.config.compendium_spec`). The diseases of an
+    ARCHS4 compendium are counted among the samples normalize will take (bulk, outside
+    ``exclude_series``, ``samples_file``, ``n_samples`` drawn with ``seed``), not the whole file."""
     where, matrix = f"datasets.{name}", spec["matrix"]
     rows = [_row(f"{where}.matrix", matrix, "integrity", check_integrity(matrix))]
     for key in ("annotation", "gene_ids"):
@@ -63,14 +67,16 @@ def check_dataset(name: str, spec: dict, diseases: dict) -> list[dict]:
         ids, names = sources.read_matrix_head(matrix, spec["matrix_member"], HEAD_ROWS)
         table = compendium.emtab_annotation(spec, names)
         shape = f"{len(names)} samples; first {len(ids)} rows read"
+        zeros = np.zeros((1, len(ids)), np.float32)
+        genes, _ = compendium.gene_symbols(ids, zeros, spec.get("gene_ids"), matrix)
+        n_rows = len(ids)
     else:
-        ids, meta = sources.read_archs4_metadata(matrix, spec["single_cell_threshold"])
+        selection, meta = archs4.select(spec, seed)
         table = compendium.archs4_annotation(spec, meta)
-        shape = f"{len(meta)} bulk samples; {len(ids)} genes"
+        genes, n_rows = selection.genes, selection.n_file_genes
+        shape = f"{len(meta)} samples selected (bulk, exclude_series, n_samples); {n_rows} genes"
     rows.append(_row(f"{where}.matrix", matrix, "shape", shape))
-    zeros = np.zeros((1, len(ids)), np.float32)
-    genes, _ = compendium.gene_symbols(ids, zeros, spec.get("gene_ids"), matrix)
-    rows.append(_row(f"{where}.matrix", matrix, "gene symbols", f"{len(genes)} of {len(ids)} rows"))
+    rows.append(_row(f"{where}.matrix", matrix, "gene symbols", f"{len(genes)} of {n_rows} rows"))
     annotation = compendium.annotation_columns(table, spec["columns"])
     where_samples = spec.get("annotation") or matrix
     compendium.check_diseases(annotation, diseases, spec["min_cases"], where_samples)

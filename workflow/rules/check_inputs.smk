@@ -21,8 +21,10 @@ rule check_dataset:
         mem_mb=2000,
         runtime=30,
     params:
-        spec=lambda wc: config["datasets"][wc.dataset],
+        # the compendium as normalize takes it: its samples are drawn with the seed
+        spec=lambda wc: compendium_spec(config, wc.dataset),
         diseases=lambda wc: diseases_in(wc.dataset),
+        seed=config["seed"],
     script:
         "../scripts/check_dataset.py"
 

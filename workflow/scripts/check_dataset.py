@@ -5,7 +5,9 @@ from deepmodules.workflow import run
 
 
 def main(smk):
-    rows = check_dataset(smk.wildcards.dataset, smk.params.spec, smk.params.diseases)
+    rows = check_dataset(
+        smk.wildcards.dataset, smk.params.spec, smk.params.diseases, smk.params.seed
+    )
     write_report(rows, smk.output[0])
 
 
