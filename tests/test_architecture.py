@@ -195,3 +195,14 @@ def test_every_rule_script_is_thin():
     long = {p.name: own_logic_lines(p) for p in SCRIPTS.glob("*.py") if own_logic_lines(p) > 40}
     assert not long, long
     assert own_logic_lines(SCRIPTS / "train.py") > 5  # the count sees a script's main()
+
+
+def test_the_architecture_document_lists_every_module_and_only_modules():
+    """docs/architecture.md names every package module (`name`), and every name it describes as a
+    module (`name`: …) is one."""
+    text = (PACKAGE.parents[1] / "docs" / "architecture.md").read_text()
+    modules = [p for p in PACKAGE.rglob("*.py") if p.name != "__init__.py"]
+    unlisted = [str(p.relative_to(PACKAGE)) for p in modules if f"`{p.stem}`" not in text]
+    assert not unlisted, unlisted
+    described = set(re.findall(r"`(\w+)`:", text))
+    assert described <= {p.stem for p in modules}, described - {p.stem for p in modules}
