@@ -11,6 +11,10 @@ from scipy import stats
 
 from deepmodules.errors import InputError
 
+# The significance level of the figures' lines and marks and of the flags that read a single p-value
+# (the scorecard's "not above chance", the GWAS length/density flag): one value for all of them.
+ALPHA = 0.05
+
 
 def benjamini_hochberg(p: Iterable[float]) -> np.ndarray:
     """Benjamini-Hochberg adjusted p-values (q-values); NaN entries stay NaN and are not counted.

@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 
 from deepmodules.errors import InputError
+from deepmodules.stats import ALPHA
 from deepmodules.validate.enrichment import adjust_and_combine
 
 # Model kinds in the order Fig. 3 shows them; models of any other kind follow.
@@ -218,7 +219,7 @@ def _gwas_cells(
 
 
 def gwas_enrichment(
-    table: pd.DataFrame, alpha: float = 0.05, verdict: pd.DataFrame | None = None
+    table: pd.DataFrame, alpha: float = ALPHA, verdict: pd.DataFrame | None = None
 ) -> plt.Figure:
     """Fig. 3: -log10 P of GWAS enrichment per disease, one bar per model layer.
 

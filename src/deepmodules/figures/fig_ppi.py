@@ -6,6 +6,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from deepmodules.figures.style import LAYER_COLORS
+from deepmodules.stats import ALPHA
 
 
 def _layer_note(rows: pd.DataFrame) -> str:
@@ -27,7 +28,7 @@ def _layer_note(rows: pd.DataFrame) -> str:
 
 
 def ppi_colocalization(
-    table: pd.DataFrame, summary: pd.DataFrame, alpha: float = 0.05
+    table: pd.DataFrame, summary: pd.DataFrame, alpha: float = ALPHA
 ) -> plt.Figure:
     """Fig. 5: mean betweenness and harmonic distance of top-k light-up genes per layer, with the null.
 

@@ -22,7 +22,7 @@ import pandas as pd
 from scipy import stats
 
 from deepmodules.errors import InputError
-from deepmodules.stats import benjamini_hochberg, fisher_combined
+from deepmodules.stats import ALPHA, benjamini_hochberg, fisher_combined
 
 log = logging.getLogger(__name__)
 
@@ -172,7 +172,7 @@ def matched_gwas_test(
     min_gwas_genes: int,
     n_draws: int,
     rng: np.random.Generator,
-    alpha: float = 0.05,
+    alpha: float = ALPHA,
 ) -> dict[str, float | int | str | bool]:
     """:func:`gwas_test` of a module with its GWAS loci and the matched null beside the Fisher p.
 

@@ -27,6 +27,7 @@ import pandas as pd
 from scipy import stats
 
 from deepmodules.errors import InputError
+from deepmodules.stats import ALPHA
 
 COLUMNS = [
     "model",
@@ -95,7 +96,7 @@ def scorecard(
     planted: dict[str, list[str]],
     k: int,
     naive: str | None = None,
-    alpha: float = 0.05,
+    alpha: float = ALPHA,
     margin: float = 0.05,
 ) -> pd.DataFrame:
     """One row per (model, layer, disease) score table of a disease with a ground truth.
