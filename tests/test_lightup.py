@@ -39,7 +39,12 @@ def tiny_network():
 
 def test_lightup_matches_hand_computation():
     table = lightup(
-        tiny_network(), "h1", ["A", "B", "C"], method="paper", max_activation=1.0, score="signed"
+        tiny_network(),
+        "h1",
+        ["A", "B", "C"],
+        method="paper",
+        max_activation=1.0,
+        direction="signed",
     )
     # node 1 of h1 lit: x_h1 = (1, 0) -> x_h2 = sigmoid((2, -1) + (0, 0.5)) -> output.
     x2 = sigmoid(np.array([2.0, -0.5]))
@@ -53,7 +58,12 @@ def test_lightup_matches_hand_computation():
 
 def test_lightup_of_last_hidden_layer_uses_output_layer_only():
     table = lightup(
-        tiny_network(), "h2", ["A", "B", "C"], max_activation=0.5, method="paper", score="signed"
+        tiny_network(),
+        "h2",
+        ["A", "B", "C"],
+        max_activation=0.5,
+        method="paper",
+        direction="signed",
     )
     np.testing.assert_allclose(table["h2_2"], sigmoid(np.array([0.1, 1.0, 0.5])))
 
@@ -67,7 +77,7 @@ def test_lightup_agrees_with_keras_forward_pass():
         [f"g{i}" for i in range(6)],
         method="paper",
         max_activation=1.0,
-        score="signed",
+        direction="signed",
     )
     h3 = model.get_layer("h3")
     output = model.get_layer("output")
@@ -84,7 +94,7 @@ def test_baseline_lightup_is_the_change_from_the_baseline_output():
         method="baseline",
         baseline=b,
         max_activation=1.0,
-        score="signed",
+        direction="signed",
     )
     following = layers[1:]
 
@@ -101,7 +111,7 @@ def test_baseline_lightup_is_the_change_from_the_baseline_output():
         "h1",
         ["A", "B", "C"],
         baseline=b,
-        score="absolute",
+        direction="absolute",
         max_activation=1.0,
         method="baseline",
     )
@@ -117,7 +127,7 @@ def test_baseline_code_of_the_wrong_width_is_refused():
             baseline=np.zeros(3),
             max_activation=1.0,
             method="baseline",
-            score="signed",
+            direction="signed",
         )
 
 
@@ -145,7 +155,7 @@ def activity_table(n_nodes, flat=()):
     )
 
 
-SETTINGS = {"max_activation": 1.0, "method": "baseline", "baseline": "mean", "score": "signed"}
+SETTINGS = {"max_activation": 1.0, "method": "baseline", "baseline": "mean", "direction": "signed"}
 
 
 def test_paper_lightup_gives_every_node_the_same_genes_and_baseline_lightup_does_not():
@@ -195,7 +205,12 @@ def test_jaccard_and_distinct_sets_by_hand():
 
 def test_rankings_order_genes_by_activation():
     table = lightup(
-        tiny_network(), "h2", ["A", "B", "C"], max_activation=1.0, method="baseline", score="signed"
+        tiny_network(),
+        "h2",
+        ["A", "B", "C"],
+        max_activation=1.0,
+        method="baseline",
+        direction="signed",
     )
     ranks = node_rankings(table, top=2)
     first = ranks[(ranks["node"] == "h2_2") & (ranks["rank"] == 1)]["gene"].item()
@@ -211,7 +226,7 @@ def test_unknown_layer_is_refused():
             ["A", "B", "C"],
             max_activation=1.0,
             method="baseline",
-            score="signed",
+            direction="signed",
         )
 
 
@@ -262,7 +277,7 @@ def h1_colocalization(follow_network):
         baseline=baseline,
         max_activation=1.0,
         method="baseline",
-        score="signed",
+        direction="signed",
     )
     table = colocalization(
         rankings,

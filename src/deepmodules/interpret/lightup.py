@@ -15,7 +15,7 @@ the change it causes,
 
     Delta x_L(j) = F(b + (a_max - b_j) e_j) - F(b),
 
-signed (``score: signed``: genes the node turns up) or as |Delta x_L(j)| (``score: absolute``).
+signed (``direction: signed``: genes the node turns up) or as |Delta x_L(j)| (``direction: absolute``).
 All H nodes of a layer are lit up at once by propagating the H codes as the rows of one matrix.
 
 Flat nodes (activation sd below ``nodes.flat_sd`` over the compendium, :mod:`deepmodules.model.activity`) encode
@@ -35,7 +35,7 @@ from deepmodules.model.network import DenseLayer, layers_after, propagate
 
 METHODS = ("baseline", "paper")
 BASELINES = ("mean", "zero")
-SCORES = ("signed", "absolute")
+DIRECTIONS = ("signed", "absolute")
 
 
 def lightup(
@@ -45,18 +45,20 @@ def lightup(
     *,
     max_activation: float,
     method: str,
-    score: str,
+    direction: str,
     baseline: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Light-up score of every gene (rows) for every node of ``layer`` (columns ``<layer>_<j>``).
 
     ``method="paper"``: F(a_max e_j). ``method="baseline"``: Delta x_L(j) = F(b + (a_max - b_j) e_j) - F(b)
-    from the baseline code ``baseline`` (zeros when None), signed or absolute by ``score``.
+    from the baseline code ``baseline`` (zeros when None), signed or absolute by ``direction``.
     """
     if method not in METHODS:
         raise InputError("lightup.method", f"{method!r} is unknown", f"use one of {METHODS}")
-    if score not in SCORES:
-        raise InputError("lightup.score", f"{score!r} is unknown", f"use one of {SCORES}")
+    if direction not in DIRECTIONS:
+        raise InputError(
+            "lightup.direction", f"{direction!r} is unknown", f"use one of {DIRECTIONS}"
+        )
     following = layers_after(layers, layer)
     width = following[0].kernel.shape[0]
     columns = [f"{layer}_{j + 1}" for j in range(width)]
@@ -73,7 +75,7 @@ def lightup(
         codes = np.tile(b, (width, 1))
         np.fill_diagonal(codes, max_activation)
         response = propagate(following, codes) - propagate(following, b[None, :])
-        if score == "absolute":
+        if direction == "absolute":
             response = np.abs(response)
     return pd.DataFrame(response.T, index=pd.Index(genes, name="gene"), columns=columns)
 
@@ -150,7 +152,7 @@ def layer_diversity(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The configured light-up of the live nodes of ``layer``, and its diversity beside the paper's.
 
-    ``settings`` holds ``max_activation``, ``method``, ``baseline`` and ``score`` (config ``lightup``).
+    ``settings`` holds ``max_activation``, ``method``, ``baseline`` and ``direction`` (config ``lightup``).
     Returns the light-up table (live nodes only) and one row per method (the configured one first, then
     the paper's when it differs): layer, method, configured (whether it is the configured method), n_nodes, n_flat, n_live, k, n_distinct_sets,
     n_distinct_genes, mean_jaccard, status. With no live node the table has no columns and the
@@ -172,7 +174,7 @@ def layer_diversity(
             genes,
             max_activation=settings["max_activation"],
             method=method,
-            score=settings["score"],
+            direction=settings["direction"],
             baseline=baseline_code(activity, layer, settings["baseline"]),
         )[live]
         table = scores if table is None else table
