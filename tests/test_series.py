@@ -90,7 +90,7 @@ def test_sample_of_several_series_belongs_to_each():
         (
             {"group_by": {"characteristic": "disease state", "values": {"asthma": "asthma"}}},
             r"external\.x\.group_by: group 'control' has 0 samples, fewer than 3; groups here: "
-            r"asthma\. Fix: map values of series GSE900001",
+            r"'asthma'\. Fix: map values of series GSE900001",
         ),
         (
             {"min_samples": 16},
