@@ -39,14 +39,15 @@ FLAT_SD = 0.01
 SEED = 1
 
 
-def compendium_values(folder: Path, quick: bool) -> tuple[np.ndarray, np.ndarray]:
-    """The simulated microarray compendium, normalized as by the workflow: (values, is-train mask)."""
-    from deepmodules import simulate as sim
+def compendium_values(folder: Path, params: dict) -> tuple[np.ndarray, np.ndarray]:
+    """The simulated microarray compendium of the demo (regime ``mixed``, simulator ``params``),
+    normalized as by the workflow: (values, is-train mask)."""
     from deepmodules.config import validate_config
     from deepmodules.data import compendium
+    from deepmodules.simulate import simulate
 
-    sim.simulate(folder, sim.SMALL_PARAMS if quick else {}, 7)
     config = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+    simulate(folder, params, 7, config["simulate"]["regime"])
     spec = config["datasets"]["microarray"]
     for key in ("matrix", "annotation"):
         spec[key] = spec[key].replace("resources/demo", str(folder))
@@ -83,8 +84,11 @@ def recipes(defaults: dict, quick: bool) -> dict[str, dict[str, dict]]:
     return out
 
 
-def run_recipe(model_id: str, values: np.ndarray, train: np.ndarray, recipe: dict) -> dict:
-    """Train one model with ``recipe``; flat nodes per layer, median test R^2, steps, stop reason."""
+def run_recipe(
+    model_id: str, values: np.ndarray, train: np.ndarray, recipe: dict, history: bool = False
+) -> dict:
+    """Train one model with ``recipe``; flat nodes per layer, median test R^2, steps, stop reason
+    (and the per-epoch ``history`` table where asked)."""
     from deepmodules.model import activity, autoencoder, network, training
     from deepmodules.model.architecture import parse_model_id
     from deepmodules.model.reconstruction import flat_node_columns, r2_per_gene
@@ -120,7 +124,7 @@ def run_recipe(model_id: str, values: np.ndarray, train: np.ndarray, recipe: dic
         "best_epoch": result.best_epoch,
         "seconds": round(seconds, 1),
         "stopped": result.stopped,
-    }
+    } | ({"history": result.history} if history else {})
 
 
 def main() -> None:
@@ -129,12 +133,15 @@ def main() -> None:
     args = parser.parse_args()
     import keras
 
+    from deepmodules import simulate as sim
+
     schema = yaml.safe_load((ROOT / "config" / "schema.yaml").read_text())
     training_keys = schema["properties"]["training"]["properties"]
     defaults = {key: value.get("default") for key, value in training_keys.items()}
     model_id = "deep32" if args.quick else "deep128"
     with tempfile.TemporaryDirectory() as folder:
-        values, train = compendium_values(Path(folder), args.quick)
+        params = sim.SMALL_PARAMS if args.quick else {}
+        values, train = compendium_values(Path(folder), params)
     rng = np.random.default_rng(SEED)
     small = np.sort(rng.choice(len(values), SMALL_REGIME_SAMPLES, replace=False))
     regimes = {"full": (values, train), "small": (values[small], train[small])}

@@ -300,3 +300,18 @@ def test_a_file_of_another_format_than_its_name_is_named_as_such(tmp_path):
     assert check_integrity(tmp_path / "ok.txt.gz").startswith("gzip: stream complete")
     with pytest.raises(InputError, match="is a directory, not a file"):
         check_integrity(tmp_path)
+
+
+def test_a_gene_filter_that_leaves_too_few_genes_is_refused_before_training(inputs, tmp_path):
+    """5 genes left by the filter: the check after normalize names the file, the count and the
+    settings that keep more; the same compendium with a lower requirement passes."""
+    _, config = inputs
+    spec = compendium_spec(config, "rnaseq") | {"max_genes": 5}
+    compendium.prepare(spec, diseases_of(config, "rnaseq"), config["seed"], tmp_path / "rnaseq")
+    info = config["network"]["info"]
+    with pytest.raises(InputError, match=r"kept 5 genes, 5 of them named in STRING") as error:
+        checks.check_compendium("rnaseq", spec, tmp_path / "rnaseq", info, 100)
+    assert str(error.value).startswith(str(tmp_path / "rnaseq" / "genes.tsv"))
+    assert "datasets.rnaseq.max_genes" in str(error.value)
+    rows = checks.check_compendium("rnaseq", spec, tmp_path / "rnaseq", info, 5)
+    assert [row["result"] for row in rows] == ["5", "5 of 5"]

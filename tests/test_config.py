@@ -241,3 +241,14 @@ def test_the_documented_yaml_check_names_the_line_of_a_syntax_error(tmp_path):
     argv[0] = python if Path(python).exists() else sys.executable
     result = subprocess.run([*argv, "my.yaml"], cwd=tmp_path, capture_output=True, text=True)
     assert result.returncode != 0 and "line 3, column" in result.stderr, result.stderr
+
+
+def test_max_genes_below_the_genes_ppi_needs_is_refused(demo):
+    demo["datasets"]["rnaseq"]["max_genes"] = 5
+    validate_config(demo, SCHEMA)
+    with pytest.raises(
+        InputError, match=r"datasets\.rnaseq\.max_genes: keeps 5 genes, fewer than the 100"
+    ):
+        check_config(demo, set())
+    demo["network"]["min_shared_genes"] = 5
+    check_config(demo, set())

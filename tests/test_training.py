@@ -341,6 +341,19 @@ def test_a_rising_test_loss_stops_training_before_patience_steps(monkeypatch):
     assert len(run.history) == 2300 and run.stopped.startswith("early_stopping at epoch 2300")
 
 
+def test_a_plateau_reached_at_the_cap_is_reported_as_converged(monkeypatch):
+    """The test loss stops improving at epoch 80 and the cap is epoch 100, where patience 20 also
+    ends: the reason is the plateau (converged). Still falling at the cap (negative control): the
+    cap is the reason and the model is marked unconverged."""
+    plateau = [1.0 - 0.005 * min(epoch, 80) for epoch in range(1, 101)]
+    stopping = training.Stopping(epochs=100, patience=20, min_improvement=0.001)
+    run = scripted_run(monkeypatch, plateau, stopping, report_seconds=1e-6)
+    assert run.stopped.startswith("early_stopping at epoch 100") and run.converged
+    falling = [1.0 - 0.005 * epoch for epoch in range(1, 101)]
+    run = scripted_run(monkeypatch, falling, stopping, report_seconds=1e-6)
+    assert run.stopped == "epoch cap: 100 epochs" and not run.converged
+
+
 @pytest.mark.parametrize("overfit_margin", [0.0, 0.05])
 def test_chunks_of_epochs_stop_where_single_epochs_stop(monkeypatch, overfit_margin):
     """Long chunks of epochs (one compiled call each) end at the same epoch, with the same history,

@@ -40,6 +40,50 @@ def snakemake(workdir, *args, configfile=ROOT / "config" / "config.yaml", timeou
     return subprocess.run(command, capture_output=True, text=True, timeout=timeout, env=env)
 
 
+# The environment a user's shell has after `make install`: the project's tools on PATH.
+PATH_ENV = {
+    **os.environ,
+    "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+    "TF_CPP_MIN_LOG_LEVEL": "2",
+}
+# What a checkout holds beside results/: linked into a finished run's folder, it lets the
+# documented commands run there exactly as printed.
+CHECKOUT = [
+    "Snakefile",
+    "Makefile",
+    "workflow",
+    "config",
+    "profiles",
+    "envs",
+    "benchmarks",
+    "requirements.txt",
+    "pyproject.toml",
+]
+
+
+def run_documented(folder, command, timeout=900):
+    """Run a command of the docs as printed, in ``folder`` made to look like a checkout: the
+    workflow's files linked in, `.venv` the environment running the tests, and the placeholders
+    `my.yaml`/`myconfig.yaml` (a user's configuration) a copy of the demo's, `N` cores 2."""
+    for name in CHECKOUT:
+        if not (folder / name).exists():
+            (folder / name).symlink_to(ROOT / name)
+    if not (folder / ".venv").exists():
+        (folder / ".venv").symlink_to(Path(sys.executable).parents[1])
+    for name in ("my.yaml", "myconfig.yaml"):
+        (folder / name).write_text((ROOT / "config" / "config.yaml").read_text())
+    command = re.sub(r"--cores N\b", "--cores 2", command)
+    return subprocess.run(
+        command,
+        shell=True,
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=PATH_ENV,
+    )
+
+
 def write_config(path, **changes):
     with open(ROOT / "config" / "config.yaml") as handle:
         config = yaml.safe_load(handle)
@@ -63,8 +107,9 @@ def demo(tmp_path_factory):
 
 
 def test_lint_is_clean():
+    """README's `make lint` as printed: Snakemake's linter, snakefmt and ruff."""
     result = subprocess.run(
-        [SNAKEMAKE, "--lint"], cwd=ROOT, capture_output=True, text=True, timeout=300
+        ["make", "lint"], cwd=ROOT, capture_output=True, text=True, timeout=300, env=PATH_ENV
     )
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -253,11 +298,11 @@ def test_demo_renders_every_figure(demo):
         assert png.startswith(b"\x89PNG") and len(png) > 10000, stem
 
 
-def test_report_holds_every_figure_and_table(demo, tmp_path):
-    report = tmp_path / "report.html"
-    result = snakemake(demo, "--report", str(report))
+def test_report_holds_every_figure_and_table(demo):
+    """README's report command, run as printed in the finished demo."""
+    result = run_documented(demo, ".venv/bin/snakemake --report report.html")
     assert result.returncode == 0, result.stderr[-2000:]
-    html = report.read_text()
+    html = (demo / "report.html").read_text()
     figures = [f"results/figures/{stem}.pdf" for stem in FIGURE_STEMS]
     figures += [f"results/figures/{stem}_table.tsv" for stem in FIGURE_STEMS if "gwas" in stem]
     tables = [
@@ -453,3 +498,105 @@ def test_demo_sweeps_widths_with_live_nodes(demo):
         assert test.loc[test["depth"] == depth, "width"].nunique() >= 4
     assert test["reconstruction_ok"].astype(str).str.lower().eq("true").all(), test.to_string()
     assert test.set_index("model").loc["deep128", "n_flat_h1"] < 26
+
+
+# How the tests run each shell command that README.md, config/README.md and docs/*.md tell a user to
+# run (the first test below checks that this is every one of them): "nothing to do" runs it as
+# printed in the finished demo and expects no job to run; "runs" runs it there as printed, exit 0;
+# "plans" adds --dry-run (it needs the real sources); "starts" (a benchmark: minutes to hours) adds
+# --help and expects its documented options; "ci: …" is run by .ci/run; "tests/…" names the test or
+# fixture that runs it.
+DOCUMENTED = {
+    "make demo": "nothing to do",
+    "make install": "runs",
+    "make test": "ci: make test",
+    "make lint": "tests/test_workflow.py::test_lint_is_clean",
+    "snakemake --lint": "tests/test_workflow.py::test_lint_is_clean",
+    ".venv/bin/snakemake --cores 8": "nothing to do",
+    ".venv/bin/snakemake --cores 2 fig3": "nothing to do",
+    "snakemake --cores 2": "nothing to do",
+    "snakemake check_inputs": "nothing to do",
+    "snakemake --cores N check_inputs --configfile my.yaml": "nothing to do",
+    "snakemake --cores 1 check_inputs --configfile my.yaml": "nothing to do",
+    ".venv/bin/snakemake --unlock": "runs",
+    ".venv/bin/snakemake --report report.html": (
+        "tests/test_workflow.py::test_report_holds_every_figure_and_table"
+    ),
+    '.venv/bin/python -c "import sys, yaml; yaml.safe_load(open(sys.argv[1]))" my.yaml': "runs",
+    "snakemake --cores 1 list_series_groups": "runs",
+    "snakemake --cores 1 list_series_groups --configfile my.yaml": "runs",
+    "snakemake --cores 8 --configfile myconfig.yaml --dry-run": "runs",
+    ".venv/bin/snakemake --cores 16 --configfile config/paper.yaml": "plans",
+    ".venv/bin/snakemake --profile profiles/slurm --configfile config/paper.yaml": "plans",
+    "bash tests/slurm/start_cluster.sh": "ci: bash tests/slurm/start_cluster.sh",
+    "pytest tests/test_slurm.py": "tests/test_slurm.py::test_slurm_profile_runs_a_figure_target",
+    "python .test/real/build.py": "tests/test_real_data.py::real_run",
+    "snakemake --cores 2 --configfile .test/real/bladder/config.yaml --directory .test/real/bladder": (
+        "tests/test_real_data.py::real_run"
+    ),
+    "python benchmarks/demo.py": "starts",
+    "python benchmarks/ppi.py": "starts",
+    "python benchmarks/ppi.py --quick": "starts",
+    "python benchmarks/training.py": "starts",
+    "python benchmarks/training.py --small": "starts",
+    "python benchmarks/saturation.py": "starts",
+    "python benchmarks/reverse_training.py": "starts",
+    "python benchmarks/reverse_training.py --quick": "starts",
+    "python benchmarks/archs4.py": "starts",
+}
+COMMAND_PREFIXES = ("snakemake ", ".venv/bin/", "make ", "python ", "bash ", "pytest ")
+
+
+def documented_commands():
+    """Every command line of a code block, and every inline code span, that starts like a command."""
+    found = set()
+    for path in [ROOT / "README.md", ROOT / "config" / "README.md", *(ROOT / "docs").glob("*.md")]:
+        text = path.read_text()
+        blocks = re.findall(r"^```[a-z]*\n(.*?)^```", text, flags=re.M | re.S)
+        lines = [line.split("  #")[0].strip() for block in blocks for line in block.splitlines()]
+        spans = re.findall(r"`([^`\n]+)`", re.sub(r"^```.*?^```", "", text, flags=re.M | re.S))
+        found |= {command for command in lines + spans if command.startswith(COMMAND_PREFIXES)}
+    return found
+
+
+def test_documented_commands_are_all_run():
+    """A command added to the docs needs a way to be run here; a test named for one exists."""
+    assert documented_commands() == set(DOCUMENTED)
+    ci = (ROOT / ".ci" / "run").read_text()
+    for how in DOCUMENTED.values():
+        if how.startswith("ci: "):
+            assert how.removeprefix("ci: ") in ci, how
+        elif how.startswith("tests/"):
+            path, name = how.split("::")
+            assert re.search(rf"^def {name}\(", (ROOT / path).read_text(), flags=re.M), how
+
+
+@pytest.mark.parametrize(
+    "command",
+    [command for command, how in DOCUMENTED.items() if how in ("nothing to do", "runs", "plans")],
+)
+def test_documented_command_runs_as_printed(demo, command):
+    how = DOCUMENTED[command]
+    result = run_documented(demo, command + (" --dry-run" if how == "plans" else ""))
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-3000:]
+    if how == "nothing to do":
+        assert "Nothing to be done" in output, output[-3000:]
+
+
+def test_documented_benchmarks_start():
+    commands = [command for command, how in DOCUMENTED.items() if how == "starts"]
+    for script in sorted({command.split()[1] for command in commands}):
+        result = subprocess.run(
+            [sys.executable, script, "--help"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env=PATH_ENV,
+        )
+        assert result.returncode == 0, result.stderr[-2000:]
+        for command in commands:
+            if command.split()[1] == script:
+                for option in command.split()[2:]:
+                    assert option in result.stdout, (command, option)

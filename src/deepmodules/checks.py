@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from deepmodules import layout
 from deepmodules.data import archs4, compendium, normalize, sources
 from deepmodules.data.integrity import check_integrity
 from deepmodules.errors import InputError
@@ -228,6 +229,36 @@ def check_external_scale(name: str, spec: dict, dataset: dict, folder: str | Pat
             "share of values at the range's ends",
             f"{clipped:.3f}",
         ),
+    ]
+
+
+def check_compendium(
+    name: str, spec: dict, folder: str | Path, info: str, min_shared: int
+) -> list[dict]:
+    """The genes a normalized compendium kept (``folder``) against STRING, before any training.
+
+    PPI colocalization needs at least ``min_shared`` of them among STRING's named proteins
+    (:func:`deepmodules.interpret.network.read_string`); a gene filter or an id mapping that keeps
+    fewer stops here, after normalize, instead of after every model has trained.
+    """
+    genes, genes_file = compendium.load(folder).genes, layout.normalized_files(folder)["genes"]
+    shared = len(set(string_network.read_string_names(info)) & set(genes))
+    where = f"datasets.{name}"
+    if shared < min_shared:
+        filters = (
+            f"{where}.max_genes, min_mean_log_expression or min_expressed_fraction"
+            if spec["format"] == "archs4"
+            else f"{where}.gene_ids or drop_constant_genes"
+        )
+        raise InputError(
+            genes_file,
+            f"the compendium {name!r} kept {len(genes)} genes, {shared} of them named in STRING "
+            f"(PPI colocalization needs at least {min_shared})",
+            f"keep more genes ({filters}) or lower network.min_shared_genes",
+        )
+    return [
+        _row(where, genes_file, "genes kept", len(genes)),
+        _row("network.info", info, f"genes of {name} named", f"{shared} of {len(genes)}"),
     ]
 
 

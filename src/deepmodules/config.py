@@ -63,7 +63,8 @@ def series_matrices(config: dict) -> None:
 def check_config(config: dict, produced: set[str], where: str = "config") -> None:
     """Cross-key checks: model ids (:data:`~deepmodules.model.architecture.MODEL_PATTERN`), the analysed
     models deep or shallow as named and among those trained, gene-set sizes in order, the datasets a
-    disease is analysed in configured, an external case not among its references, input files present.
+    disease is analysed in configured, a disease label not a control label, ``max_genes`` not below
+    ``network.min_shared_genes``, an external case not among its references, input files present.
 
     External datasets of ``source: archs4`` get their matrix first (:func:`series_matrices`, in
     ``config``). ``produced`` are the paths that a rule of the workflow makes (simulated or downloaded
@@ -126,6 +127,15 @@ def check_config(config: dict, produced: set[str], where: str = "config") -> Non
                 f"{spec['label']!r} is the control label of dataset {controls[spec['label']]!r}, so "
                 "its samples are the controls every disease is compared with",
                 "name the disease's own label, or set that dataset's control_label",
+            )
+    min_shared = config["network"]["min_shared_genes"]
+    for name, spec in config["datasets"].items():
+        if (spec.get("max_genes") or min_shared) < min_shared:
+            raise InputError(
+                f"{where}: datasets.{name}.max_genes",
+                f"keeps {spec['max_genes']} genes, fewer than the {min_shared} that PPI "
+                "colocalization needs in STRING (network.min_shared_genes)",
+                f"raise datasets.{name}.max_genes or lower network.min_shared_genes",
             )
     for name, spec in config.get("external", {}).items():
         if spec["case"] in spec["references"]:

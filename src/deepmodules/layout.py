@@ -99,8 +99,9 @@ def table(dataset: str, kind: str) -> str:
 
 
 def check_file(name: str) -> str:
-    """The table of one input check: ``{dataset}``, ``network``, ``gwas``, ``external/{external}``,
-    ``external/{external}_scale``, or ``inputs``, the summary of them all."""
+    """The table of one input check: ``{dataset}``, ``{dataset}_compendium`` (its normalized genes),
+    ``network``, ``gwas``, ``external/{external}``, ``external/{external}_scale``, or ``inputs``, the
+    summary of them all."""
     return f"{RESULTS}/checks/{name}.tsv"
 
 

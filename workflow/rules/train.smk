@@ -12,6 +12,7 @@ rule train:
     input:
         expression=rules.normalize.output.expression,
         samples=rules.normalize.output.samples,
+        checked=ancient(layout.check_file("{dataset}_compendium")),
     output:
         model=layout.model_file("{dataset}", "{model}", "model"),
         history=layout.model_file("{dataset}", "{model}", "history"),

@@ -101,18 +101,14 @@ class Stopping:
         self, epoch: int, improved: int, steps: int, cap: int, losses: list[float], best: float
     ) -> str | None:
         """Why training stops after ``epoch`` (``steps`` steps so far, last improvement at epoch
-        ``improved``, test ``losses`` of every epoch so far, the lowest ``best``), or None to go on."""
-        if epoch >= cap:
-            if cap > self.epochs:
-                return (
-                    f"step floor: {cap} epochs = {steps} optimizer steps "
-                    f"(training.min_steps {self.min_steps})"
-                )
-            return f"epoch cap: {cap} epochs"
+        ``improved``, test ``losses`` of every epoch so far, the lowest ``best``), or None to go on.
+        Where the test loss stops training at the cap, that is the reason given: the model converged."""
         waited = epoch - improved
-        if not self.patience or waited < self.patience:
-            return None
-        if waited * steps >= self.patience_steps * epoch:
+        if (
+            self.patience
+            and waited >= self.patience
+            and waited * steps >= self.patience_steps * epoch
+        ):
             return (
                 f"early_stopping at epoch {epoch}: no improvement of the test loss by "
                 f"{self.min_improvement:g} (relative) for {waited} epochs "
@@ -120,6 +116,8 @@ class Stopping:
             )
         if (
             self.overfit_margin
+            and self.patience
+            and waited >= self.patience
             and epoch % self.patience == 0
             and min(losses[-self.patience :]) > (1 + self.overfit_margin) * best
         ):
@@ -127,6 +125,13 @@ class Stopping:
                 f"overfitting at epoch {epoch}: the test loss of each of the last {self.patience} "
                 f"epochs is more than {self.overfit_margin:g} (relative) above its lowest"
             )
+        if epoch >= cap:
+            if cap > self.epochs:
+                return (
+                    f"step floor: {cap} epochs = {steps} optimizer steps "
+                    f"(training.min_steps {self.min_steps})"
+                )
+            return f"epoch cap: {cap} epochs"
         return None
 
 
@@ -146,8 +151,8 @@ class TrainingRun:
     @property
     def converged(self) -> bool:
         """Whether the test loss stopped training (early stopping or overfitting), not the epoch cap
-        or the step floor."""
-        return len(self.history) < self.epoch_cap
+        or the step floor: where both fall on the cap, the test loss is the reason given."""
+        return not self.stopped.startswith(("epoch cap", "step floor"))
 
 
 def save_checkpoint(
