@@ -544,7 +544,6 @@ DOCUMENTED = {
     "python benchmarks/reverse_training.py --quick": "starts",
     "python benchmarks/archs4.py": "starts",
     "python benchmarks/convergence.py": "starts",
-    "python benchmarks/convergence.py --quick": "starts",
 }
 COMMAND_PREFIXES = ("snakemake ", ".venv/bin/", "make ", "python ", "bash ", "pytest ")
 

@@ -1,0 +1,37 @@
+"""The one reader of tab-separated input tables with a header (sample tables, association tables,
+gene id mappings, sample sheets), with one error style: every problem is an :class:`InputError` naming
+the file, what is wrong with it and what to change."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+
+import pandas as pd
+
+from deepmodules.errors import InputError, readable, require_file
+
+
+def read_table(
+    path: str | os.PathLike, required: Sequence[str], what: str, fix: str, **options
+) -> pd.DataFrame:
+    """A tab-separated table with a header, every cell as text (empty cells as ""), that has the
+    ``required`` columns. ``what`` names the table in a message ("sample table"); ``fix`` is the
+    remedy for missing columns; ``options`` go to :func:`pandas.read_csv` (e.g. ``quoting``)."""
+    require_file(path)
+    try:
+        with readable(path):
+            table = pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False, **options)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
+        raise InputError(
+            path, f"cannot read the {what} ({err})", "supply a tab-separated text table with a header"
+        ) from err
+    missing = [column for column in required if column not in table.columns]
+    if missing:
+        raise InputError(
+            path,
+            f"missing column(s) {', '.join(map(repr, missing))} of the {what}; "
+            f"columns: {', '.join(map(str, table.columns[:8]))}",
+            fix,
+        )
+    return table
