@@ -34,9 +34,9 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
+from deepmodules.data.stringdb import Network
 from deepmodules.interpret.colocalization import colocalization
 from deepmodules.interpret.distances import betweenness, harmonic_distances, reciprocal_distances
-from deepmodules.interpret.network import Network
 
 # The paper's cutoffs, the default of config ppi.ks.
 PAPER_KS = (100, 200, 400, 800, 1600, 3200, 6400, 10000)

@@ -23,7 +23,6 @@ RANKS = {
     "modules": 3,
     "validate": 4,
     "figures": 5,
-    "checks": 6,
     "config": 6,
     "workflow": 6,
 }

@@ -10,9 +10,8 @@ import pandas as pd
 import pytest
 import yaml
 
-from deepmodules import checks
 from deepmodules.config import compendium_spec, diseases_of, series_matrices, validate_config
-from deepmodules.data import compendium, sources
+from deepmodules.data import checks, compendium, sources
 from deepmodules.data.integrity import check_integrity
 from deepmodules.errors import InputError
 
@@ -183,7 +182,10 @@ def test_annotation_missing_a_column_is_refused(inputs):
     _, config = inputs
     spec = config["datasets"]["microarray"]
     spec["columns"]["disease"] = "Characteristics[illness]"
-    with pytest.raises(InputError, match=r"sdrf\.txt: missing columns Characteristics\[illness\]"):
+    with pytest.raises(
+        InputError,
+        match=r"sdrf\.txt: missing column\(s\) .Characteristics\[illness\]. of the sample table",
+    ):
         checks.check_dataset("microarray", spec, config["diseases"], 1)
 
 
@@ -199,7 +201,7 @@ def test_gwas_table_missing_a_column_is_refused(inputs):
     path = config["gwas"]["gwas_catalog"]
     table = pd.read_csv(path, sep="\t", dtype=str)
     table.drop(columns="CHR_POS").to_csv(path, sep="\t", index=False)
-    with pytest.raises(InputError, match="missing column\\(s\\) CHR_POS"):
+    with pytest.raises(InputError, match="missing column\\(s\\) 'CHR_POS'"):
         checks.check_gwas(config["gwas"], config["diseases"], {})
 
 

@@ -11,6 +11,7 @@ import pytest
 from scipy import stats
 
 from deepmodules import simulate as sim
+from deepmodules.data.gwas_sources import read_refgene
 from deepmodules.errors import InputError
 from deepmodules.stats import benjamini_hochberg, binomial_greater, fisher_combined
 from deepmodules.validate.enrichment import (
@@ -24,7 +25,6 @@ from deepmodules.validate.enrichment import (
     module_gwas_tables,
 )
 from deepmodules.validate.gwas import MAPPINGS, assign_loci, gene_features, map_snps
-from deepmodules.validate.gwas_inputs import read_refgene
 
 UNIVERSE = [f"G{i}" for i in range(2000)]
 

@@ -4,9 +4,9 @@ import pytest
 
 from deepmodules.config import compendium_spec
 from deepmodules.data import compendium, sources
+from deepmodules.data.external import align_to_compendium, read_sample_sheet, to_compendium_scale
 from deepmodules.data.normalize import GeneRange
 from deepmodules.errors import InputError
-from deepmodules.modules.external import align_to_compendium, read_sample_sheet, to_compendium_scale
 
 
 def test_alignment_uses_compendium_ranges_order_clips_and_fills_missing_genes():

@@ -2,13 +2,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from deepmodules.data.genesets import read_gmt
 from deepmodules.errors import InputError
 from deepmodules.interpret.genesets import (
     annotated,
     hypergeometric_pvalues,
     layer_enrichment,
     membership,
-    read_gmt,
 )
 from deepmodules.interpret.lightup import node_rankings
 from deepmodules.validate.enrichment import fisher_enrichment

@@ -10,6 +10,14 @@ import tempfile
 import pandas as pd
 import pytest
 
+from deepmodules.data.gwas_sources import (
+    canonical_chromosomes,
+    check_build,
+    read_associations,
+    read_disgenet,
+    read_gwas_catalog,
+    read_refgene,
+)
 from deepmodules.errors import InputError
 from deepmodules.validate.enrichment import gwas_test
 from deepmodules.validate.gwas import (
@@ -22,14 +30,6 @@ from deepmodules.validate.gwas import (
     gwas_summary,
     map_every_mapping,
     window_genes,
-)
-from deepmodules.validate.gwas_inputs import (
-    canonical_chromosomes,
-    check_build,
-    read_associations,
-    read_disgenet,
-    read_gwas_catalog,
-    read_refgene,
 )
 
 # name, chrom, strand, txStart, txEnd, name2
@@ -142,7 +142,7 @@ MESSY_TRANSCRIPTS = [
 def test_refgene_spans_contigs_and_noncoding_switch(tmp_path, caplog):
     path = tmp_path / "refGene.txt.gz"
     write_refgene(path, MESSY_TRANSCRIPTS)
-    with caplog.at_level("INFO", logger="deepmodules.validate"):
+    with caplog.at_level("INFO", logger="deepmodules.data"):
         genes = read_refgene(path, noncoding=True)
     spans = {(g.gene, g.chrom): (g.start, g.end) for g in genes.itertuples()}
     assert spans == {
@@ -161,7 +161,7 @@ def test_refgene_spans_contigs_and_noncoding_switch(tmp_path, caplog):
         "4 of 14 transcripts dropped on unplaced, alternative, random or fix contigs" in caplog.text
     )
     assert "non-overlapping" not in caplog.text  # GENEP's transcripts overlap: one locus
-    with caplog.at_level("INFO", logger="deepmodules.validate"):
+    with caplog.at_level("INFO", logger="deepmodules.data"):
         coding = read_refgene(path, noncoding=False)
     spans = {g.gene: (g.start, g.end) for g in coding.itertuples() if g.chrom == "chr2"}
     assert spans == {"GENEQ": (1000, 2000)}  # its coding transcript only
@@ -178,7 +178,7 @@ def test_refgene_keeps_distant_copies_apart_and_reads_bare_chromosome_names(tmp_
             ("NM_3", "MT", "+", 10, 20, "MT-CO1"),
         ],
     )
-    with caplog.at_level("INFO", logger="deepmodules.validate"):
+    with caplog.at_level("INFO", logger="deepmodules.data"):
         genes = read_refgene(path, noncoding=True)
     assert genes[["chrom", "gene", "start", "end"]].values.tolist() == [
         ["chr1", "COPY", 100, 200],  # two copies far apart: two spans, not one from 100 to 9100

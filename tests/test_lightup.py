@@ -3,6 +3,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from deepmodules.data.stringdb import Network
 from deepmodules.errors import InputError
 from deepmodules.interpret.colocalization import colocalization, summarize_layers
 from deepmodules.interpret.lightup import (
@@ -13,7 +14,6 @@ from deepmodules.interpret.lightup import (
     node_rankings,
     read_lightup,
 )
-from deepmodules.interpret.network import Network
 from deepmodules.model.activity import mark_flat, node_activity
 from deepmodules.model.architecture import parse_model_id
 from deepmodules.model.autoencoder import build_autoencoder, dense_layers

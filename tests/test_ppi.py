@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from deepmodules import figures
+from deepmodules.data.stringdb import Network, read_string
 from deepmodules.errors import InputError
 from deepmodules.interpret.colocalization import (
     NODE_COLUMNS,
@@ -18,7 +19,6 @@ from deepmodules.interpret.colocalization import (
     summarize_layers,
 )
 from deepmodules.interpret.distances import betweenness, harmonic_distances, reciprocal_distances
-from deepmodules.interpret.network import Network, read_string
 
 N_COMMUNITIES, COMMUNITY_SIZE, N_BACKGROUND = 10, 30, 200
 # Null-model settings of config ppi the tests do not vary.

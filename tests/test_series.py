@@ -7,11 +7,11 @@ import pandas as pd
 import pytest
 import yaml
 
-from deepmodules import checks, figures
+from deepmodules import figures
 from deepmodules.config import check_config, compendium_spec, diseases_of, validate_config
-from deepmodules.data import series, sources
+from deepmodules.data import checks, series, sources
+from deepmodules.data.external import read_series
 from deepmodules.errors import InputError
-from deepmodules.modules.external import read_series
 from tests.conftest import ROOT
 
 SCHEMA = ROOT / "config" / "schema.yaml"

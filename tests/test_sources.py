@@ -191,7 +191,7 @@ def test_gene_mapping_drops_ambiguous_ids(tmp_path: Path):
     )
     mapping, n_ambiguous = identifiers.read_gene_mapping(table, "ensembl_gene_id", "hgnc_symbol")
     assert mapping == {"ENSG00000141510": "TP53"} and n_ambiguous == 2
-    with pytest.raises(InputError, match="no column 'entrez'.*gene_ids.from") as error:
+    with pytest.raises(InputError, match="missing column\\(s\\) 'entrez'.*gene_ids.from") as error:
         identifiers.read_gene_mapping(table, "entrez", "hgnc_symbol")
     assert str(table) in str(error.value)
 
@@ -226,7 +226,7 @@ def test_sdrf_reads_every_column_as_text_and_names_missing_columns(tmp_path: Pat
     assert sdrf["Assay Name"].tolist() == ["001", "002"]
     assert sdrf["Characteristics[disease]"].tolist() == ["NA", "normal"]
     with pytest.raises(
-        InputError, match=r"missing columns Characteristics\[organism part\]"
+        InputError, match=r"missing column\(s\) 'Characteristics\[organism part\]'"
     ) as error:
         read_sdrf(path, ["Assay Name", "Characteristics[organism part]"])
     assert str(path) in str(error.value)

@@ -1,7 +1,7 @@
 """Rule check_compendium: the genes a normalized compendium kept, against STRING, before training."""
 
 from deepmodules import layout
-from deepmodules.checks import check_compendium, write_report
+from deepmodules.data.checks import check_compendium, write_report
 from deepmodules.workflow import run
 
 

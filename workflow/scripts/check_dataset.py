@@ -1,6 +1,6 @@
 """Rule check_dataset: one compendium's matrix head, gene ids, annotation and disease labels."""
 
-from deepmodules.checks import check_dataset, write_report
+from deepmodules.data.checks import check_dataset, write_report
 from deepmodules.workflow import run
 
 

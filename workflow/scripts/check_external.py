@@ -1,6 +1,6 @@
 """Rule check_external: an external dataset's sample sheet or series, groups, samples and scale."""
 
-from deepmodules.checks import check_external, write_report
+from deepmodules.data.checks import check_external, write_report
 from deepmodules.workflow import run
 
 

@@ -1,7 +1,7 @@
 """Rule check_external_scale: an external dataset on its compendium's scale, before any training."""
 
 from deepmodules import layout
-from deepmodules.checks import check_external_scale, write_report
+from deepmodules.data.checks import check_external_scale, write_report
 from deepmodules.workflow import run
 
 

@@ -1,6 +1,6 @@
 """Rule check_gwas: the GWAS associations of every disease, the genome builds and refGene."""
 
-from deepmodules.checks import check_gwas, head_genes, write_report
+from deepmodules.data.checks import check_gwas, head_genes, write_report
 from deepmodules.workflow import run
 
 

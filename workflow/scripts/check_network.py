@@ -1,6 +1,6 @@
 """Rule check_network: STRING links and info, the edges kept, and the genes of each compendium named."""
 
-from deepmodules.checks import check_network, head_genes, write_report
+from deepmodules.data.checks import check_network, head_genes, write_report
 from deepmodules.workflow import run
 
 

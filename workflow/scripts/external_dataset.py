@@ -7,8 +7,9 @@ import pandas as pd
 
 from deepmodules import layout
 from deepmodules.data import compendium
+from deepmodules.data.external import to_compendium
 from deepmodules.model.network import load_layers
-from deepmodules.modules.external import external_modules, to_compendium
+from deepmodules.modules.external import external_modules
 from deepmodules.validate.enrichment import gwas_test
 from deepmodules.validate.gwas import gwas_gene_sets
 from deepmodules.workflow import run

@@ -4,7 +4,8 @@ import logging
 
 import pandas as pd
 
-from deepmodules.interpret.genesets import layer_enrichment, read_gmt
+from deepmodules.data.genesets import read_gmt
+from deepmodules.interpret.genesets import layer_enrichment
 from deepmodules.interpret.lightup import node_rankings, read_lightup
 from deepmodules.workflow import run
 

@@ -4,9 +4,9 @@ import logging
 
 import pandas as pd
 
+from deepmodules.data.stringdb import read_string
 from deepmodules.interpret.colocalization import colocalize_layers, live_layer_summary
 from deepmodules.interpret.lightup import read_lightup
-from deepmodules.interpret.network import read_string
 from deepmodules.workflow import run
 
 

@@ -9,12 +9,12 @@ import os
 import re
 import warnings
 from collections.abc import Sequence
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from deepmodules.errors import InputError, require_file
+from deepmodules.data.tables import read_table
+from deepmodules.errors import InputError
 
 log = logging.getLogger(__name__)
 
@@ -82,21 +82,12 @@ def read_gene_mapping(
     out, when its symbol names several genes (``A /// B``) or when its rows give different symbols.
     Rows with an empty symbol are left out. Returns the mapping and the number of ambiguous ids.
     """
-    path = Path(path)
-    require_file(path)
-    try:
-        table = pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
-        raise InputError(
-            path, f"cannot read the gene id table ({err})", "supply a tab-separated text table"
-        ) from err
-    missing = [c for c in (id_column, symbol_column) if c not in table.columns]
-    if missing:
-        raise InputError(
-            path,
-            f"no column {', '.join(map(repr, missing))}; columns: {', '.join(table.columns[:8])}",
-            "set datasets.*.gene_ids.from and gene_ids.to to columns of this table",
-        )
+    table = read_table(
+        path,
+        [id_column, symbol_column],
+        "gene id table",
+        "set datasets.*.gene_ids.from and gene_ids.to to columns of this table",
+    )
     pairs = pd.DataFrame(
         {
             "id": table[id_column].map(normalize_gene_id),

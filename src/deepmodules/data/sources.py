@@ -25,6 +25,7 @@ import pandas as pd
 from pandas.api.types import is_numeric_dtype
 
 from deepmodules.data.identifiers import collapse_duplicate_genes
+from deepmodules.data.tables import read_table
 from deepmodules.errors import InputError, readable, require_file
 
 log = logging.getLogger(__name__)
@@ -257,25 +258,12 @@ def read_processed_matrix(
 
 def read_sdrf(path: str | Path, required_columns: Sequence[str]) -> pd.DataFrame:
     """Read a MAGE-TAB sample and data relationship file (tab-separated) with every column as str."""
-    path = Path(path)
-    require_file(path)
-    try:
-        with readable(path):
-            sdrf = pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
-        raise InputError(
-            path,
-            f"cannot read the sample table ({err})",
-            "supply a tab-separated table with a header",
-        ) from err
-    missing = [column for column in required_columns if column not in sdrf.columns]
-    if missing:
-        raise InputError(
-            path,
-            f"missing columns {', '.join(missing)}",
-            "pass the SDRF of the experiment, or adjust the column names in the config",
-        )
-    return sdrf
+    return read_table(
+        path,
+        required_columns,
+        "sample table",
+        "pass the SDRF of the experiment, or adjust the column names in the config",
+    )
 
 
 def _strings(dataset: h5py.Dataset) -> list[str]:

@@ -24,7 +24,9 @@ def read_table(
             table = pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False, **options)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
         raise InputError(
-            path, f"cannot read the {what} ({err})", "supply a tab-separated text table with a header"
+            path,
+            f"cannot read the {what} ({err})",
+            "supply a tab-separated text table with a header",
         ) from err
     missing = [column for column in required if column not in table.columns]
     if missing:

@@ -17,9 +17,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from deepmodules.data.stringdb import Network
 from deepmodules.errors import InputError
 from deepmodules.interpret.distances import betweenness, harmonic_distances, reciprocal_distances
-from deepmodules.interpret.network import Network
 
 log = logging.getLogger(__name__)
 

@@ -9,8 +9,8 @@ import igraph
 import numpy as np
 from scipy import sparse
 
+from deepmodules.data.stringdb import Network
 from deepmodules.errors import InputError
-from deepmodules.interpret.network import Network
 
 _SETS_PER_PRODUCT = 512  # gene sets per matrix product in pair_sums, bounds memory to 512 x n
 

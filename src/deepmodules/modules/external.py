@@ -1,209 +1,20 @@
 """Your own disease data: an external expression dataset analysed with a trained compendium autoencoder.
 
 The paper's multiple sclerosis analysis: a dataset of cases, controls and possibly another disease group,
-measured on the compendium's platform, is put on the compendium's log scale (raw RNA-seq counts are
-normalized as the compendium's were), min-max scaled with the compendium's per-gene ranges (values
-outside are clipped to [0, 1]), encoded with the trained autoencoder, and reverse-trained on its own groups;
-the module of the cases is scored against each reference group (healthy controls, another disease) and
-tested against the disease's GWAS genes.
+read and put on the compendium's scale (:func:`deepmodules.data.external.to_compendium`), is
+reverse-trained on its own groups through the trained autoencoder; the module of the cases is scored
+against each reference group (healthy controls, another disease) and tested against the disease's GWAS
+genes.
 """
 
 from __future__ import annotations
 
-import logging
-
 import numpy as np
 import pandas as pd
 
-from deepmodules.data import archs4, compendium, normalize, series, sources
-from deepmodules.errors import InputError
+from deepmodules.data import compendium
 from deepmodules.model.network import DenseLayer
 from deepmodules.modules.reverse_training import contrast_module, reverse_train
-
-log = logging.getLogger(__name__)
-
-
-def check_groups(
-    sheet: pd.DataFrame, groups: list[str], min_samples: int, where: str, fix: str
-) -> None:
-    """Every named group of a sample sheet needs ``min_samples`` samples; ``fix`` says what to change."""
-    counts = sheet["group"].value_counts()
-    for group in groups:
-        if counts.get(group, 0) < min_samples:
-            raise InputError(
-                where,
-                f"group {group!r} has {counts.get(group, 0)} samples, fewer than {min_samples}; "
-                f"groups here: {', '.join(map(repr, sorted(counts.index))) or '(none)'}",
-                fix,
-            )
-
-
-def read_sample_sheet(path: str, groups: list[str], min_samples: int) -> pd.DataFrame:
-    """The sample sheet (columns sample, group); every named group needs ``min_samples`` samples.
-
-    Spaces around a group name are not part of it (``normal `` is ``normal``)."""
-    sheet = sources.read_sdrf(path, required_columns=["sample", "group"])
-    sheet["group"] = sheet["group"].astype(str).str.strip()
-    fix = "correct the group names in config external.*.case / references or add samples"
-    check_groups(sheet, groups, min_samples, path, fix)
-    return sheet
-
-
-def read_series(name: str, spec: dict, dataset: dict) -> tuple[pd.DataFrame, list[str], np.ndarray]:
-    """The sample sheet, gene symbols and counts (samples × genes) of an ``archs4`` external dataset.
-
-    ``spec`` is the config of external ``name`` and ``dataset`` that of its compendium, whose single-cell
-    cutoff and gene ids apply. Only the series' grouped samples are read; every named group needs
-    ``min_samples`` of them.
-    """
-    where = f"external.{name}"
-    meta = series.series_metadata(
-        spec["matrix"], spec["series"], dataset["single_cell_threshold"], f"{where}.series"
-    )
-    sheet = series.series_sheet(meta, spec["group_by"], f"{where}.group_by")
-    check_groups(
-        sheet,
-        [spec["case"], *spec["references"]],
-        spec["min_samples"],
-        f"{where}.group_by",
-        f"map values of series {spec['series']} to these groups (snakemake list_series_groups "
-        "lists them) or correct external.*.case / references",
-    )
-    ids, _, counts = sources.read_archs4(
-        spec["matrix"], dataset["single_cell_threshold"], samples=sheet["sample"].tolist()
-    )
-    genes, counts = archs4.counts_by_symbol(ids, counts, dataset.get("gene_ids"), spec["matrix"])
-    return sheet, genes, counts
-
-
-def select_samples(
-    sheet: pd.DataFrame, names: list[str], values: np.ndarray, where: str
-) -> np.ndarray:
-    """The rows of ``values`` (samples × genes, samples ``names``) of the sheet's samples, in its order."""
-    missing = sorted(set(sheet["sample"]) - set(names))
-    if missing:
-        raise InputError(
-            where,
-            f"{len(missing)} samples are not in the matrix (e.g. {missing[:3]})",
-            "make the sample sheet's `sample` column match the matrix header",
-        )
-    return values[[names.index(s) for s in sheet["sample"]]]
-
-
-def to_compendium_scale(values: np.ndarray, kind: str, scale: dict, where: str) -> np.ndarray:
-    """The dataset's values (samples × genes) on the compendium's log scale.
-
-    ``kind`` is ``log`` (already there: returned as they are) or ``counts``: raw RNA-seq counts,
-    upper-quartile normalized to the compendium's reference and log-transformed with its noise floor
-    (``scale``, the compendium's ``scale.json``), so that a sample of the compendium gets the values it
-    has there. The upper quartile is taken over the genes the dataset has.
-    """
-    if kind == "log":
-        return values
-    if scale["values"] != "counts":
-        raise InputError(
-            where,
-            "holds counts (values: counts) but the compendium is not an RNA-seq one",
-            "give log2 values on the compendium's scale (values: log) or use the rnaseq compendium",
-        )
-    if (values < 0).any():
-        raise InputError(where, "has negative values, which counts cannot be", "give raw counts")
-    logged, _ = normalize.log_counts(
-        values, scale["noise_floor"], scale["upper_quartile_reference"]
-    )
-    return logged
-
-
-def align_to_compendium(
-    genes: list[str],
-    values: np.ndarray,
-    gene_range: normalize.GeneRange,
-    min_overlap: float,
-    max_out_of_range: float,
-    where: str,
-) -> np.ndarray:
-    """Scale ``values`` (samples × genes) onto the compendium's genes in the compendium's order.
-
-    Compendium genes that the dataset lacks are set to 0.5, the middle of the scaled range, and
-    counted in the log; fewer shared genes than ``min_overlap`` (a fraction of the compendium's genes)
-    is an error. Values are clipped to [0, 1]; when more than a fraction ``max_out_of_range`` of them
-    lie more than half a range outside the compendium's (scaled below -0.5 or above 1.5), the data are
-    not on the compendium's scale (raw intensities or counts against log values), which is an error.
-    """
-    position = {gene: i for i, gene in enumerate(genes)}
-    shared = [j for j, gene in enumerate(gene_range.genes) if gene in position]
-    overlap = len(shared) / len(gene_range.genes)
-    if overlap < min_overlap:
-        raise InputError(
-            where,
-            f"only {len(shared)} of the compendium's {len(gene_range.genes)} genes "
-            f"({overlap:.0%}) are in the dataset, fewer than min_gene_overlap = {min_overlap:.0%}",
-            "use gene symbols of the compendium's platform or lower external.*.min_gene_overlap",
-        )
-    normalize.check_finite(values, genes, where)
-    aligned = np.full((len(values), len(gene_range.genes)), 0.5, dtype=np.float32)
-    columns = [position[gene_range.genes[j]] for j in shared]
-    subset = normalize.GeneRange(
-        [gene_range.genes[j] for j in shared],
-        gene_range.minimum[shared],
-        gene_range.maximum[shared],
-    )
-    scaled = normalize.apply_range(values[:, columns], subset)
-    far = (scaled < -0.5) | (scaled > 1.5)
-    if far.mean() > max_out_of_range:
-        i, j = np.argwhere(far)[0]
-        raise InputError(
-            where,
-            f"{far.mean():.1%} of the values lie far outside the compendium's range (e.g. "
-            f"{subset.genes[j]}: {values[i, columns[j]]:.4g} against "
-            f"{subset.minimum[j]:.4g}-{subset.maximum[j]:.4g})",
-            "give values on the compendium's scale (log2 intensities for microarrays, "
-            "upper-quartile normalized log2(1 + counts) for RNA-seq) "
-            "or raise external.*.max_out_of_range",
-        )
-    aligned[:, shared] = np.clip(scaled, 0.0, 1.0)
-    log.info(
-        "%d of %d compendium genes shared (%.1f%%); the others set to 0.5; %.2f%% of the values "
-        "clipped to the compendium's range, %.2f%% far outside it",
-        len(shared),
-        len(gene_range.genes),
-        100 * overlap,
-        100 * ((scaled < 0) | (scaled > 1)).mean(),
-        100 * far.mean(),
-    )
-    return aligned
-
-
-def to_compendium(
-    name: str, spec: dict, dataset: dict, reference: compendium.Compendium
-) -> tuple[pd.DataFrame, np.ndarray]:
-    """External dataset ``name`` as its compendium's autoencoder takes it: the sample sheet and the
-    samples × compendium genes matrix in [0, 1].
-
-    A series (``source: archs4``) is read from the ARCHS4 file (:func:`read_series`) and normalized as
-    counts; a matrix with its sample sheet is read as ``values`` says. Then :func:`to_compendium_scale`
-    and :func:`align_to_compendium`, whose errors name the matrix.
-    """
-    if spec["source"] == "archs4":
-        sheet, genes, values = read_series(name, spec, dataset)
-        kind = "counts"
-    else:
-        sheet = read_sample_sheet(
-            spec["samples"], [spec["case"], *spec["references"]], spec["min_samples"]
-        )
-        genes, names, values = sources.read_processed_matrix(spec["matrix"])
-        values = select_samples(sheet, names, values, spec["samples"])
-        kind = spec["values"]
-    values = to_compendium_scale(values, kind, reference.scale, spec["matrix"])
-    x = align_to_compendium(
-        genes,
-        values,
-        reference.gene_range,
-        spec["min_gene_overlap"],
-        spec["max_out_of_range"],
-        spec["matrix"],
-    )
-    return sheet, x
 
 
 def external_modules(
@@ -217,7 +28,7 @@ def external_modules(
 ) -> dict[tuple[str, str], pd.DataFrame]:
     """The module of the cases against each reference group at each layer, (layer, group) -> module.
 
-    The samples ``x`` (:func:`to_compendium`) of the ``sheet``'s groups are reverse-trained at every
+    The samples ``x`` (:func:`deepmodules.data.external.to_compendium`) of the ``sheet``'s groups are reverse-trained at every
     layer of ``layer_names`` with reverse training's ``settings``, and the cases' module against a
     group is :func:`~deepmodules.modules.reverse_training.contrast_module`, in the compendium's units.
     """

@@ -5,11 +5,13 @@ chromosome names made canonical and genome builds compared.
 
 from __future__ import annotations
 
+import csv
 import logging
 import os
 
 import pandas as pd
 
+from deepmodules.data.tables import read_table
 from deepmodules.errors import InputError, readable
 
 log = logging.getLogger(__name__)
@@ -33,7 +35,7 @@ def read_gwas_catalog(path: str | os.PathLike, traits: dict[str, list[str]]) -> 
     one of its comma-separated MAPPED_TRAIT labels, or the ontology id (e.g. EFO_0000270) that ends one
     of its comma-separated MAPPED_TRAIT_URI values. Returns columns disease, snp, chrom, pos.
     """
-    table = _read_table(
+    table = _read_associations(
         path, ["DISEASE/TRAIT", "CHR_ID", "CHR_POS", "SNPS", "MAPPED_TRAIT", "MAPPED_TRAIT_URI"]
     )
     uri_ids = table["MAPPED_TRAIT_URI"].str.split(",").explode().str.strip().str.rsplit("/", n=1)
@@ -50,7 +52,9 @@ def read_disgenet(path: str | os.PathLike, diseases: dict[str, list[str]]) -> pd
     A row belongs to a disease when one of its terms equals, ignoring case, the row's diseaseId
     (a UMLS CUI such as C0004096) or diseaseName. Returns columns disease, snp, chrom, pos.
     """
-    table = _read_table(path, ["snpId", "chromosome", "position", "diseaseId", "diseaseName"])
+    table = _read_associations(
+        path, ["snpId", "chromosome", "position", "diseaseId", "diseaseName"]
+    )
     keys = pd.concat([table["diseaseId"], table["diseaseName"]])
     rows = table.rename(columns={"snpId": "snp", "chromosome": "chrom", "position": "pos"})
     return _match_and_clean(rows, keys, diseases, path)
@@ -155,21 +159,10 @@ def check_build(snp_build: str, gene_build: str, where: str) -> None:
         )
 
 
-def _read_table(path: str | os.PathLike, required: list[str]) -> pd.DataFrame:
-    """Read a tab-separated table with a header as strings; check the required columns."""
-    try:
-        with readable(path):
-            table = pd.read_csv(path, sep="\t", dtype=str, na_filter=False, quoting=3)
-    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as err:
-        raise InputError(path, f"cannot read table ({err})", "supply a tab-separated file") from err
-    missing = [column for column in required if column not in table.columns]
-    if missing:
-        raise InputError(
-            path,
-            f"missing column(s) {', '.join(missing)}",
-            "supply the association table in its original tab-separated format",
-        )
-    return table
+def _read_associations(path: str | os.PathLike, required: list[str]) -> pd.DataFrame:
+    """An association table (GWAS Catalog or DisGeNET) with its ``required`` columns."""
+    fix = "supply the association table in its original tab-separated format"
+    return read_table(path, required, "association table", fix, quoting=csv.QUOTE_NONE)
 
 
 def _match_and_clean(

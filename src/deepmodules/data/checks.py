@@ -1,7 +1,7 @@
 """Checks of every input file before any long job runs (the ``check_inputs`` stage).
 
 Each input is opened with the reader its stage uses (:mod:`deepmodules.data.sources`,
-:func:`deepmodules.interpret.network.read_string`, :mod:`deepmodules.validate.gwas_inputs`, :mod:`deepmodules.modules.external`), so that a
+:func:`deepmodules.data.stringdb.read_string`, :mod:`deepmodules.data.gwas_sources`, :mod:`deepmodules.data.external`), so that a
 wrong header, a missing column, an unknown disease or a truncated download stops the run within its
 first minute instead of after training. Compressed files are read to their end first (zip CRC of
 every member, the whole gzip stream, the HDF5 superblock), so a truncated file is named as such.
@@ -20,12 +20,17 @@ import numpy as np
 import pandas as pd
 
 from deepmodules import layout
-from deepmodules.data import archs4, compendium, normalize, sources
+from deepmodules.data import (
+    archs4,
+    compendium,
+    external,
+    gwas_sources,
+    normalize,
+    sources,
+    stringdb,
+)
 from deepmodules.data.integrity import check_integrity
 from deepmodules.errors import InputError
-from deepmodules.interpret import network as string_network
-from deepmodules.modules import external
-from deepmodules.validate import gwas_inputs
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +95,7 @@ def check_dataset(name: str, spec: dict, diseases: dict, seed: int) -> list[dict
 def check_network(network: dict, genes: dict[str, list[str]]) -> list[dict]:
     """STRING links and info: integrity, headers, score range, edges kept, coverage of each matrix.
 
-    The network is built as :func:`deepmodules.interpret.network.read_string` builds it for the colocalization,
+    The network is built as :func:`deepmodules.data.stringdb.read_string` builds it for the colocalization,
     which refuses a links file without links, scores on 0-1 and a ``min_score`` above every score.
     """
     links, info = network["links"], network["info"]
@@ -98,7 +103,7 @@ def check_network(network: dict, genes: dict[str, list[str]]) -> list[dict]:
         _row("network.links", links, "integrity", check_integrity(links)),
         _row("network.info", info, "integrity", check_integrity(info)),
     ]
-    graph = string_network.read_string(links, info, network["min_score"], min_shared_genes=1)
+    graph = stringdb.read_string(links, info, network["min_score"], min_shared_genes=1)
     rows.append(
         _row(
             "network.links",
@@ -138,8 +143,8 @@ def check_gwas(cfg: dict, diseases: dict, genes: dict[str, list[str]]) -> list[d
         _row(f"gwas.{cfg['source']}", source, "integrity", check_integrity(source)),
         _row("gwas.refgene", refgene, "integrity", check_integrity(refgene)),
     ]
-    gwas_inputs.check_build(cfg["snp_build"], cfg["refgene_build"], "config: gwas.snp_build")
-    snps = gwas_inputs.read_associations(cfg["source"], source, diseases)
+    gwas_sources.check_build(cfg["snp_build"], cfg["refgene_build"], "config: gwas.snp_build")
+    snps = gwas_sources.read_associations(cfg["source"], source, diseases)
     counts = snps["disease"].value_counts()
     rows.append(
         _row(
@@ -149,7 +154,7 @@ def check_gwas(cfg: dict, diseases: dict, genes: dict[str, list[str]]) -> list[d
             ", ".join(f"{d}={counts.get(d, 0)}" for d in diseases),
         )
     )
-    coordinates = gwas_inputs.read_refgene(refgene, noncoding=cfg["noncoding_genes"])
+    coordinates = gwas_sources.read_refgene(refgene, noncoding=cfg["noncoding_genes"])
     rows.append(_row("gwas.refgene", refgene, "gene loci", len(coordinates)))
     rows += _coverage("gwas.refgene", refgene, set(coordinates["gene"]), genes)
     return rows
@@ -238,11 +243,11 @@ def check_compendium(
     """The genes a normalized compendium kept (``folder``) against STRING, before any training.
 
     PPI colocalization needs at least ``min_shared`` of them among STRING's named proteins
-    (:func:`deepmodules.interpret.network.read_string`); a gene filter or an id mapping that keeps
+    (:func:`deepmodules.data.stringdb.read_string`); a gene filter or an id mapping that keeps
     fewer stops here, after normalize, instead of after every model has trained.
     """
     genes, genes_file = compendium.load(folder).genes, layout.normalized_files(folder)["genes"]
-    shared = len(set(string_network.read_string_names(info)) & set(genes))
+    shared = len(set(stringdb.read_string_names(info)) & set(genes))
     where = f"datasets.{name}"
     if shared < min_shared:
         filters = (
