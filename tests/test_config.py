@@ -224,7 +224,9 @@ def test_every_test_docs_reliability_names_exists():
     missing = [
         f"{module}::{test}"
         for module, test in named
-        if not re.search(rf"^def {test}\(", (ROOT / "tests" / module).read_text(), flags=re.M)
+        if not re.search(
+            rf"^def {test}\(", next((ROOT / "tests").rglob(module)).read_text(), flags=re.M
+        )
     ]
     assert not missing, missing
 

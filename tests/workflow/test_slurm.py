@@ -1,7 +1,7 @@
 """The SLURM profile on a real cluster: runs when `sinfo` shows an idle node, skipped otherwise.
 
 A single-node cluster on this machine: `bash tests/slurm/start_cluster.sh` (as root, with Debian's
-slurmctld, slurmd, slurm-client and munge), then `pytest tests/test_slurm.py`.
+slurmctld, slurmd, slurm-client and munge), then `pytest tests/workflow/test_slurm.py`.
 
 The test checks the profile, not the method: Fig. 2 of the smallest configuration (`.test/config.yaml`,
 the microarray arm, one autoencoder), seven jobs in a chain of six, each submitted with sbatch and
@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT_S = 900
 CORES = "2"
 FITTING_RULES = ("train", "reverse_training", "naive_baseline")

@@ -16,9 +16,9 @@ import yaml
 
 from deepmodules.modules import consensus
 
-from . import report_browser
+from .. import report_browser
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
 PLANTED = ["asthma", "crohns_disease", "ulcerative_colitis", "obesity", "colon_carcinoma"]
 FIGURE_STEMS = [
@@ -473,7 +473,7 @@ def test_demo_controls_analysis_tests_every_study(demo):
     # The paper's finding (disease modules beat their studies' control modules) held on the demo with
     # the scaled-axis contrast score; with the default score in log2 units it is 5 of 10 studies,
     # not significant (docs/method.md, "Controls analysis"). The sign test is checked in
-    # tests/test_controls.py; here the demo must give it a p-value.
+    # tests/validate/test_controls.py; here the demo must give it a p-value.
     assert 0 < summary.loc[0, "p_value"] <= 1
 
 
@@ -510,8 +510,8 @@ DOCUMENTED = {
     "make demo": "nothing to do",
     "make install": "runs",
     "make test": "ci: make test",
-    "make lint": "tests/test_workflow.py::test_lint_is_clean",
-    "snakemake --lint": "tests/test_workflow.py::test_lint_is_clean",
+    "make lint": "tests/workflow/test_workflow.py::test_lint_is_clean",
+    "snakemake --lint": "tests/workflow/test_workflow.py::test_lint_is_clean",
     ".venv/bin/snakemake --cores 8": "nothing to do",
     ".venv/bin/snakemake --cores 2 fig3": "nothing to do",
     "snakemake --cores 2": "nothing to do",
@@ -520,7 +520,7 @@ DOCUMENTED = {
     "snakemake --cores 1 check_inputs --configfile my.yaml": "nothing to do",
     ".venv/bin/snakemake --unlock": "runs",
     ".venv/bin/snakemake --report report.html": (
-        "tests/test_workflow.py::test_report_holds_every_figure_and_table"
+        "tests/workflow/test_workflow.py::test_report_holds_every_figure_and_table"
     ),
     '.venv/bin/python -c "import sys, yaml; yaml.safe_load(open(sys.argv[1]))" my.yaml': "runs",
     "snakemake --cores 1 list_series_groups": "runs",
@@ -529,10 +529,10 @@ DOCUMENTED = {
     ".venv/bin/snakemake --cores 16 --configfile config/paper.yaml": "plans",
     ".venv/bin/snakemake --profile profiles/slurm --configfile config/paper.yaml": "plans",
     "bash tests/slurm/start_cluster.sh": "ci: bash tests/slurm/start_cluster.sh",
-    "pytest tests/test_slurm.py": "tests/test_slurm.py::test_slurm_profile_runs_a_figure_target",
-    "python .test/real/build.py": "tests/test_real_data.py::real_run",
+    "pytest tests/workflow/test_slurm.py": "tests/workflow/test_slurm.py::test_slurm_profile_runs_a_figure_target",
+    "python .test/real/build.py": "tests/workflow/test_real_data.py::real_run",
     "snakemake --cores 2 --configfile .test/real/bladder/config.yaml --directory .test/real/bladder": (
-        "tests/test_real_data.py::real_run"
+        "tests/workflow/test_real_data.py::real_run"
     ),
     "python benchmarks/demo.py": "starts",
     "python benchmarks/ppi.py": "starts",

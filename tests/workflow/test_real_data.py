@@ -21,7 +21,7 @@ import pytest
 import yaml
 from scipy.stats import hypergeom
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 BED = ROOT / ".test" / "real"
 SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
 FIGURES = [

@@ -300,7 +300,7 @@ def xor_replication(xor: bool) -> pd.DataFrame:
 
 def test_replication_ranks_a_deep_layer_first_where_the_truth_does():
     """The XOR compendium, where the deep layers recover the planted module and neither the shallow
-    model nor the naive baseline can (tests/test_reverse_training.py): held-out replication, blind to
+    model nor the naive baseline can (tests/modules/test_reverse_training.py): held-out replication, blind to
     the truth, orders the methods as the truth does. The best deep layer replicates best, above the
     naive baseline and the shallow model, and is recommended; the flag stays quiet; the rank
     correlation of replication and truth over the five modules is positive."""

@@ -15,7 +15,7 @@ from deepmodules.data import checks, compendium, sources
 from deepmodules.data.integrity import check_integrity
 from deepmodules.errors import InputError
 
-from .conftest import ROOT
+from ..conftest import ROOT
 
 
 @pytest.fixture
