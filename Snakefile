@@ -33,6 +33,7 @@ include: "workflow/rules/controls.smk"
 include: "workflow/rules/external.smk"
 include: "workflow/rules/truth.smk"
 include: "workflow/rules/figures.smk"
+include: "workflow/rules/bundle.smk"
 
 
 rule all:

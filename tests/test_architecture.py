@@ -24,6 +24,7 @@ RANKS = {
     "validate": 4,
     "figures": 5,
     "config": 6,
+    "bundle": 6,
     "workflow": 6,
 }
 LONG = 400  # lines; a longer module says why at its top
@@ -209,9 +210,9 @@ def test_the_architecture_document_lists_every_module_and_only_modules():
 
 def test_tests_are_laid_out_like_the_package():
     """tests/<stage>/ holds the tests of package stage <stage>; tests/workflow/ runs Snakemake; only
-    the tests of package-wide modules (config, layout, the architecture) sit at the top."""
+    the tests of package-wide modules (config, layout, bundle, the architecture) sit at the top."""
     tests = PACKAGE.parents[1] / "tests"
     folders = {path.parent.name for path in tests.rglob("test_*.py") if path.parent != tests}
     assert folders <= set(RANKS) and "workflow" in folders
     top = {path.stem for path in tests.glob("test_*.py")}
-    assert top == {"test_architecture", "test_config", "test_layout"}
+    assert top == {"test_architecture", "test_bundle", "test_config", "test_layout"}

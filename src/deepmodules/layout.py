@@ -14,6 +14,7 @@ package reads the same names, so a folder's contents are defined once:
   (:mod:`deepmodules.validate.replication`);
 - ``{dataset}/<table>``: a dataset's result tables, :data:`TABLES` (:func:`table`);
 - ``{dataset}/external/{external}/``: an external dataset's GWAS table and modules (:func:`external_file`);
+- ``bundles/{dataset}/{model}/`` and ``….tar.gz``: a trained model handed on (:func:`bundle_dir`);
 - ``checks/``: the input checks (:func:`check_file`); ``gwas/``: the GWAS genes shared by every
   dataset (:data:`GWAS_FILES`); ``series/``: the groups of GEO series (:func:`series_groups_file`);
   ``figures/``: every figure (:func:`figure_file`).
@@ -130,6 +131,16 @@ def series_groups_file(external: str) -> str:
 def figure_file(stem: str, extension: str) -> str:
     """A file of the figures folder: ``<stem>.<extension>`` (a figure's PDF and PNG, a table beside it)."""
     return f"{RESULTS}/figures/{stem}.{extension}"
+
+
+def bundle_dir(dataset: str, model: str) -> str:
+    """The bundle of a trained model (:mod:`deepmodules.bundle`)."""
+    return f"{RESULTS}/bundles/{dataset}/{model}"
+
+
+def bundle_archive(dataset: str, model: str) -> str:
+    """The archive of a bundle, beside its folder."""
+    return f"{bundle_dir(dataset, model)}.tar.gz"
 
 
 def normalized_dir(dataset: str) -> str:

@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 import yaml
 
+from deepmodules import bundle, layout
 from deepmodules.modules import consensus
 
 from .. import report_browser
@@ -500,6 +501,25 @@ def test_demo_sweeps_widths_with_live_nodes(demo):
     assert test.set_index("model").loc["deep128", "n_flat_h1"] < 26
 
 
+def test_the_demo_exports_a_bundle_of_its_analysed_model(demo):
+    """README's bundle command, as printed: each dataset's analysed model in a bundle whose manifest
+    holds, whose weights and gene scale are the run's, and whose card says how it was made."""
+    result = run_documented(demo, ".venv/bin/snakemake --cores 2 bundle")
+    assert result.returncode == 0, (result.stdout + result.stderr)[-3000:]
+    for dataset in ("microarray", "rnaseq"):
+        folder = demo / layout.bundle_dir(dataset, "deep128")
+        assert bundle.verify_bundle(folder)["dataset"] == dataset
+        run_layers = np.load(demo / layout.model_file(dataset, "deep128", "network"))
+        bundled = np.load(folder / "network.npz")
+        assert sorted(bundled.files) == sorted(run_layers.files)
+        assert all(np.array_equal(bundled[k], run_layers[k]) for k in run_layers.files)
+        genes = (demo / layout.normalized_dir(dataset) / "genes.tsv").read_text()
+        assert (folder / "genes.tsv").read_text() == genes
+        card = (folder / "README.md").read_text()
+        assert f"# deep128 trained on {dataset}" in card and "## Known limits" in card
+        assert (demo / layout.bundle_archive(dataset, "deep128")).stat().st_size > 10_000
+
+
 # How the tests run each shell command that README.md, config/README.md and docs/*.md tell a user to
 # run (the first test below checks that this is every one of them): "nothing to do" runs it as
 # printed in the finished demo and expects no job to run; "runs" runs it there as printed, exit 0;
@@ -519,6 +539,9 @@ DOCUMENTED = {
     "snakemake --cores N check_inputs --configfile my.yaml": "nothing to do",
     "snakemake --cores 1 check_inputs --configfile my.yaml": "nothing to do",
     ".venv/bin/snakemake --unlock": "runs",
+    ".venv/bin/snakemake --cores 2 bundle": (
+        "tests/workflow/test_workflow.py::test_the_demo_exports_a_bundle_of_its_analysed_model"
+    ),
     ".venv/bin/snakemake --report report.html": (
         "tests/workflow/test_workflow.py::test_report_holds_every_figure_and_table"
     ),

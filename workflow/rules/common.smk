@@ -288,6 +288,14 @@ def figure_files(name):
     return files
 
 
+def bundle_tables(wc):
+    """The dataset's result tables a bundle carries the model's rows of (deepmodules.bundle)."""
+    kinds = ["reconstruction", "ppi_colocalization"]
+    if diseases_in(wc.dataset):
+        kinds += ["encodability", "verdict"]
+    return {f"table_{kind}": layout.table(wc.dataset, kind) for kind in kinds}
+
+
 def all_targets():
     targets = [layout.check_file("inputs")]
     targets += [f for name in FIGURES for f in figure_files(name)]

@@ -1,0 +1,227 @@
+"""A trained autoencoder handed on: one folder (and one archive of it) that holds everything another
+study needs to use the model without the compendium or its training.
+
+A bundle of model M trained on dataset D holds
+
+- ``network.npz``: the trained layers (:mod:`deepmodules.model.network`), the weights every analysis reads;
+- ``genes.tsv``: the genes in input order with the compendium's per-gene minimum and maximum (the
+  min-max scale a new dataset is put on), and ``scale.json``: the value scale (``log`` for microarrays;
+  for RNA-seq the upper-quartile reference, the log and the noise floor that raw counts are normalized
+  with);
+- ``node_activity.tsv``, ``rankings/<layer>.tsv.gz`` (each hidden node's top light-up genes) and the
+  model's rows of the PPI colocalization, reconstruction, encodability and verdict tables: what its
+  nodes encode, how well it reconstructs, and where its modules fall short;
+- ``training_summary.tsv``, ``provenance.json`` (the dataset and training settings, the seed, the
+  SHA-256 of every input file, the package version and the bundle format version), a model card
+  (``README.md``) written from all of the above, and ``MANIFEST.sha256``, the SHA-256 of every other
+  file, which :func:`verify_bundle` checks.
+
+The archive is a gzipped tar of the folder with its members sorted and their times and owners zeroed,
+so the same bundle gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+import json
+import shutil
+import tarfile
+from pathlib import Path
+
+import pandas as pd
+
+from deepmodules import __version__
+from deepmodules.errors import InputError
+
+FORMAT_VERSION = 1
+MANIFEST = "MANIFEST.sha256"
+CARD = "README.md"
+PROVENANCE = "provenance.json"
+# The model's and compendium's files a bundle carries as they are.
+CARRIED = ("network.npz", "genes.tsv", "scale.json", "node_activity.tsv", "training_summary.tsv")
+# Result tables of the dataset that a bundle carries, restricted to the bundled model's rows.
+MODEL_TABLES = ("reconstruction", "ppi_colocalization", "encodability", "verdict")
+
+
+def sha256(path: str | Path) -> str:
+    """The SHA-256 of a file, read in blocks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _model_rows(path: Path, model: str) -> pd.DataFrame:
+    table = pd.read_csv(path, sep="\t", keep_default_na=False)
+    return table[table["model"] == model] if "model" in table.columns else table
+
+
+def provenance(
+    dataset: str, spec: dict, training: dict, seed: int, sources: list[str], samples: str | Path
+) -> dict:
+    """Where a model came from: the dataset's settings and the training settings, the seed, the
+    SHA-256 of each source file and the compendium's samples (all, and those trained on)."""
+    split = pd.read_csv(samples, sep="\t", dtype=str, keep_default_na=False)["split"]
+    return {
+        "dataset": dataset,
+        "settings": {"dataset": spec, "training": training},
+        "seed": seed,
+        "inputs": {str(path): sha256(path) for path in sources},
+        "samples": len(split),
+        "train_samples": int((split == "train").sum()),
+    }
+
+
+def write_bundle(
+    folder: str | Path,
+    model: str,
+    files: dict[str, str | Path],
+    rankings: dict[str, str | Path],
+    tables: dict[str, str | Path],
+    provenance: dict,
+) -> None:
+    """Write the bundle of ``model`` into ``folder`` (created; an old one is replaced).
+
+    ``files`` are the model's and compendium's files by bundle name (``network.npz``, ``genes.tsv``,
+    ``scale.json``, ``node_activity.tsv``, ``training_summary.tsv``), ``rankings`` the light-up
+    rankings per layer, ``tables`` the dataset's result tables by kind (:data:`MODEL_TABLES`, those
+    the run has), ``provenance`` the dataset, settings and input checksums; the package and format
+    versions are added."""
+    folder = Path(folder)
+    if folder.exists():
+        shutil.rmtree(folder)
+    (folder / "rankings").mkdir(parents=True)
+    for name, path in files.items():
+        shutil.copyfile(path, folder / name)
+    for layer, path in rankings.items():
+        shutil.copyfile(path, folder / "rankings" / f"{layer}.tsv.gz")
+    for kind, path in tables.items():
+        _model_rows(Path(path), model).to_csv(folder / f"{kind}.tsv", sep="\t", index=False)
+    provenance = provenance | {
+        "model": model,
+        "package_version": __version__,
+        "format_version": FORMAT_VERSION,
+    }
+    (folder / PROVENANCE).write_text(json.dumps(provenance, indent=2, sort_keys=True) + "\n")
+    (folder / CARD).write_text(model_card(folder, provenance))
+    entries = sorted(p for p in folder.rglob("*") if p.is_file() and p.name != MANIFEST)
+    lines = [f"{sha256(p)}  {p.relative_to(folder).as_posix()}" for p in entries]
+    (folder / MANIFEST).write_text("\n".join(lines) + "\n")
+
+
+def verify_bundle(folder: str | Path) -> dict:
+    """The provenance of a bundle whose files match its manifest, else a one-line refusal: a file
+    missing, changed or not listed, or a format newer than this version reads."""
+    folder = Path(folder)
+    manifest = folder / MANIFEST
+    if not manifest.is_file():
+        raise InputError(folder, f"has no {MANIFEST}", "pass a bundle folder written by `bundle`")
+    listed = dict(reversed(line.split("  ", 1)) for line in manifest.read_text().splitlines())
+    present = {
+        p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file() and p != manifest
+    }
+    for name in sorted(set(listed) | present):
+        if name not in present or name not in listed or sha256(folder / name) != listed[name]:
+            problem = (
+                "is missing"
+                if name not in present
+                else "is not in the manifest"
+                if name not in listed
+                else "does not match its SHA-256 in the manifest"
+            )
+            raise InputError(
+                folder / name, f"{problem}", "use the bundle as exported, or export it again"
+            )
+    provenance = json.loads((folder / PROVENANCE).read_text())
+    if provenance["format_version"] > FORMAT_VERSION:
+        raise InputError(
+            folder / PROVENANCE,
+            f"bundle format {provenance['format_version']} is newer than this version reads "
+            f"({FORMAT_VERSION})",
+            "update deepmodules to the version that wrote it or later",
+        )
+    return provenance
+
+
+def write_archive(folder: str | Path, archive: str | Path) -> None:
+    """A gzipped tar of ``folder`` (top directory: the folder's name) that the same files always
+    give byte for byte: members sorted, times, owners and modes fixed."""
+    folder = Path(folder)
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w", format=tarfile.PAX_FORMAT) as tar:
+        for path in [folder, *sorted(folder.rglob("*"))]:
+            info = tar.gettarinfo(path, arcname=(folder.name / path.relative_to(folder)).as_posix())
+            info.mtime, info.uid, info.gid, info.uname, info.gname = 0, 0, 0, "", ""
+            info.mode = 0o755 if path.is_dir() else 0o644
+            if path.is_file():
+                with open(path, "rb") as handle:
+                    tar.addfile(info, handle)
+            else:
+                tar.addfile(info)
+    with open(archive, "wb") as raw, gzip.GzipFile("", "wb", fileobj=raw, mtime=0) as out:
+        out.write(buffer.getvalue())
+
+
+def model_card(folder: Path, provenance: dict) -> str:
+    """The bundle's README: data, sizes, training, reconstruction, intended use and known limits."""
+    genes = pd.read_csv(folder / "genes.tsv", sep="\t", keep_default_na=False)
+    summary = pd.read_csv(folder / "training_summary.tsv", sep="\t").iloc[0]
+    scale = json.loads((folder / "scale.json").read_text())
+    lines = [
+        f"# {provenance['model']} trained on {provenance['dataset']}",
+        "",
+        "A sigmoid autoencoder of the deepmodules workflow (Dwivedi et al., Nature Communications "
+        "2020), bundled with what a new dataset needs to be analysed with it.",
+        "",
+        "## Data",
+        f"- Compendium `{provenance['dataset']}` ({provenance['settings']['dataset']['format']}), "
+        f"{provenance['samples']} samples ({provenance['train_samples']} for training), "
+        f"{len(genes)} genes in the input order of `genes.tsv`.",
+        f"- Values: `{scale['values']}`; a new dataset is put on this scale and min-max scaled "
+        "with each gene's minimum and maximum in `genes.tsv`.",
+        "- Input files and their SHA-256: `provenance.json`.",
+        "",
+        "## Training",
+        f"- {summary['epochs']} epochs, {summary['steps']} optimizer steps; weights of epoch "
+        f"{summary['best_epoch']} (lowest test loss {summary['best_test_loss']:.4g}).",
+        f"- Stopped: {summary['stopped']}"
+        + ("" if summary["converged"] else " (**not converged**: a cap ended training)."),
+        f"- Settings and seed {provenance['seed']}: `provenance.json`.",
+        "",
+        "## Reconstruction",
+    ]
+    reconstruction = folder / "reconstruction.tsv"
+    if reconstruction.is_file():
+        for row in pd.read_csv(reconstruction, sep="\t").itertuples():
+            lines.append(
+                f"- {row.split}: R² {row.r2_global:.3f} overall, gene-wise median {row.r2_gene_median:.3f}"
+                + ("" if row.reconstruction_ok else f" (**below the gate**: {row.note})")
+            )
+    lines += [
+        "",
+        "## Intended use",
+        "- Disease modules of a case-control dataset measured on the compendium's platform, by reverse "
+        "training through this model's layers (`external:` datasets), with GWAS validation.",
+        "- What each hidden node encodes: `rankings/<layer>.tsv.gz` and `ppi_colocalization.tsv`.",
+        "",
+        "## Known limits",
+    ]
+    limits = []
+    verdict = folder / "verdict.tsv"
+    if verdict.is_file():
+        for row in pd.read_csv(verdict, sep="\t").drop_duplicates("disease").itertuples():
+            limits.append(f"- {row.disease}: {row.verdict}")
+    encodability = folder / "encodability.tsv"
+    if encodability.is_file():
+        table = pd.read_csv(encodability, sep="\t")
+        poor = table[table["encodable"].astype(str) == "False"]
+        limits += [
+            f"- {row.disease} at {row.layer}: not encodable (r = {row.encodability_r:.2f}); its "
+            "modules there rest on what the code cannot carry"
+            for row in poor.itertuples()
+        ]
+    lines += limits or ["- None recorded by this run (no disease was analysed in the compendium)."]
+    return "\n".join(lines) + "\n"
