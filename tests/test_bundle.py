@@ -91,6 +91,8 @@ def test_a_changed_missing_or_extra_file_is_refused(parts, tmp_path):
     with pytest.raises(InputError, match=r"h1\.tsv\.gz: is missing"):
         bundle.verify_bundle(folder)
     bundle.write_bundle(folder, "deep8", *parts)
+    (folder / bundle.SNAKEMAKE_MARKER).write_text("")  # what Snakemake adds to a folder output
+    bundle.verify_bundle(folder)
     (folder / "notes.txt").write_text("added")
     with pytest.raises(InputError, match=r"notes\.txt: is not in the manifest"):
         bundle.verify_bundle(folder)

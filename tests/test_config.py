@@ -21,6 +21,19 @@ def demo():
         return yaml.safe_load(handle)
 
 
+def demo_inputs(demo):
+    """The demo's input files, as the paths its simulate rule makes."""
+    produced = {spec["matrix"] for spec in demo["datasets"].values()}
+    produced |= {demo["datasets"]["microarray"]["annotation"], demo["gwas"]["refgene"]}
+    produced |= {demo["network"]["links"], demo["network"]["info"], demo["gwas"]["gwas_catalog"]}
+    return produced | {
+        spec[key]
+        for spec in demo["external"].values()
+        for key in ("matrix", "samples")
+        if key in spec
+    }
+
+
 @pytest.mark.parametrize("name", ["config/config.yaml", "config/paper.yaml", ".test/config.yaml"])
 def test_shipped_configs_are_valid(name):
     with open(ROOT / name) as handle:
@@ -122,15 +135,7 @@ def test_missing_gene_id_table_is_named(demo, tmp_path):
         "to": "hgnc_symbol",
     }
     validate_config(demo, SCHEMA)
-    produced = {spec["matrix"] for spec in demo["datasets"].values()}
-    produced |= {demo["datasets"]["microarray"]["annotation"], demo["gwas"]["refgene"]}
-    produced |= {demo["network"]["links"], demo["network"]["info"], demo["gwas"]["gwas_catalog"]}
-    produced |= {
-        spec[key]
-        for spec in demo["external"].values()
-        for key in ("matrix", "samples")
-        if key in spec
-    }
+    produced = demo_inputs(demo)
     with pytest.raises(InputError, match="datasets.microarray.gene_ids.mapping: file .* does not"):
         check_config(demo, produced=produced)
     table.write_text("ensembl_gene_id\thgnc_symbol\n")
@@ -253,4 +258,4 @@ def test_max_genes_below_the_genes_ppi_needs_is_refused(demo):
     ):
         check_config(demo, set())
     demo["network"]["min_shared_genes"] = 5
-    check_config(demo, set())
+    check_config(demo, demo_inputs(demo))

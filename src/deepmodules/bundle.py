@@ -37,6 +37,8 @@ from deepmodules.errors import InputError
 
 FORMAT_VERSION = 1
 MANIFEST = "MANIFEST.sha256"
+# The file Snakemake adds to a folder that a rule declares as its output: not part of the bundle.
+SNAKEMAKE_MARKER = ".snakemake_timestamp"
 CARD = "README.md"
 PROVENANCE = "provenance.json"
 # The model's and compendium's files a bundle carries as they are.
@@ -114,14 +116,17 @@ def write_bundle(
 
 def verify_bundle(folder: str | Path) -> dict:
     """The provenance of a bundle whose files match its manifest, else a one-line refusal: a file
-    missing, changed or not listed, or a format newer than this version reads."""
+    missing, changed or not listed (Snakemake's marker of a folder output aside), or a format newer
+    than this version reads."""
     folder = Path(folder)
     manifest = folder / MANIFEST
     if not manifest.is_file():
         raise InputError(folder, f"has no {MANIFEST}", "pass a bundle folder written by `bundle`")
     listed = dict(reversed(line.split("  ", 1)) for line in manifest.read_text().splitlines())
     present = {
-        p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file() and p != manifest
+        p.relative_to(folder).as_posix()
+        for p in folder.rglob("*")
+        if p.is_file() and p != manifest and p.name != SNAKEMAKE_MARKER
     }
     for name in sorted(set(listed) | present):
         if name not in present or name not in listed or sha256(folder / name) != listed[name]:
