@@ -3,7 +3,8 @@
     python benchmarks/convergence.py            # 250 to 8,000 samples, 2,000 genes, deep64
     python benchmarks/convergence.py --quick    # 250 samples, 300 genes, deep32 (under a minute)
 
-One simulated microarray compendium of the demo's kind (regime ``mixed``) is drawn at the largest size;
+One simulated microarray compendium of the demo's kind (regime ``mixed``) is drawn at the largest size
+(at least the simulator's default size);
 each smaller compendium is a random subset of its samples, split into training and test samples as the
 workflow splits the whole. Each is trained from the same seed with the schema's training defaults
 (batch 256, Adam lr 1e-4, centred biases, patience 20 epochs and ``patience_steps``, minimum
@@ -59,7 +60,9 @@ def main() -> None:
     sizes = args.sizes or ([250] if args.quick else [250, 1000, 2000, 4000, 8000])
     model_id = "deep32" if args.quick else "deep64"
     params = dict(sim.SMALL_PARAMS) if args.quick else {}
-    params["n_microarray_samples"] = max(sizes)
+    # at least the simulator's own size, which its disease studies need
+    base = (sim.SMALL_PARAMS if args.quick else sim.DEFAULT_PARAMS)["n_microarray_samples"]
+    params["n_microarray_samples"] = max(*sizes, base)
     with tempfile.TemporaryDirectory() as folder:
         values, train = compendium_values(Path(folder), params)
     stop = {
