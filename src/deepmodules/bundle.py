@@ -23,7 +23,6 @@ so the same bundle gives the same bytes.
 from __future__ import annotations
 
 import gzip
-import hashlib
 import io
 import json
 import shutil
@@ -33,6 +32,7 @@ from pathlib import Path
 import pandas as pd
 
 from deepmodules import __version__
+from deepmodules.data.download import sha256sum
 from deepmodules.errors import InputError
 
 FORMAT_VERSION = 1
@@ -43,17 +43,6 @@ CARD = "README.md"
 PROVENANCE = "provenance.json"
 # The model's and compendium's files a bundle carries as they are.
 CARRIED = ("network.npz", "genes.tsv", "scale.json", "node_activity.tsv", "training_summary.tsv")
-# Result tables of the dataset that a bundle carries, restricted to the bundled model's rows.
-MODEL_TABLES = ("reconstruction", "ppi_colocalization", "encodability", "verdict")
-
-
-def sha256(path: str | Path) -> str:
-    """The SHA-256 of a file, read in blocks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _model_rows(path: Path, model: str) -> pd.DataFrame:
@@ -71,7 +60,7 @@ def provenance(
         "dataset": dataset,
         "settings": {"dataset": spec, "training": training},
         "seed": seed,
-        "inputs": {str(path): sha256(path) for path in sources},
+        "inputs": {str(path): sha256sum(path) for path in sources},
         "samples": len(split),
         "train_samples": int((split == "train").sum()),
     }
@@ -89,8 +78,8 @@ def write_bundle(
 
     ``files`` are the model's and compendium's files by bundle name (``network.npz``, ``genes.tsv``,
     ``scale.json``, ``node_activity.tsv``, ``training_summary.tsv``), ``rankings`` the light-up
-    rankings per layer, ``tables`` the dataset's result tables by kind (:data:`MODEL_TABLES`, those
-    the run has), ``provenance`` the dataset, settings and input checksums; the package and format
+    rankings per layer, ``tables`` the dataset's result tables by kind (reconstruction, PPI
+    colocalization, and encodability and verdict where diseases were analysed), ``provenance`` the dataset, settings and input checksums; the package and format
     versions are added."""
     folder = Path(folder)
     if folder.exists():
@@ -110,7 +99,7 @@ def write_bundle(
     (folder / PROVENANCE).write_text(json.dumps(provenance, indent=2, sort_keys=True) + "\n")
     (folder / CARD).write_text(model_card(folder, provenance))
     entries = sorted(p for p in folder.rglob("*") if p.is_file() and p.name != MANIFEST)
-    lines = [f"{sha256(p)}  {p.relative_to(folder).as_posix()}" for p in entries]
+    lines = [f"{sha256sum(p)}  {p.relative_to(folder).as_posix()}" for p in entries]
     (folder / MANIFEST).write_text("\n".join(lines) + "\n")
 
 
@@ -129,7 +118,7 @@ def verify_bundle(folder: str | Path) -> dict:
         if p.is_file() and p != manifest and p.name != SNAKEMAKE_MARKER
     }
     for name in sorted(set(listed) | present):
-        if name not in present or name not in listed or sha256(folder / name) != listed[name]:
+        if name not in present or name not in listed or sha256sum(folder / name) != listed[name]:
             problem = (
                 "is missing"
                 if name not in present

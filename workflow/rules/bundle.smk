@@ -29,7 +29,7 @@ rule bundle_model:
         model=ANALYSIS,
         layers=layers(ANALYSIS),
         spec=lambda wc: compendium_spec(config, wc.dataset),
-        training={k: v for k, v in config["training"].items() if k not in NOT_TRAINING},
+        training=training_settings(),
         seed=config["seed"],
     script:
         "../scripts/bundle_model.py"

@@ -133,6 +133,12 @@ ARCHS4_MEM_MB = 4000
 # Training settings that change nothing in the trained model, kept out of train's params so that an
 # edit reruns no training: the GPUs, the checkpoint interval and the reconstruction gate.
 NOT_TRAINING = ["gpus", "checkpoint_seconds", "min_median_r2"]
+
+
+def training_settings():
+    """Every training setting that shapes a model (not NOT_TRAINING): the train rule's params, and
+    what a bundle records of how its model was made."""
+    return {k: v for k, v in config["training"].items() if k not in NOT_TRAINING}
 # The reverse-training settings that shape a disease module (naive_hidden only names the baseline).
 REVERSE_TRAINING_KEYS = [
     "seeds",

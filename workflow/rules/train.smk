@@ -33,7 +33,7 @@ rule train:
     params:
         # every training setting that shapes the model: not the GPUs it runs on, how often it
         # checkpoints (read by the script from the config) or the reconstruction gate
-        training={k: v for k, v in config["training"].items() if k not in NOT_TRAINING},
+        training=training_settings(),
         seed=config["seed"],
     script:
         "../scripts/train.py"

@@ -3,15 +3,6 @@
 from deepmodules import bundle
 from deepmodules.workflow import run
 
-# bundle file name -> the rule's input holding it
-FILES = {
-    "network.npz": "network",
-    "node_activity.tsv": "node_activity",
-    "training_summary.tsv": "training_summary",
-    "genes.tsv": "genes",
-    "scale.json": "scale",
-}
-
 
 def main(smk):
     tables = {
@@ -27,7 +18,8 @@ def main(smk):
         list(smk.input.sources),
         smk.input.samples,
     )
-    files = {name: smk.input[key] for name, key in FILES.items()}
+    # each carried file is the rule's input named for its stem (network.npz: input network)
+    files = {name: smk.input[name.split(".")[0]] for name in bundle.CARRIED}
     rankings = dict(zip(smk.params.layers, smk.input.rankings, strict=True))
     bundle.write_bundle(smk.output.folder, smk.params.model, files, rankings, tables, origin)
     bundle.write_archive(smk.output.folder, smk.output.archive)
