@@ -139,6 +139,8 @@ def training_settings():
     """Every training setting that shapes a model (not NOT_TRAINING): the train rule's params, and
     what a bundle records of how its model was made."""
     return {k: v for k, v in config["training"].items() if k not in NOT_TRAINING}
+
+
 # The reverse-training settings that shape a disease module (naive_hidden only names the baseline).
 REVERSE_TRAINING_KEYS = [
     "seeds",
