@@ -16,24 +16,29 @@ report: "workflow/report/workflow.rst"
 
 include: "workflow/rules/common.smk"
 include: "workflow/rules/check_inputs.smk"
-include: "workflow/rules/simulate.smk"
 include: "workflow/rules/download.smk"
-include: "workflow/rules/normalize.smk"
-include: "workflow/rules/train.smk"
-include: "workflow/rules/reconstruction.smk"
-include: "workflow/rules/lightup.smk"
-include: "workflow/rules/ppi.smk"
-include: "workflow/rules/clustering.smk"
-include: "workflow/rules/genesets.smk"
-include: "workflow/rules/modules.smk"
-include: "workflow/rules/encodability.smk"
 include: "workflow/rules/gwas.smk"
-include: "workflow/rules/verdict.smk"
-include: "workflow/rules/controls.smk"
 include: "workflow/rules/external.smk"
-include: "workflow/rules/truth.smk"
 include: "workflow/rules/figures.smk"
 include: "workflow/rules/bundle.smk"
+
+
+# The compendia's stages; an analysis against a trained-model bundle (config `bundle`) has none.
+if not BUNDLE:
+
+    include: "workflow/rules/simulate.smk"
+    include: "workflow/rules/normalize.smk"
+    include: "workflow/rules/train.smk"
+    include: "workflow/rules/reconstruction.smk"
+    include: "workflow/rules/lightup.smk"
+    include: "workflow/rules/ppi.smk"
+    include: "workflow/rules/clustering.smk"
+    include: "workflow/rules/genesets.smk"
+    include: "workflow/rules/modules.smk"
+    include: "workflow/rules/encodability.smk"
+    include: "workflow/rules/verdict.smk"
+    include: "workflow/rules/controls.smk"
+    include: "workflow/rules/truth.smk"
 
 
 rule all:

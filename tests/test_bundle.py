@@ -1,4 +1,5 @@
-"""Bundles of trained models: contents, model card, manifest check, reproducible archive."""
+"""Bundles of trained models: contents, model card, manifest check, reproducible archive, and the
+unpacking (with its refusals) that an analysis against a bundle starts with."""
 
 import gzip
 import json
@@ -8,7 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from deepmodules import bundle
+from deepmodules import bundle, layout
+from deepmodules.data import compendium
+from deepmodules.data.download import sha256sum
 from deepmodules.errors import InputError
 
 
@@ -116,3 +119,69 @@ def test_the_archive_is_the_same_bytes_each_time_and_unpacks_to_the_bundle(parts
     with tarfile.open(tmp_path / "a.tar.gz") as tar:
         tar.extractall(tmp_path / "out", filter="data")
     assert bundle.verify_bundle(tmp_path / "out" / "deep8")["model"] == "deep8"
+
+
+def _outputs(tmp_path):
+    out = tmp_path / "reference"
+    out.mkdir(exist_ok=True)
+    return {kind: out / name for kind, name in layout.BUNDLE_REFERENCE.items()}
+
+
+def test_an_archive_or_folder_unpacks_to_what_the_analyses_read(parts, tmp_path):
+    folder = tmp_path / "deep8"
+    bundle.write_bundle(folder, "deep8", *parts)
+    bundle.write_archive(folder, tmp_path / "deep8.tar.gz")
+    for source in (folder, tmp_path / "deep8.tar.gz"):
+        outputs = _outputs(tmp_path)
+        rows = bundle.unpack(source, outputs)
+        assert {row["check"]: row["result"] for row in rows}["genes"] == "5"
+        assert np.load(outputs["network"])["w0"].shape == (5, 8)
+        assert bundle.analysed_with(outputs["provenance"]) == ("deep8", {"format": "emtab"})
+        reference = compendium.load_reference(outputs["genes"], outputs["scale"])
+        assert reference.genes == list("ABCDE") and reference.scale == {"values": "log"}
+
+
+def _rewritten(folder, name, text):
+    """The bundle with one file replaced and its manifest written again: consistent, but lacking."""
+    (folder / name).write_text(text)
+    entries = sorted(p for p in folder.rglob("*") if p.is_file() and p.name != bundle.MANIFEST)
+    lines = [f"{sha256sum(p)}  {p.relative_to(folder).as_posix()}" for p in entries]
+    (folder / bundle.MANIFEST).write_text("\n".join(lines) + "\n")
+
+
+def test_a_bundle_without_the_reference_its_normalization_needs_is_refused(parts, tmp_path):
+    folder = tmp_path / "deep8"
+    bundle.write_bundle(folder, "deep8", *parts)
+    _rewritten(folder, "genes.tsv", "gene\tmean\nA\t1\n")
+    with pytest.raises(InputError, match=r"genes\.tsv: has no column\(s\) 'minimum', 'maximum'"):
+        bundle.unpack(folder, _outputs(tmp_path))
+    bundle.write_bundle(folder, "deep8", *parts)
+    _rewritten(folder, "scale.json", json.dumps({"values": "counts", "noise_floor": 3.0}))
+    with pytest.raises(InputError, match="scale without upper_quartile_reference"):
+        bundle.unpack(folder, _outputs(tmp_path))
+    bundle.write_bundle(folder, "deep8", *parts)
+    _rewritten(
+        folder,
+        "scale.json",
+        json.dumps({"values": "counts", "noise_floor": 3.0, "upper_quartile_reference": 4000.0}),
+    )
+    bundle.unpack(folder, _outputs(tmp_path))  # a complete counts reference
+
+
+def test_an_archive_that_is_not_one_bundle_is_refused(parts, tmp_path):
+    (tmp_path / "junk.tar.gz").write_bytes(b"not an archive")
+    with pytest.raises(InputError, match=r"junk\.tar\.gz: is not a readable bundle archive"):
+        bundle.unpack(tmp_path / "junk.tar.gz", _outputs(tmp_path))
+    for name in ("a", "b"):
+        bundle.write_bundle(tmp_path / "two" / name, "deep8", *parts)
+    with tarfile.open(tmp_path / "two.tar.gz", "w:gz") as tar:
+        for name in ("a", "b"):
+            tar.add(tmp_path / "two" / name, arcname=name)
+    with pytest.raises(InputError, match="holds 2 top-level entries, not one bundle folder"):
+        bundle.unpack(tmp_path / "two.tar.gz", _outputs(tmp_path))
+    folder = tmp_path / "deep8"
+    bundle.write_bundle(folder, "deep8", *parts)
+    (folder / "scale.json").write_text("{}")  # changed after export
+    bundle.write_archive(folder, tmp_path / "changed.tar.gz")
+    with pytest.raises(InputError, match=r"scale\.json: does not match its SHA-256"):
+        bundle.unpack(tmp_path / "changed.tar.gz", _outputs(tmp_path))

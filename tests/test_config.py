@@ -34,7 +34,10 @@ def demo_inputs(demo):
     }
 
 
-@pytest.mark.parametrize("name", ["config/config.yaml", "config/paper.yaml", ".test/config.yaml"])
+@pytest.mark.parametrize(
+    "name",
+    ["config/config.yaml", "config/paper.yaml", ".test/config.yaml", ".test/bundle/config.yaml"],
+)
 def test_shipped_configs_are_valid(name):
     with open(ROOT / name) as handle:
         config = yaml.safe_load(handle)
@@ -52,6 +55,8 @@ def test_schema_gives_description_and_default_for_every_optional_key():
             assert "description" in sub, f"{path}{key} has no description"
             # An optional section with required keys of its own is skipped when absent.
             required = key in node.get("required", []) or bool(sub.get("required"))
+            # the compendia, or a bundle in their place: one of them is required (check_config)
+            required |= not path and key in ("datasets", "network", "diseases", "bundle")
             assert required or "default" in sub, f"{path}{key} has no default"
             walk(sub, f"{path}{key}.")
 
@@ -259,3 +264,76 @@ def test_max_genes_below_the_genes_ppi_needs_is_refused(demo):
         check_config(demo, set())
     demo["network"]["min_shared_genes"] = 5
     check_config(demo, demo_inputs(demo))
+
+
+@pytest.fixture
+def against_bundle():
+    """.test/bundle/config.yaml, defaults filled in."""
+    config = yaml.safe_load((ROOT / ".test" / "bundle" / "config.yaml").read_text())
+    validate_config(config, SCHEMA)
+    return config
+
+
+def bundle_inputs(config):
+    """The paths an analysis against a bundle reads, as made by other runs."""
+    produced = {config["bundle"], config["gwas"]["refgene"], config["gwas"]["gwas_catalog"]}
+    return produced | {
+        spec[k] for spec in config["external"].values() for k in ("matrix", "samples")
+    }
+
+
+def test_an_analysis_against_a_bundle_needs_no_compendium(against_bundle):
+    check_config(against_bundle, bundle_inputs(against_bundle))
+    assert against_bundle["datasets"] == {} and against_bundle["diseases"] == {}
+    assert against_bundle["external"]["multiple_sclerosis"]["compendium"] == "bundle"
+
+
+def test_a_config_without_compendia_or_bundle_is_refused(against_bundle):
+    produced = bundle_inputs(against_bundle)
+    del against_bundle["bundle"]
+    with pytest.raises(InputError, match="config: datasets: is missing.*or a trained model"):
+        check_config(against_bundle, produced)
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (
+            {"datasets": {"x": {"format": "emtab", "matrix": "m.zip"}}},
+            "config: datasets: is given beside bundle",
+        ),
+        ({"simulate": {"enabled": True}}, "config: simulate.enabled: is true beside bundle"),
+        (
+            {"external": {"ms": {"compendium": "microarray"}}},
+            "config: external.ms.compendium: names dataset 'microarray'",
+        ),
+        (
+            {"external": {"ms": {"source": "archs4", "series": "GSE1"}}},
+            "config: external.ms.matrix: is missing: against a bundle",
+        ),
+        (
+            {"bundle": "resources/downloads/deep512.tar.gz"},
+            "config: downloads.deep512.tar.gz.sha256: is not set",
+        ),
+    ],
+)
+def test_a_bundle_analysis_that_cannot_run_is_refused_before_any_job(
+    against_bundle, change, message
+):
+    config = copy.deepcopy(against_bundle)
+    if "external" in change:
+        spec = config["external"].pop("multiple_sclerosis")
+        for key in ("matrix", "samples"):
+            if change["external"]["ms"].get("source") == "archs4":
+                spec.pop(key)
+        config["external"]["ms"] = {**spec, **change["external"]["ms"]}
+    elif "simulate" in change:
+        config["simulate"]["enabled"] = True
+    else:
+        config |= change
+    if "downloads" in message:
+        config["downloads"] = {
+            "deep512.tar.gz": {"url": "https://x.org/deep512.tar.gz", "sha256": None}
+        }
+    with pytest.raises(InputError, match=re.escape(message)):
+        check_config(config, bundle_inputs(against_bundle) | {config["bundle"]})

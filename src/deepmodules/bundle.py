@@ -18,6 +18,11 @@ A bundle of model M trained on dataset D holds
 
 The archive is a gzipped tar of the folder with its members sorted and their times and owners zeroed,
 so the same bundle gives the same bytes.
+
+An analysis against a bundle (config ``bundle:``) starts with :func:`unpack`: the archive or folder
+verified against its manifest and format version, the reference its normalization needs checked, and
+the files external datasets are analysed with (:data:`deepmodules.layout.BUNDLE_REFERENCE`) written;
+:func:`analysed_with` then gives the rules the model and its compendium's settings.
 """
 
 from __future__ import annotations
@@ -27,11 +32,12 @@ import io
 import json
 import shutil
 import tarfile
+import tempfile
 from pathlib import Path
 
 import pandas as pd
 
-from deepmodules import __version__
+from deepmodules import __version__, layout
 from deepmodules.data.download import sha256sum
 from deepmodules.errors import InputError
 
@@ -43,6 +49,8 @@ CARD = "README.md"
 PROVENANCE = "provenance.json"
 # The model's and compendium's files a bundle carries as they are.
 CARRIED = ("network.npz", "genes.tsv", "scale.json", "node_activity.tsv", "training_summary.tsv")
+# What scale.json must hold to put a new dataset on the compendium's scale, by its ``values``.
+SCALE_KEYS = {"log": [], "counts": ["upper_quartile_reference", "noise_floor"]}
 
 
 def _model_rows(path: Path, model: str) -> pd.DataFrame:
@@ -219,3 +227,93 @@ def model_card(folder: Path, provenance: dict) -> str:
         ]
     lines += limits or ["- None recorded by this run (no disease was analysed in the compendium)."]
     return "\n".join(lines) + "\n"
+
+
+def check_reference(folder: Path) -> None:
+    """Refuse, in one line, a bundle without what its normalization needs: the trained layers, the
+    genes with each one's minimum and maximum, and a value scale whose reference is complete (the
+    upper-quartile reference and noise floor that raw counts are normalized with)."""
+    fix = "export the bundle again with `snakemake bundle`"
+    for name in ("network.npz", "genes.tsv", "scale.json"):
+        if not (folder / name).is_file():
+            raise InputError(folder, f"has no {name}, which the analyses read", fix)
+    columns = pd.read_csv(folder / "genes.tsv", sep="\t", nrows=0).columns
+    if missing := [c for c in ("gene", "minimum", "maximum") if c not in columns]:
+        raise InputError(
+            folder / "genes.tsv",
+            f"has no column(s) {', '.join(map(repr, missing))}: the per-gene range a new dataset "
+            "is scaled with",
+            fix,
+        )
+    scale = json.loads((folder / "scale.json").read_text())
+    if scale.get("values") not in SCALE_KEYS:
+        raise InputError(
+            folder / "scale.json",
+            f"values is {scale.get('values')!r}, not one of {sorted(SCALE_KEYS)}",
+            fix,
+        )
+    if missing := [
+        k for k in SCALE_KEYS[scale["values"]] if not isinstance(scale.get(k), float | int)
+    ]:
+        raise InputError(
+            folder / "scale.json",
+            f"a counts compendium's scale without {', '.join(missing)}: raw counts cannot be "
+            "normalized as the compendium's were",
+            fix,
+        )
+
+
+def unpack(source: str | Path, outputs: dict[str, str | Path]) -> list[dict]:
+    """Verify the bundle at ``source`` (a folder, or a ``.tar.gz`` archive of one) and write its
+    files by kind of :data:`deepmodules.layout.BUNDLE_REFERENCE` to ``outputs``; the checks made, as
+    rows of an input check report (:func:`deepmodules.data.checks.write_report`).
+
+    Refused in one line: an archive that is not one bundle folder, a manifest that does not match
+    the files (:func:`verify_bundle`), a newer format version, a missing reference
+    (:func:`check_reference`)."""
+    source = Path(source)
+    with tempfile.TemporaryDirectory() as scratch:
+        if source.is_dir():
+            folder = source
+        else:
+            try:
+                with tarfile.open(source, "r:gz") as tar:
+                    tar.extractall(scratch, filter="data")
+            except (tarfile.TarError, OSError, EOFError) as error:
+                raise InputError(
+                    source,
+                    f"is not a readable bundle archive ({error})",
+                    "pass the .tar.gz written by `snakemake bundle`, or the bundle folder",
+                ) from None
+            tops = list(Path(scratch).iterdir())
+            if len(tops) != 1 or not tops[0].is_dir():
+                raise InputError(
+                    source,
+                    f"holds {len(tops)} top-level entries, not one bundle folder",
+                    "pass the .tar.gz written by `snakemake bundle`",
+                )
+            folder = tops[0]
+        provenance = verify_bundle(folder)
+        check_reference(folder)
+        for kind, path in outputs.items():
+            shutil.copyfile(folder / layout.BUNDLE_REFERENCE[kind], path)
+        genes = pd.read_csv(folder / "genes.tsv", sep="\t", usecols=["gene"])
+        scale = json.loads((folder / "scale.json").read_text())
+    checks = {
+        "manifest (SHA-256 of every file)": "matches",
+        "format version": provenance["format_version"],
+        "model": f"{provenance['model']} of {provenance['dataset']}",
+        "genes": len(genes),
+        "values": scale["values"],
+    }
+    return [
+        {"input": "bundle", "path": str(source), "check": check, "result": str(result)}
+        for check, result in checks.items()
+    ]
+
+
+def analysed_with(provenance: str | Path) -> tuple[str, dict]:
+    """The model of a bundle and the settings of the compendium it was trained on, from its
+    provenance: what an analysis against the bundle reads in place of ``models`` and ``datasets``."""
+    record = json.loads(Path(provenance).read_text())
+    return record["model"], record["settings"]["dataset"]

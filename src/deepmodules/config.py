@@ -10,7 +10,11 @@ from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
 from deepmodules.errors import InputError
+from deepmodules.layout import BUNDLED
 from deepmodules.model.architecture import parse_model_id
+
+# Where the download rule writes a `downloads` entry (workflow/rules/download.smk).
+DOWNLOADS = "resources/downloads"
 
 
 def validate_config(config: dict, schema: str | Path, where: str = "config") -> None:
@@ -56,8 +60,53 @@ def compendium_spec(config: dict, dataset: str) -> dict:
 def series_matrices(config: dict) -> None:
     """Give each external dataset of ``source: archs4`` without a ``matrix`` its compendium's file."""
     for spec in config.get("external", {}).values():
-        if spec["source"] == "archs4" and spec["compendium"] in config["datasets"]:
+        if spec["source"] == "archs4" and spec.get("compendium") in config["datasets"]:
             spec.setdefault("matrix", config["datasets"][spec["compendium"]]["matrix"])
+
+
+def bundle_analysis(config: dict, where: str = "config") -> None:
+    """Checks of an analysis against a trained-model bundle (``bundle``), which has no compendium:
+    no ``datasets`` or ``diseases`` (they are trained and analysed in the run that made the bundle),
+    each external dataset analysed with the bundle (``compendium`` left out or ``bundle``, filled in)
+    and a series given its ARCHS4 file, and a downloaded bundle pinned by its SHA-256. ``datasets``
+    and ``diseases`` are set empty in ``config``."""
+    if config["simulate"]["enabled"]:
+        raise InputError(
+            f"{where}: simulate.enabled",
+            "is true beside bundle, but an analysis against a bundle has no compendium to simulate",
+            "set simulate.enabled: false (run the demo without bundle to make its bundles)",
+        )
+    for key in ("datasets", "diseases"):
+        if config.get(key):
+            raise InputError(
+                f"{where}: {key}",
+                "is given beside bundle, but an analysis against a bundle trains nothing",
+                f"remove {key} to analyse the external datasets with the bundle, or remove bundle "
+                "to train on the compendia",
+            )
+        config[key] = {}
+    for name, spec in config.get("external", {}).items():
+        if spec.setdefault("compendium", BUNDLED) != BUNDLED:
+            raise InputError(
+                f"{where}: external.{name}.compendium",
+                f"names dataset {spec['compendium']!r}, but this analysis runs against the bundle",
+                f"leave external.{name}.compendium out (or set it to {BUNDLED!r})",
+            )
+        if spec["source"] == "archs4" and "matrix" not in spec:
+            raise InputError(
+                f"{where}: external.{name}.matrix",
+                "is missing: against a bundle, a series has no compendium file to be read from",
+                f"set external.{name}.matrix to the ARCHS4 file that holds series {spec['series']}",
+            )
+    name = Path(config["bundle"]).name
+    if config["bundle"] == f"{DOWNLOADS}/{name}" and not config["downloads"].get(name, {}).get(
+        "sha256"
+    ):
+        raise InputError(
+            f"{where}: downloads.{name}.sha256",
+            "is not set, but a downloaded bundle must be pinned",
+            "set it to the SHA-256 of the archive its author published",
+        )
 
 
 def check_config(config: dict, produced: set[str], where: str = "config") -> None:
@@ -70,6 +119,17 @@ def check_config(config: dict, produced: set[str], where: str = "config") -> Non
     ``config``). ``produced`` are the paths that a rule of the workflow makes (simulated or downloaded
     sources); any other input path must exist already.
     """
+    if config.get("bundle"):
+        bundle_analysis(config, where)
+    else:
+        for key in ("datasets", "network", "diseases"):
+            if key not in config:
+                raise InputError(
+                    f"{where}: {key}",
+                    "is missing",
+                    "give the compendia to train on (datasets, network, diseases), or a trained "
+                    "model to analyse external datasets with (bundle)",
+                )
     series_matrices(config)
     models = config["models"]
     architectures = {}
@@ -128,8 +188,8 @@ def check_config(config: dict, produced: set[str], where: str = "config") -> Non
                 "its samples are the controls every disease is compared with",
                 "name the disease's own label, or set that dataset's control_label",
             )
-    min_shared = config["network"]["min_shared_genes"]
     for name, spec in config["datasets"].items():
+        min_shared = config["network"]["min_shared_genes"]
         if (spec.get("max_genes") or min_shared) < min_shared:
             raise InputError(
                 f"{where}: datasets.{name}.max_genes",
@@ -156,7 +216,10 @@ def check_config(config: dict, produced: set[str], where: str = "config") -> Non
                 else ""
             ),
         )
-    paths = {f"network.{k}": config["network"][k] for k in ("links", "info")}
+    if config.get("bundle"):
+        paths = {"bundle": config["bundle"]}
+    else:
+        paths = {f"network.{k}": config["network"][k] for k in ("links", "info")}
     paths["gwas.refgene"] = gwas["refgene"]
     paths[f"gwas.{gwas['source']}"] = gwas[gwas["source"]]
     for name, dataset in config["datasets"].items():
@@ -166,15 +229,18 @@ def check_config(config: dict, produced: set[str], where: str = "config") -> Non
         if dataset.get("gene_ids"):
             paths[f"datasets.{name}.gene_ids.mapping"] = dataset["gene_ids"]["mapping"]
     for name, spec in config.get("external", {}).items():
-        if spec["compendium"] not in config["datasets"]:
+        compendium = config["datasets"].get(spec.get("compendium"))
+        if compendium is None and not config.get("bundle"):
             raise InputError(
                 f"{where}: external.{name}.compendium",
-                f"dataset {spec['compendium']!r} is not configured",
+                "is missing"
+                if spec.get("compendium") is None
+                else f"dataset {spec['compendium']!r} is not configured",
                 f"use one of {sorted(config['datasets'])}",
             )
         if spec["source"] == "file":
             paths[f"external.{name}.samples"] = spec["samples"]
-        elif config["datasets"][spec["compendium"]]["format"] != "archs4":
+        elif compendium is not None and compendium["format"] != "archs4":
             raise InputError(
                 f"{where}: external.{name}.compendium",
                 f"an ARCHS4 series holds counts, but dataset {spec['compendium']!r} is not an "

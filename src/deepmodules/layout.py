@@ -15,6 +15,9 @@ package reads the same names, so a folder's contents are defined once:
 - ``{dataset}/<table>``: a dataset's result tables, :data:`TABLES` (:func:`table`);
 - ``{dataset}/external/{external}/``: an external dataset's GWAS table and modules (:func:`external_file`);
 - ``bundles/{dataset}/{model}/`` and ``….tar.gz``: a trained model handed on (:func:`bundle_dir`);
+- ``bundle/reference/``: what an analysis against a bundle reads of it, :data:`BUNDLE_REFERENCE`
+  (:func:`bundle_reference`); its external datasets are filed under the dataset name
+  :data:`BUNDLED` (``bundle/external/{external}/``);
 - ``checks/``: the input checks (:func:`check_file`); ``gwas/``: the GWAS genes shared by every
   dataset (:data:`GWAS_FILES`); ``series/``: the groups of GEO series (:func:`series_groups_file`);
   ``figures/``: every figure (:func:`figure_file`).
@@ -88,6 +91,16 @@ GWAS_FILES = {
 }
 # An external dataset's files (results/{dataset}/external/{external}/).
 EXTERNAL_FILES = {"gwas_enrichment": "gwas_enrichment.tsv", "modules": "modules"}
+# The name an analysis against a bundle files its external datasets under, in place of a dataset's.
+BUNDLED = "bundle"
+# What an analysis against a bundle reads of it (results/bundle/reference/): the genes with their
+# ranges, the value scale, the trained layers and the provenance (the model and its compendium).
+BUNDLE_REFERENCE = {
+    "genes": "genes.tsv",
+    "scale": "scale.json",
+    "network": "network.npz",
+    "provenance": "provenance.json",
+}
 _MODULE_KEY = "module:"
 # How the gzipped tables above are compressed: level 1 wrote deep512's light-up table of one layer
 # (12,556 genes × 512 nodes) in 6 s against 20 s at gzip's default level 9, for files read by one rule.
@@ -101,8 +114,8 @@ def table(dataset: str, kind: str) -> str:
 
 def check_file(name: str) -> str:
     """The table of one input check: ``{dataset}``, ``{dataset}_compendium`` (its normalized genes),
-    ``network``, ``gwas``, ``external/{external}``, ``external/{external}_scale``, or ``inputs``, the
-    summary of them all."""
+    ``network``, ``gwas``, ``external/{external}``, ``external/{external}_scale``,
+    ``bundle_reference`` (the bundle analysed against), or ``inputs``, the summary of them all."""
     return f"{RESULTS}/checks/{name}.tsv"
 
 
@@ -141,6 +154,11 @@ def bundle_dir(dataset: str, model: str) -> str:
 def bundle_archive(dataset: str, model: str) -> str:
     """The archive of a bundle, beside its folder."""
     return f"{bundle_dir(dataset, model)}.tar.gz"
+
+
+def bundle_reference(kind: str) -> str:
+    """A file of the bundle an analysis runs against, as unpacked and verified (:data:`BUNDLE_REFERENCE`)."""
+    return f"{RESULTS}/{BUNDLED}/reference/{BUNDLE_REFERENCE[kind]}"
 
 
 def normalized_dir(dataset: str) -> str:

@@ -42,6 +42,17 @@ def for_console(record: logging.LogRecord) -> bool:
     return getattr(record, "console", True)
 
 
+def analysed_with(smk: object) -> tuple[str, dict]:
+    """The analysed model and its compendium's settings, for a rule that reads an external dataset:
+    its params ``model`` and ``dataset``, or, in an analysis against a bundle (a ``provenance``
+    input), the bundle's (:func:`deepmodules.bundle.analysed_with`)."""
+    if "provenance" in smk.input.keys():
+        from deepmodules import bundle
+
+        return bundle.analysed_with(smk.input.provenance)
+    return getattr(smk.params, "model", None), getattr(smk.params, "dataset", None)
+
+
 def run(main: Callable[[object], None], smk: object) -> None:
     """Run a rule's ``main(snakemake)`` with its log file, its thread count and clear errors.
 

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 import yaml
 
+from deepmodules import layout
 from deepmodules.config import compendium_spec, diseases_of, series_matrices, validate_config
 from deepmodules.data import checks, compendium, sources
 from deepmodules.data.integrity import check_integrity
@@ -271,7 +272,10 @@ def test_external_on_the_compendium_scale_passes_before_training(
     spec, compendium_spec = config["external"][external], config["datasets"][dataset]
     diseases = diseases_of(config, dataset)
     compendium.prepare(compendium_spec, diseases, config["seed"], tmp_path / dataset)
-    rows = checks.check_external_scale(external, spec, compendium_spec, tmp_path / dataset)
+    files = layout.normalized_files(tmp_path / dataset)
+    rows = checks.check_external_scale(
+        external, spec, compendium_spec, files["genes"], files["scale"]
+    )
     assert rows[0]["result"].endswith(f"× {len(compendium.load(tmp_path / dataset).genes)}")
     assert float(rows[1]["result"]) < 0.2
 
@@ -283,7 +287,10 @@ def test_external_off_the_compendium_scale_is_refused_before_training(inputs, tm
     table = pd.read_csv(spec["matrix"], sep="\t", index_col=0)
     (table + 12).to_csv(spec["matrix"], sep="\t")  # log2 values, but 4,096 times too bright
     with pytest.raises(InputError, match="far outside the compendium's range") as error:
-        checks.check_external_scale("multiple_sclerosis", spec, microarray, tmp_path / "microarray")
+        files = layout.normalized_files(tmp_path / "microarray")
+        checks.check_external_scale(
+            "multiple_sclerosis", spec, microarray, files["genes"], files["scale"]
+        )
     assert str(error.value).startswith(spec["matrix"])
 
 

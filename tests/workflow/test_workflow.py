@@ -4,6 +4,7 @@ import gzip
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -520,6 +521,94 @@ def test_the_demo_exports_a_bundle_of_its_analysed_model(demo):
         assert (demo / layout.bundle_archive(dataset, "deep128")).stat().st_size > 10_000
 
 
+def analyse_against_bundle(demo, workdir, **changes):
+    """.test/bundle/config.yaml (with ``changes`` to its multiple sclerosis dataset) run in
+    ``workdir``, which holds only the demo's microarray bundle archive, handed over, and the demo's
+    source files (the external dataset, the GWAS files): no compendium result of the demo run."""
+    if not (demo / layout.bundle_archive("microarray", "deep128")).exists():
+        exported = snakemake(demo, "--cores", "2", "bundle")
+        assert exported.returncode == 0, exported.stderr[-3000:]
+    archive = workdir / layout.bundle_archive("microarray", "deep128")
+    archive.parent.mkdir(parents=True)
+    shutil.copyfile(demo / layout.bundle_archive("microarray", "deep128"), archive)
+    (workdir / "resources").symlink_to(demo / "resources")
+    config = yaml.safe_load((ROOT / ".test" / "bundle" / "config.yaml").read_text())
+    config["external"]["multiple_sclerosis"] |= changes
+    (workdir / "config.yaml").write_text(yaml.safe_dump(config))
+    return snakemake(workdir, "--cores", "2", configfile=workdir / "config.yaml")
+
+
+def jobs_run(result):
+    """The rules of a Snakemake run's job table."""
+    table = (result.stdout + result.stderr).split("Job stats:")[1].split("total")[0]
+    return {line.split()[0] for line in table.splitlines()[3:] if line.strip()}
+
+
+def test_an_analysis_against_the_demo_bundle_trains_nothing_and_matches_the_run(demo, tmp_path):
+    """.test/bundle: the demo's multiple sclerosis dataset analysed against the exported microarray
+    bundle, in a folder without the compendium, trains and normalizes nothing, and its modules and
+    GWAS table (with the matched null) are those of the same dataset analysed inside the demo run."""
+    result = analyse_against_bundle(demo, tmp_path)
+    assert result.returncode == 0, result.stderr[-4000:]
+    assert jobs_run(result) == {
+        "all",
+        "unpack_bundle",
+        "check_gwas",
+        "check_external",
+        "check_external_scale",
+        "check_inputs",
+        "gwas_genes",
+        "external_dataset",
+        "figure_gwas",
+    }
+    ours = tmp_path / layout.external_file("bundle", "multiple_sclerosis", "modules")
+    theirs = demo / layout.external_file("microarray", "multiple_sclerosis", "modules")
+    files = sorted(p.relative_to(theirs) for p in theirs.rglob("*.tsv"))
+    assert len(files) == 6  # 3 layers x 2 reference groups
+    assert sorted(p.relative_to(ours) for p in ours.rglob("*.tsv")) == files
+    for name in files:
+        assert (ours / name).read_text() == (theirs / name).read_text(), name
+    table = layout.external_file("bundle", "multiple_sclerosis", "gwas_enrichment")
+    assert (tmp_path / table).read_text() == (
+        demo / layout.external_file("microarray", "multiple_sclerosis", "gwas_enrichment")
+    ).read_text()
+    gwas = pd.read_csv(tmp_path / table, sep="\t")
+    assert (gwas["empirical_p_value"] < 0.05).all(), gwas.to_string()  # planted: found
+    assert (tmp_path / layout.figure_file("bundle_gwas_enrichment", "png")).stat().st_size > 10_000
+    again = snakemake(tmp_path, "--cores", "2", configfile=tmp_path / "config.yaml")
+    assert "Nothing to be done" in again.stdout + again.stderr
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (
+            {"values": "counts"},
+            "holds counts (values: counts) but the compendium is not an RNA-seq",
+        ),
+        ({"matrix": "half"}, "are in the dataset, fewer than min_gene_overlap = 80%"),
+    ],
+)
+def test_data_a_bundle_cannot_analyse_is_refused_before_reverse_training(
+    demo, tmp_path, change, message
+):
+    """Counts given to a microarray bundle; a matrix with half of the bundle's genes: one line
+    naming the matrix, and no reverse training started."""
+    if change.get("matrix") == "half":
+        source = demo / "resources/demo/external/multiple_sclerosis_expression.tsv"
+        lines = source.read_text().splitlines(keepends=True)
+        (tmp_path / "half.tsv").write_text("".join(lines[: 1 + (len(lines) - 1) // 2]))
+        change = {"matrix": str(tmp_path / "half.tsv")}
+    result = analyse_against_bundle(demo, tmp_path / "run", **change)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0, output[-3000:]
+    matrix = change.get("matrix", "resources/demo/external/multiple_sclerosis_expression.tsv")
+    assert f"{matrix}: " in output and message in output, output[-3000:]
+    assert not re.search(r"^(local)?rule external_dataset:", output, flags=re.M)
+    table = layout.external_file("bundle", "multiple_sclerosis", "gwas_enrichment")
+    assert not (tmp_path / "run" / table).exists()
+
+
 # How the tests run each shell command that README.md, config/README.md and docs/*.md tell a user to
 # run (the first test below checks that this is every one of them): "nothing to do" runs it as
 # printed in the finished demo and expects no job to run; "runs" runs it there as printed, exit 0;
@@ -541,6 +630,10 @@ DOCUMENTED = {
     ".venv/bin/snakemake --unlock": "runs",
     ".venv/bin/snakemake --cores 2 bundle": (
         "tests/workflow/test_workflow.py::test_the_demo_exports_a_bundle_of_its_analysed_model"
+    ),
+    ".venv/bin/snakemake --cores 2 --configfile .test/bundle/config.yaml": (
+        "tests/workflow/test_workflow.py::"
+        "test_an_analysis_against_the_demo_bundle_trains_nothing_and_matches_the_run"
     ),
     ".venv/bin/snakemake --report report.html": (
         "tests/workflow/test_workflow.py::test_report_holds_every_figure_and_table"

@@ -39,3 +39,27 @@ rule bundle:
     """Every dataset's analysed model as a bundle (`snakemake bundle`)."""
     input:
         [layout.bundle_archive(dataset, ANALYSIS) for dataset in DATASETS],
+
+
+rule unpack_bundle:
+    """The bundle analysed against (config `bundle`): its manifest, format version and normalization
+    reference checked, and the files the external datasets are analysed with written out
+    (deepmodules.bundle.unpack); first, by priority."""
+    input:
+        BUNDLE or [],
+    output:
+        **{kind: layout.bundle_reference(kind) for kind in layout.BUNDLE_REFERENCE},
+        report=layout.check_file("bundle_reference"),
+    log:
+        "logs/checks/bundle.log",
+    benchmark:
+        "benchmarks/out/checks/bundle.tsv"
+    priority: 100
+    conda:
+        "../../envs/analysis.yaml"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=30,
+    script:
+        "../scripts/unpack_bundle.py"

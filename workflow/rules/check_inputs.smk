@@ -1,6 +1,8 @@
 # Every input is read (its head, or whole where cheap) before any long job: the first heavy rule of
 # each input (normalize, ppi_colocalization, gwas_genes, external_dataset) takes its check's report
 # as input, and the checks run first (priority). Each check takes only the config its inputs need.
+# The checks of the compendium's stages sit beside them (check_compendium in normalize.smk,
+# check_network in ppi.smk), and that of a bundle in bundle.smk.
 
 
 rule check_dataset:
@@ -27,32 +29,6 @@ rule check_dataset:
         seed=config["seed"],
     script:
         "../scripts/check_dataset.py"
-
-
-rule check_network:
-    """STRING links and info: integrity, header, score range, edges kept, genes of each compendium named."""
-    input:
-        links=config["network"]["links"],
-        info=config["network"]["info"],
-        datasets=all_dataset_files(),
-    output:
-        layout.check_file("network"),
-    log:
-        "logs/checks/network.log",
-    benchmark:
-        "benchmarks/out/checks/network.tsv"
-    priority: 100
-    conda:
-        "../../envs/analysis.yaml"
-    threads: 1
-    resources:
-        mem_mb=4000,
-        runtime=30,
-    params:
-        network=config["network"],
-        datasets=config["datasets"],
-    script:
-        "../scripts/check_network.py"
 
 
 rule check_gwas:
@@ -96,7 +72,8 @@ rule check_gwas:
 rule check_external:
     """An external dataset's sample sheet or series, groups, samples in the matrix and scale."""
     input:
-        lambda wc: external_files(wc.external),
+        unpack(bundle_provenance),
+        files=lambda wc: external_files(wc.external),
     output:
         layout.check_file("external/{external}"),
     log:
@@ -122,9 +99,8 @@ rule check_external_scale:
     shared genes, values within the compendium's ranges (before any training, by priority).
     """
     input:
+        unpack(external_reference),
         files=lambda wc: external_files(wc.external),
-        genes=lambda wc: compendium_file(wc.external, "genes"),
-        scale=lambda wc: compendium_file(wc.external, "scale"),
         checked=layout.check_file("external/{external}"),
     output:
         layout.check_file("external/{external}_scale"),
@@ -146,40 +122,11 @@ rule check_external_scale:
         "../scripts/check_external_scale.py"
 
 
-rule check_compendium:
-    """The genes a normalized compendium kept, against STRING: enough for PPI colocalization.
-
-    The train jobs take its report as an ancient() input: a failed check stops the run before any
-    training, and a later edit of the network or its setting reruns this check, not the training.
-    """
-    input:
-        genes=normalized("genes"),
-        info=config["network"]["info"],
-    output:
-        layout.check_file("{dataset}_compendium"),
-    log:
-        "logs/checks/{dataset}_compendium.log",
-    benchmark:
-        "benchmarks/out/checks/{dataset}_compendium.tsv"
-    priority: 100
-    conda:
-        "../../envs/analysis.yaml"
-    threads: 1
-    resources:
-        mem_mb=2000,
-        runtime=30,
-    params:
-        spec=lambda wc: {"format": config["datasets"][wc.dataset]["format"]},
-        min_shared_genes=config["network"]["min_shared_genes"],
-    script:
-        "../scripts/check_compendium.py"
-
-
 rule check_inputs:
     """Every input checked, in one report (`snakemake check_inputs` checks the inputs alone)."""
     input:
         [layout.check_file(d) for d in DATASETS],
-        layout.check_file("network"),
+        layout.check_file("bundle_reference" if BUNDLE else "network"),
         layout.check_file("gwas"),
         [layout.check_file(f"external/{e}") for e in config["external"]],
     output:

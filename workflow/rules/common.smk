@@ -5,6 +5,7 @@ from pathlib import Path
 
 from deepmodules import layout
 from deepmodules.config import (
+    DOWNLOADS as DOWNLOADED_TO,
     check_config,
     compendium_spec,
     diseases_of,
@@ -40,7 +41,7 @@ def truth_file():
 
 try:
     validate_config(config, ROOT / "config" / "schema.yaml")
-    DOWNLOADED = {f"resources/downloads/{name}" for name in config["downloads"]}
+    DOWNLOADED = {f"{DOWNLOADED_TO}/{name}" for name in config["downloads"]}
     check_config(config, set(simulated_paths()) | DOWNLOADED)
 except InputError as error:
     sys.exit(f"Configuration error: {error}")
@@ -53,6 +54,11 @@ DATASETS = list(config["datasets"])
 DISEASES = list(config["diseases"])
 MODELS = config["models"]
 ANALYSIS = MODELS["analysis"]
+# An analysis against a trained-model bundle (config `bundle`): no dataset, its external datasets
+# filed under layout.BUNDLED.
+BUNDLE = config.get("bundle")
+# The names results are filed under: the datasets, or the bundle's.
+ANALYSED = DATASETS + ([layout.BUNDLED] if BUNDLE else [])
 
 
 def sweep_models(dataset):
@@ -74,14 +80,35 @@ def external_files(external):
 
 
 def external_compendium(wc):
-    """The config of the dataset an external dataset is analysed with."""
-    return config["datasets"][config["external"][wc.external]["compendium"]]
+    """The config of the dataset an external dataset is analysed with (None against a bundle: the
+    rule reads the bundle's provenance, deepmodules.workflow.analysed_with)."""
+    return config["datasets"].get(config["external"][wc.external]["compendium"])
 
 
-def compendium_file(external, kind):
-    """A file of the normalized folder of the compendium an external dataset is analysed with."""
-    dataset = config["external"][external]["compendium"]
-    return f"{layout.normalized_dir(dataset)}/{layout.NORMALIZED[kind]}"
+def bundle_provenance(wc):
+    """The provenance of the bundle analysed against, as a named input (none without a bundle)."""
+    return {"provenance": layout.bundle_reference("provenance")} if BUNDLE else {}
+
+
+def external_reference(wc):
+    """The genes and value scale an external dataset is put on: its compendium's normalized files,
+    or the bundle's with its provenance."""
+    if BUNDLE:
+        return {kind: layout.bundle_reference(kind) for kind in ("genes", "scale")} | (
+            bundle_provenance(wc)
+        )
+    folder = layout.normalized_dir(config["external"][wc.external]["compendium"])
+    return {kind: f"{folder}/{layout.NORMALIZED[kind]}" for kind in ("genes", "scale")}
+
+
+def external_network(wc):
+    """The trained layers an external dataset is analysed with: the compendium's analysed model, or
+    the bundle's."""
+    if BUNDLE:
+        return layout.bundle_reference("network")
+    return layout.model_file(
+        config["external"][wc.external]["compendium"], ANALYSIS, "network"
+    )
 
 
 def archs4_series():
@@ -274,7 +301,8 @@ DOWNLOADS |= {
 
 # Paper figures: target rule name -> (file stem, dataset it is drawn from). Figs. 2-5 are drawn from
 # the first dataset of the config (the microarray compendium in the paper), Figs. 6-7 from the second.
-FIRST, SECOND = (DATASETS + [None])[:2]
+# Against a bundle, one figure: the GWAS enrichment of every external dataset.
+FIRST, SECOND = (DATASETS + [None, None])[:2]
 FIGURES = {
     "fig2": ("fig2_reconstruction", FIRST),
     "fig3": ("fig3_gwas_enrichment", FIRST),
@@ -282,13 +310,14 @@ FIGURES = {
     "fig5": ("fig5_ppi_colocalization", FIRST),
     "fig6": ("fig6_rnaseq_gwas", SECOND),
     "fig7": ("fig7_rnaseq_ppi", SECOND),
+    "fig_bundle": ("bundle_gwas_enrichment", layout.BUNDLED),
 }
 
 
 def figure_files(name):
     """A figure's PDF and PNG, and the supplementary table of the GWAS figures."""
     stem, dataset = FIGURES[name]
-    if dataset not in DATASETS:
+    if dataset not in ANALYSED:
         return []
     files = [layout.figure_file(stem, "pdf"), layout.figure_file(stem, "png")]
     if "gwas" in stem:
@@ -305,6 +334,7 @@ def bundle_tables(wc):
 
 
 def all_targets():
+    """The tables and figures of a run (`snakemake` without a target)."""
     targets = [layout.check_file("inputs")]
     targets += [f for name in FIGURES for f in figure_files(name)]
     for dataset in DATASETS:
@@ -334,7 +364,7 @@ def all_targets():
             layout.figure_file("supp_truth_recovery", "pdf"),
             layout.figure_file("supp_truth_recovery", "png"),
         ]
-    if config["genesets"]["collections"]:
+    if config["genesets"]["collections"] and DATASETS:
         targets += [layout.table(dataset, "genesets") for dataset in DATASETS]
         targets += [
             layout.figure_file("supp_genesets", "pdf"),
@@ -344,7 +374,7 @@ def all_targets():
 
 
 wildcard_constraints:
-    dataset="|".join(DATASETS),
+    dataset="|".join(ANALYSED),
     model=MODEL_PATTERN,
     layer=r"h[123]",
     disease="|".join(DISEASES),
@@ -358,13 +388,14 @@ def figure_dataset(wc):
 
 def gwas_figure_inputs(wc):
     """A GWAS figure's tables: its dataset's enrichment tables (when it analyses diseases) and those of
-    the GEO series analysed with its autoencoder, named series:<external>."""
+    the GEO series analysed with its autoencoder, named series:<external>; against a bundle, those
+    of every external dataset, and the bundle's provenance (its model's name)."""
     dataset = figure_dataset(wc)
     inputs = {
         f"series:{name}": layout.external_file(dataset, name, "gwas_enrichment")
-        for name in archs4_series()
+        for name in (config["external"] if BUNDLE else archs4_series())
         if config["external"][name]["compendium"] == dataset
-    }
+    } | bundle_provenance(wc)
     if diseases_in(dataset):
         for kind, name in (
             ("table", "gwas_enrichment"),

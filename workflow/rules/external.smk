@@ -1,12 +1,13 @@
 rule external_dataset:
-    """Your own disease data: encode with the compendium's autoencoder, reverse-train, test modules."""
+    """Your own disease data: encode with the compendium's autoencoder (or a bundle's), reverse-train,
+    test modules."""
     input:
+        unpack(external_reference),
         matrix=lambda wc: config["external"][wc.external]["matrix"],
         samples=lambda wc: config["external"][wc.external].get("samples") or [],
-        genes=rules.normalize.output.genes,
-        scale=rules.normalize.output.scale,
-        network=layout.model_file("{dataset}", ANALYSIS, "network"),
-        gwas=rules.gwas_genes.output.genes,
+        network=external_network,
+        gwas=layout.gwas_file("genes"),
+        features=layout.gwas_file("features"),
         checked=layout.check_file("external/{external}_scale"),
     output:
         table=report(
@@ -28,11 +29,12 @@ rule external_dataset:
         runtime=120,
     params:
         spec=lambda wc: config["external"][wc.external],
-        dataset=lambda wc: config["datasets"][wc.dataset],
-        layers=layers(ANALYSIS),
+        dataset=external_compendium,
+        model=ANALYSIS,
         settings=subset("reverse_training", REVERSE_TRAINING_KEYS),
         size=config["modules"]["size"],
-        min_gwas_genes=config["gwas"]["min_gwas_genes"],
+        gwas=subset("gwas", GWAS_ENRICHMENT_KEYS),
+        seed=config["seed"],
     script:
         "../scripts/external_dataset.py"
 

@@ -173,6 +173,11 @@ rule fig7:
         figure_files("fig7"),
 
 
+rule fig_bundle:
+    input:
+        figure_files("fig_bundle"),
+
+
 localrules:
     all,
     fig2,
@@ -181,3 +186,4 @@ localrules:
     fig5,
     fig6,
     fig7,
+    fig_bundle,

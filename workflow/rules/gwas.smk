@@ -33,9 +33,9 @@ rule gwas_enrichment:
         unpack(module_inputs),
         gwas=rules.gwas_genes.output.mappings,
         features=rules.gwas_genes.output.features,
-        genes=rules.normalize.output.genes,
-        encodability=rules.encodability.output.table,
-        reconstruction=rules.reconstruction.output.table,
+        genes=normalized("genes"),
+        encodability=layout.table("{dataset}", "encodability"),
+        reconstruction=layout.table("{dataset}", "reconstruction"),
     output:
         table=layout.table("{dataset}", "gwas_enrichment"),
         combined=layout.table("{dataset}", "gwas_combined"),

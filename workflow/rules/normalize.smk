@@ -34,3 +34,32 @@ rule normalize:
         seed=config["seed"],
     script:
         "../scripts/normalize.py"
+
+
+rule check_compendium:
+    """The genes a normalized compendium kept, against STRING: enough for PPI colocalization.
+
+    The train jobs take its report as an ancient() input: a failed check stops the run before any
+    training, and a later edit of the network or its setting reruns this check, not the training.
+    """
+    input:
+        genes=normalized("genes"),
+        info=config["network"]["info"],
+    output:
+        layout.check_file("{dataset}_compendium"),
+    log:
+        "logs/checks/{dataset}_compendium.log",
+    benchmark:
+        "benchmarks/out/checks/{dataset}_compendium.tsv"
+    priority: 100
+    conda:
+        "../../envs/analysis.yaml"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=30,
+    params:
+        spec=lambda wc: {"format": config["datasets"][wc.dataset]["format"]},
+        min_shared_genes=config["network"]["min_shared_genes"],
+    script:
+        "../scripts/check_compendium.py"

@@ -30,3 +30,29 @@ rule ppi_colocalization:
         seed=config["seed"],
     script:
         "../scripts/ppi_colocalization.py"
+
+
+rule check_network:
+    """STRING links and info: integrity, header, score range, edges kept, genes of each compendium named."""
+    input:
+        links=config["network"]["links"],
+        info=config["network"]["info"],
+        datasets=all_dataset_files(),
+    output:
+        layout.check_file("network"),
+    log:
+        "logs/checks/network.log",
+    benchmark:
+        "benchmarks/out/checks/network.tsv"
+    priority: 100
+    conda:
+        "../../envs/analysis.yaml"
+    threads: 1
+    resources:
+        mem_mb=4000,
+        runtime=30,
+    params:
+        network=config["network"],
+        datasets=config["datasets"],
+    script:
+        "../scripts/check_network.py"

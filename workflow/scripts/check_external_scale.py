@@ -1,13 +1,14 @@
 """Rule check_external_scale: an external dataset on its compendium's scale, before any training."""
 
-from deepmodules import layout
 from deepmodules.data.checks import check_external_scale, write_report
-from deepmodules.workflow import run
+from deepmodules.workflow import analysed_with, run
 
 
 def main(smk):
-    folder = layout.normalized_folder(smk.input.genes)
-    rows = check_external_scale(smk.wildcards.external, smk.params.spec, smk.params.dataset, folder)
+    _, dataset = analysed_with(smk)
+    rows = check_external_scale(
+        smk.wildcards.external, smk.params.spec, dataset, smk.input.genes, smk.input.scale
+    )
     write_report(rows, smk.output[0])
 
 

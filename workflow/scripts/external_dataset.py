@@ -1,51 +1,48 @@
 """Rule external_dataset: modules of an external disease dataset (a matrix and sample sheet, or a GEO
-series of an ARCHS4 file) and their GWAS enrichment."""
+series of an ARCHS4 file) with a compendium's autoencoder or a bundle's, and their GWAS enrichment:
+the Fisher exact test and the null of gene sets matched on length and gene density
+(:func:`deepmodules.validate.enrichment.external_gwas_table`)."""
 
-import logging
-
+import numpy as np
 import pandas as pd
 
 from deepmodules import layout
 from deepmodules.data import compendium
 from deepmodules.data.external import to_compendium
+from deepmodules.model.architecture import parse_model_id
 from deepmodules.model.network import load_layers
 from deepmodules.modules.external import external_modules
-from deepmodules.validate.enrichment import gwas_test
-from deepmodules.validate.gwas import gwas_gene_sets
-from deepmodules.workflow import run
+from deepmodules.validate.enrichment import external_gwas_table, matched_strata
+from deepmodules.workflow import analysed_with, run
 
 
 def main(smk):
-    spec = smk.params.spec
-    reference = compendium.load(layout.normalized_folder(smk.input.genes))
-    sheet, x = to_compendium(smk.wildcards.external, spec, smk.params.dataset, reference)
+    spec, cfg = smk.params.spec, smk.params.gwas
+    model, dataset = analysed_with(smk)
+    reference = compendium.load_reference(smk.input.genes, smk.input.scale)
+    sheet, x = to_compendium(smk.wildcards.external, spec, dataset, reference)
     layers = load_layers(smk.input.network)
-    modules = external_modules(
-        sheet, x, spec, layers, smk.params.layers, smk.params.settings, reference
-    )
-    gwas = gwas_gene_sets(pd.read_csv(smk.input.gwas, sep="\t", keep_default_na=False))
-    rows = []
+    layer_names = parse_model_id(model).layers
+    modules = external_modules(sheet, x, spec, layers, layer_names, smk.params.settings, reference)
     for (layer, group), module in modules.items():
         path = layout.external_module_file(smk.output.modules, layer, group)
         path.parent.mkdir(parents=True, exist_ok=True)
         module.to_csv(path, sep="\t", index=False, float_format="%.6g")
-        top = module.nsmallest(smk.params.size, "rank")["gene"]
-        result = gwas_test(
-            top,
-            gwas.get(smk.wildcards.external, set()),
-            set(reference.genes),
-            smk.params.min_gwas_genes,
-        )
-        rows.append({"layer": layer, "case": spec["case"], "reference": group, **result})
-        logging.info(
-            "%s vs %s at %s: %s, p = %.3g",
-            spec["case"],
-            group,
-            layer,
-            result["status"],
-            result["p_value"],
-        )
-    pd.DataFrame(rows).to_csv(smk.output.table, sep="\t", index=False, float_format="%.6g")
+    gwas = pd.read_csv(smk.input.gwas, sep="\t", keep_default_na=False)
+    features = pd.read_csv(smk.input.features, sep="\t", keep_default_na=False)
+    table = external_gwas_table(
+        modules,
+        spec["case"],
+        gwas.loc[gwas["disease"] == smk.wildcards.external, ["gene", "locus"]],
+        matched_strata(
+            features, reference.genes, cfg["null_stratum_genes"], cfg["null_density_bins"]
+        ),
+        smk.params.size,
+        cfg["min_gwas_genes"],
+        cfg["null_draws"],
+        np.random.default_rng(smk.params.seed),
+    )
+    table.to_csv(smk.output.table, sep="\t", index=False, float_format="%.6g")
 
 
 run(main, snakemake)  # noqa: F821

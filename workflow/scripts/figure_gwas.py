@@ -2,12 +2,13 @@
 
 The GEO series analysed with the dataset's autoencoder (external datasets of ``source: archs4``, the
 paper's RNA-seq disease series) join the dataset's own diseases (:func:`deepmodules.figures.with_series`).
+Against a bundle, the figure shows every external dataset, under the bundle's model.
 """
 
 import pandas as pd
 
 from deepmodules import figures
-from deepmodules.workflow import run
+from deepmodules.workflow import analysed_with, run
 
 
 def main(smk):
@@ -21,7 +22,7 @@ def main(smk):
         if name.startswith("series:")
     }
     if series:
-        table, combined = figures.with_series(table, series, smk.params.model)
+        table, combined = figures.with_series(table, series, analysed_with(smk)[0])
     else:
         combined = pd.read_csv(named["combined"], **read)
     supplementary = figures.gwas_table(table, combined, sensitivity)

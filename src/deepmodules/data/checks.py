@@ -210,14 +210,17 @@ def check_external(name: str, spec: dict, dataset: dict) -> list[dict]:
     return rows
 
 
-def check_external_scale(name: str, spec: dict, dataset: dict, folder: str | Path) -> list[dict]:
-    """An external dataset against its normalized compendium (``folder``), before any training.
+def check_external_scale(
+    name: str, spec: dict, dataset: dict, genes: str | Path, scale: str | Path
+) -> list[dict]:
+    """An external dataset against its compendium's ``genes`` and ``scale`` (of the normalized
+    folder, or of a bundle), before any training or reverse training.
 
     It is read and scaled exactly as the external_dataset stage will (:func:`external.to_compendium`):
     too few shared genes, values off the compendium's per-gene ranges, or counts against a
     log-scale compendium stop here, once the compendium is normalized, not after training.
     """
-    reference = compendium.load(folder)
+    reference = compendium.load_reference(genes, scale)
     sheet, x = external.to_compendium(name, spec, dataset, reference)
     clipped = float(((x == 0) | (x == 1)).mean())
     where = f"external.{name}"

@@ -344,12 +344,25 @@ def prepare_archs4(spec: dict, diseases: dict, seed: int, outdir: Path) -> Compe
 def load(folder: str | Path, mmap: bool = True) -> Compendium:
     """Open a compendium folder written by :func:`prepare`."""
     files = layout.normalized_files(folder)
-    genes = pd.read_csv(files["genes"], sep="\t", keep_default_na=False)
+    reference = load_reference(files["genes"], files["scale"])
     samples = pd.read_csv(files["samples"], sep="\t", dtype=str, keep_default_na=False)
     values = np.load(files["expression"], mmap_mode="r" if mmap else None)
-    gene_list = genes["gene"].tolist()
+    return Compendium(values, reference.genes, samples, reference.gene_range, reference.scale)
+
+
+def load_reference(genes: str | Path, scale: str | Path) -> Compendium:
+    """A compendium's genes, their ranges and its value scale (``genes.tsv`` and ``scale.json`` of a
+    normalized folder or of a bundle) without its samples: what a new dataset is put on the
+    compendium's scale with."""
+    table = pd.read_csv(genes, sep="\t", keep_default_na=False)
+    gene_list = table["gene"].tolist()
     gene_range = normalize.GeneRange(
-        gene_list, genes["minimum"].to_numpy(), genes["maximum"].to_numpy()
+        gene_list, table["minimum"].to_numpy(), table["maximum"].to_numpy()
     )
-    scale = json.loads(files["scale"].read_text())
-    return Compendium(values, gene_list, samples, gene_range, scale)
+    return Compendium(
+        np.empty((0, len(gene_list)), dtype=np.float32),
+        gene_list,
+        pd.DataFrame(columns=["sample", "split"]),
+        gene_range,
+        json.loads(Path(scale).read_text()),
+    )

@@ -193,6 +193,37 @@ def matched_gwas_test(
     return {**result, "n_loci": n_loci, **null, "length_density_bias": bias}
 
 
+def external_gwas_table(
+    modules: dict[tuple[str, str], pd.DataFrame],
+    case: str,
+    gwas_loci: pd.DataFrame,
+    strata: pd.Series,
+    size: int,
+    min_gwas_genes: int,
+    n_draws: int,
+    rng: np.random.Generator,
+) -> pd.DataFrame:
+    """The GWAS tests of an external dataset's modules, (layer, reference group) -> module (columns
+    gene and rank; :func:`deepmodules.modules.external.external_modules`): each module's ``size``
+    top-ranked genes by :func:`matched_gwas_test` against the disease's ``gwas_loci``, one row per
+    module with layer, case and reference, in the modules' order."""
+    rows = []
+    for (layer, group), module in modules.items():
+        top = module.nsmallest(size, "rank")["gene"]
+        result = matched_gwas_test(top, gwas_loci, strata, min_gwas_genes, n_draws, rng)
+        rows.append({"layer": layer, "case": case, "reference": group, **result})
+        log.info(
+            "%s vs %s at %s: %s, p = %.3g, matched null p = %.3g",
+            case,
+            group,
+            layer,
+            result["status"],
+            result["p_value"],
+            result["empirical_p_value"],
+        )
+    return pd.DataFrame(rows)
+
+
 def adjust_and_combine(
     table: pd.DataFrame, by: Sequence[str] = ("model", "layer")
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
