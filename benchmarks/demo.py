@@ -79,7 +79,7 @@ def run(workdir: Path, configfile: Path, targets: list[str], cores: int) -> tupl
             time.sleep(0.2)
     elapsed = time.perf_counter() - start
     if process.returncode != 0:
-        sys.exit(f"the demo failed:\n{log.read_text()[-3000:]}")
+        sys.exit(f"the Snakemake run failed:\n{log.read_text()[-3000:]}")
     return elapsed, peak
 
 

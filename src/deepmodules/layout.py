@@ -90,7 +90,11 @@ GWAS_FILES = {
     "summary": "gwas_summary.tsv",
 }
 # An external dataset's files (results/{dataset}/external/{external}/).
-EXTERNAL_FILES = {"gwas_enrichment": "gwas_enrichment.tsv", "modules": "modules"}
+EXTERNAL_FILES = {
+    "gwas_enrichment": "gwas_enrichment.tsv",
+    "modules": "modules",
+    "verdict": "verdict.tsv",
+}
 # The name an analysis against a bundle files its external datasets under, in place of a dataset's.
 BUNDLED = "bundle"
 # What an analysis against a bundle reads of it (results/bundle/reference/): the genes with their

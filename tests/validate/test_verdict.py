@@ -6,6 +6,7 @@ import pytest
 from scipy import stats
 
 from deepmodules.model.architecture import parse_model_id, replicate_ids, replicate_seed
+from deepmodules.model.network import DenseLayer
 from deepmodules.modules.consensus import consensus_module, jaccard, module_stability
 from deepmodules.modules.reverse_training import skipped_module, summarize_seeds
 from deepmodules.validate import replication, verdict
@@ -312,3 +313,54 @@ def test_replication_ranks_a_deep_layer_first_where_the_truth_does():
     assert table.loc[table["recommended"]].index[0][0] == "deep4-funnel", table
     assert not table["deep_below_baseline"].any(), table
     assert stats.spearmanr(table["replication"], table["truth"]).statistic > 0.5, table
+
+
+def external_study(shift: float, seed: int = 0) -> tuple[pd.DataFrame, np.ndarray]:
+    """An external dataset's sheet and values: 16 cases, 12 controls, 12 with another disease; the
+    cases' first 20 genes rise by ``shift`` sd against both groups."""
+    rng = np.random.default_rng(seed)
+    groups = ["case"] * 16 + ["control"] * 12 + ["other"] * 12
+    values = rng.normal(0.5, 0.1, size=(len(groups), len(GENES)))
+    values[:16, :20] += shift * 0.1
+    return pd.DataFrame({"sample": range(len(groups)), "group": groups}), values.astype(np.float32)
+
+
+def shallow_layers(seed: int = 0) -> list:
+    """A shallow autoencoder of 8 nodes with random weights: the verdict's deep model stands in."""
+    rng = np.random.default_rng(seed)
+    return [
+        DenseLayer("h1", rng.normal(0, 0.1, (len(GENES), 8)), np.zeros(8), "sigmoid"),
+        DenseLayer("output", rng.normal(0, 0.5, (8, len(GENES))), np.zeros(len(GENES)), "sigmoid"),
+    ]
+
+
+@pytest.mark.parametrize("shift", [2.0, 0.0])
+def test_an_external_dataset_gets_a_verdict_per_reference_group(shift):
+    """Positive case: cases shifted on 20 genes against two reference groups, a module of every
+    method replicates beyond random genes and the verdict names one per group. Negative control:
+    nothing planted, and the verdict says that no module replicates."""
+    sheet, x = external_study(shift)
+    spec = {"case": "case", "references": ["control", "other"]}
+    gwas = pd.DataFrame(
+        {"layer": "h1", "reference": ["control", "other"], "empirical_p_value": [0.01, 0.2]}
+    )
+    table = verdict.external_verdict(
+        "my_study", sheet, x, spec, GENES, np.ones(len(GENES)), "shallow8", shallow_layers(),
+        ["h1"], 16, SETTINGS, 20, gwas, {"splits": 4, "confidence": 0.95, "margin": 0.2,
+        "min_heldout": 5}, 1,
+    )  # fmt: skip
+    assert list(table["disease"].unique()) == ["my_study vs control", "my_study vs other"]
+    assert set(zip(table["model"], table["layer"], strict=True)) == {
+        ("shallow8", "h1"),
+        ("naive16", "h1"),
+    }
+    gwas_p = table.set_index(["disease", "model"])["gwas_empirical_p"]
+    assert gwas_p["my_study vs control", "shallow8"] == 0.01 and np.isnan(
+        gwas_p["my_study vs control", "naive16"]
+    )
+    said = table.drop_duplicates("disease")["verdict"]
+    if shift:
+        assert (table.loc[table["model"] == "naive16", "replication"] > 2).all(), table
+        assert said.str.startswith("use ").all() and table["recommended"].sum() == 2, said
+    else:
+        assert said.str.startswith("no module replicates beyond random genes").all(), said

@@ -546,8 +546,9 @@ def jobs_run(result):
 
 def test_an_analysis_against_the_demo_bundle_trains_nothing_and_matches_the_run(demo, tmp_path):
     """.test/bundle: the demo's multiple sclerosis dataset analysed against the exported microarray
-    bundle, in a folder without the compendium, trains and normalizes nothing, and its modules and
-    GWAS table (with the matched null) are those of the same dataset analysed inside the demo run."""
+    bundle, in a folder without the compendium, trains and normalizes nothing, and its modules, GWAS
+    table (with the matched null) and verdict are those of the same dataset analysed inside the demo
+    run."""
     result = analyse_against_bundle(demo, tmp_path)
     assert result.returncode == 0, result.stderr[-4000:]
     assert jobs_run(result) == {
@@ -559,6 +560,7 @@ def test_an_analysis_against_the_demo_bundle_trains_nothing_and_matches_the_run(
         "check_inputs",
         "gwas_genes",
         "external_dataset",
+        "external_verdict",
         "figure_gwas",
     }
     ours = tmp_path / layout.external_file("bundle", "multiple_sclerosis", "modules")
@@ -568,15 +570,39 @@ def test_an_analysis_against_the_demo_bundle_trains_nothing_and_matches_the_run(
     assert sorted(p.relative_to(ours) for p in ours.rglob("*.tsv")) == files
     for name in files:
         assert (ours / name).read_text() == (theirs / name).read_text(), name
+    for kind in ("gwas_enrichment", "verdict"):
+        assert (
+            tmp_path / layout.external_file("bundle", "multiple_sclerosis", kind)
+        ).read_text() == (
+            demo / layout.external_file("microarray", "multiple_sclerosis", kind)
+        ).read_text(), kind
     table = layout.external_file("bundle", "multiple_sclerosis", "gwas_enrichment")
-    assert (tmp_path / table).read_text() == (
-        demo / layout.external_file("microarray", "multiple_sclerosis", "gwas_enrichment")
-    ).read_text()
     gwas = pd.read_csv(tmp_path / table, sep="\t")
     assert (gwas["empirical_p_value"] < 0.05).all(), gwas.to_string()  # planted: found
     assert (tmp_path / layout.figure_file("bundle_gwas_enrichment", "png")).stat().st_size > 10_000
     again = snakemake(tmp_path, "--cores", "2", configfile=tmp_path / "config.yaml")
     assert "Nothing to be done" in again.stdout + again.stderr
+
+
+def test_a_published_bundle_is_fetched_by_the_download_rule_before_anything_reads_it(tmp_path):
+    """`bundle: resources/downloads/<name>` with its URL and SHA-256 in `downloads`: the plan
+    downloads it, unpacks it, and analyses the dataset with it; nothing is trained."""
+    config = yaml.safe_load((ROOT / ".test" / "bundle" / "config.yaml").read_text())
+    config["bundle"] = "resources/downloads/deep512.tar.gz"
+    config["downloads"] = {
+        "deep512.tar.gz": {"url": "https://example.org/deep512.tar.gz", "sha256": "a" * 64}
+    }
+    paths = [config["gwas"]["gwas_catalog"], config["gwas"]["refgene"]]
+    paths += [config["external"]["multiple_sclerosis"][k] for k in ("matrix", "samples")]
+    for path in paths:
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_text("")
+    (tmp_path / "config.yaml").write_text(yaml.safe_dump(config))
+    plan = snakemake(tmp_path, "--dry-run", configfile=tmp_path / "config.yaml")
+    assert plan.returncode == 0, plan.stderr[-3000:]
+    assert {"download", "unpack_bundle", "external_dataset"} <= jobs_run(plan)
+    assert not jobs_run(plan) & {"simulate", "normalize", "train", "lightup"}
+    assert "resources/downloads/deep512.tar.gz" in plan.stdout + plan.stderr
 
 
 @pytest.mark.parametrize(
@@ -660,6 +686,8 @@ DOCUMENTED = {
     "python benchmarks/reverse_training.py --quick": "starts",
     "python benchmarks/archs4.py": "starts",
     "python benchmarks/convergence.py": "starts",
+    "python benchmarks/bundle.py": "starts",
+    "python benchmarks/bundle.py --quick": "starts",
 }
 COMMAND_PREFIXES = ("snakemake ", ".venv/bin/", "make ", "python ", "bash ", "pytest ")
 

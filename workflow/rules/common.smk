@@ -351,8 +351,9 @@ def all_targets():
                 layout.table(dataset, "verdict"),
             ]
     targets += [
-        layout.external_file(spec["compendium"], external, "gwas_enrichment")
+        layout.external_file(spec["compendium"], external, kind)
         for external, spec in config["external"].items()
+        for kind in ("gwas_enrichment", "verdict")
     ]
     if truth_file():
         targets += [
@@ -388,13 +389,19 @@ def figure_dataset(wc):
 
 def gwas_figure_inputs(wc):
     """A GWAS figure's tables: its dataset's enrichment tables (when it analyses diseases) and those of
-    the GEO series analysed with its autoencoder, named series:<external>; against a bundle, those
-    of every external dataset, and the bundle's provenance (its model's name)."""
+    the GEO series analysed with its autoencoder, named series:<external>, with their verdicts
+    (verdict:<external>); against a bundle, those of every external dataset, and the bundle's
+    provenance (its model's name)."""
     dataset = figure_dataset(wc)
-    inputs = {
-        f"series:{name}": layout.external_file(dataset, name, "gwas_enrichment")
+    shown = [
+        name
         for name in (config["external"] if BUNDLE else archs4_series())
         if config["external"][name]["compendium"] == dataset
+    ]
+    inputs = {
+        f"{kind}:{name}": layout.external_file(dataset, name, table)
+        for name in shown
+        for kind, table in (("series", "gwas_enrichment"), ("verdict", "verdict"))
     } | bundle_provenance(wc)
     if diseases_in(dataset):
         for kind, name in (

@@ -78,3 +78,43 @@ rule list_series_groups:
         runtime=5,
     shell:
         "tail -n +1 {input} 2>&1 | tee {log}"
+
+
+rule external_verdict:
+    """Which of an external dataset's modules to believe, per reference group: held-out replication
+    of every layer's module and the naive baseline's over half splits of its cases and that group,
+    and the verdict (deepmodules.validate.verdict.external_verdict)."""
+    input:
+        unpack(external_reference),
+        matrix=lambda wc: config["external"][wc.external]["matrix"],
+        samples=lambda wc: config["external"][wc.external].get("samples") or [],
+        network=external_network,
+        gwas=layout.external_file("{dataset}", "{external}", "gwas_enrichment"),
+    output:
+        report(
+            layout.external_file("{dataset}", "{external}", "verdict"),
+            caption="../report/external_verdict.rst",
+            category="Your own disease data",
+            subcategory="{external}",
+        ),
+    log:
+        "logs/{dataset}/external/{external}_verdict.log",
+    benchmark:
+        "benchmarks/out/{dataset}/external/{external}_verdict.tsv"
+    conda:
+        "../../envs/analysis.yaml"
+    threads: 2
+    resources:
+        mem_mb=3000,
+        runtime=240,
+    params:
+        spec=lambda wc: config["external"][wc.external],
+        dataset=external_compendium,
+        model=ANALYSIS,
+        naive_hidden=config["reverse_training"]["naive_hidden"],
+        settings=subset("reverse_training", REVERSE_TRAINING_KEYS),
+        size=config["modules"]["size"],
+        verdict=config["verdict"],
+        seed=config["seed"],
+    script:
+        "../scripts/external_verdict.py"

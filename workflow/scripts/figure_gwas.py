@@ -26,7 +26,10 @@ def main(smk):
     else:
         combined = pd.read_csv(named["combined"], **read)
     supplementary = figures.gwas_table(table, combined, sensitivity)
-    verdict = pd.read_csv(named["verdict"], **read) if "verdict" in named else None
+    verdicts = [
+        pd.read_csv(path, **read) for name, path in named.items() if name.startswith("verdict")
+    ]
+    verdict = pd.concat(verdicts, ignore_index=True) if verdicts else None
     figures.save(figures.gwas_enrichment(table, verdict=verdict), smk.output.pdf, smk.output.png)
     supplementary.to_csv(smk.output.table, sep="\t", index=False, na_rep="NaN")
 

@@ -9,6 +9,7 @@ import pandas as pd
 from deepmodules.errors import InputError
 from deepmodules.stats import ALPHA
 from deepmodules.validate.enrichment import adjust_and_combine
+from deepmodules.validate.verdict import external_name
 
 # Model kinds in the order Fig. 3 shows them; models of any other kind follow.
 GWAS_MODEL_ORDER = ("deep", "shallow", "naive")
@@ -72,8 +73,8 @@ def with_series(
     """
     rows = [] if table is None else [table]
     for name, own in series.items():
-        several = own["reference"].nunique() > 1
-        disease = name + (" vs " + own["reference"] if several else "")
+        references = list(own["reference"].unique())
+        disease = [external_name(name, reference, references) for reference in own["reference"]]
         rows.append(own.drop(columns=["case", "reference"]).assign(disease=disease, model=model))
     return adjust_and_combine(pd.concat(rows, ignore_index=True))
 
@@ -235,7 +236,7 @@ def gwas_enrichment(
     series = [f"{model} {layer}" for model, layer in gwas_series(tested)]
     diseases = list(dict.fromkeys(tested["disease"]))
     matched = "empirical_p_value" in tested.columns
-    fig, ax = plt.subplots(figsize=(max(6, 1.4 * len(diseases)), 4))
+    fig, ax = plt.subplots(figsize=(max(8, 1.4 * len(diseases)), 4))
     width = 0.8 / max(len(series), 1)
     for i, name in enumerate(series):
         rows = tested[tested["series"] == name].set_index("disease").reindex(diseases)

@@ -12,6 +12,10 @@ the naive baseline by more than ``margin`` of the naive baseline's excess, r_nai
 their paired difference over splits, r_deep - r_naive (``deep_minus_naive_upper``, corrected resampled
 t), is below -margin (r_naive - 1). The flag claims one direction, so its bound is one-sided; a
 shortfall smaller than the margin is a tie, not a failure.
+
+An external dataset (``external:``, analysed in a run or against a bundle) gets the same verdict per
+reference group (:func:`external_verdict`): its cases and that group are split in halves, and each
+layer's module and the naive baseline's are derived on one half and measured on the other.
 ``verdict`` says it in words, and says when not even the recommended module replicates beyond random
 genes (the lower end of its interval at or below 1), and which other methods' best modules the
 recommended one does not beat (the one-sided lower bound of their paired difference at or below 0:
@@ -23,7 +27,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from deepmodules.validate.replication import paired_difference
+from deepmodules.model.network import DenseLayer
+from deepmodules.validate.replication import heldout_replication, paired_difference, summarize
 
 COLUMNS = [
     "disease",
@@ -163,3 +168,84 @@ def verdict_table(
         for column, value in result.items():
             table.loc[rows.index, column] = value
     return table[COLUMNS]
+
+
+def external_name(external: str, reference: str, references: list[str]) -> str:
+    """The name of an external dataset's contrast in the tables and figures: the dataset's, and the
+    reference group's where it has several (as :func:`deepmodules.figures.with_series` names them)."""
+    return f"{external} vs {reference}" if len(references) > 1 else external
+
+
+def external_verdict(
+    external: str,
+    sheet: pd.DataFrame,
+    x: np.ndarray,
+    spec: dict,
+    genes: list[str],
+    gene_span: np.ndarray,
+    model: str,
+    layers: list[DenseLayer],
+    layer_names: list[str],
+    naive_hidden: int,
+    settings: dict,
+    size: int,
+    gwas: pd.DataFrame,
+    verdict: dict,
+    seed: int,
+) -> pd.DataFrame:
+    """Which module of external dataset ``external`` to believe, against each reference group.
+
+    The samples ``x`` (:func:`deepmodules.data.external.to_compendium`) are coded with their
+    ``sheet`` group, the reference group standing in for the controls; the held-out replication of
+    the module of every layer of ``layer_names`` and of the naive baseline with ``naive_hidden``
+    nodes (:func:`~deepmodules.validate.replication.heldout_replication`, ``verdict["splits"]`` half
+    splits of the cases and the group) and the GWAS table of external_dataset (its matched-null p)
+    give :func:`verdict_table` (``verdict``: confidence, margin, min_heldout), one row per contrast
+    (:func:`external_name`), model and layer; stability and encodability are not measured (NaN).
+    """
+    samples = pd.DataFrame({"disease": sheet["group"].to_numpy(), "cell_type": "all"})
+    naive = f"naive{naive_hidden}"
+    runs = [
+        (model, layer, {"replicates": [{"layers": layers, "layer": layer}]})
+        for layer in layer_names
+    ]
+    runs.append((naive, "h1", {"hidden": naive_hidden}))
+    tables = []
+    for group in spec["references"]:
+        name = external_name(external, group, spec["references"])
+        splits = pd.concat(
+            [
+                heldout_replication(
+                    x,
+                    samples,
+                    genes,
+                    {name: spec["case"]},
+                    group,
+                    settings,
+                    size,
+                    verdict["splits"],
+                    seed,
+                    gene_span=gene_span,
+                    **where,
+                ).assign(model=method, layer=layer)
+                for method, layer, where in runs
+            ],
+            ignore_index=True,
+        )
+        own = gwas[gwas["reference"] == group]
+        gwas_p = own[["layer", "empirical_p_value"]].assign(disease=name, model=model)
+        keys = splits[["disease", "model", "layer"]].drop_duplicates()
+        tables.append(
+            verdict_table(
+                summarize(splits, verdict["confidence"]),
+                splits,
+                keys.assign(module_stability=np.nan),
+                gwas_p,
+                keys.assign(encodability_r=np.nan),
+                naive,
+                verdict["confidence"],
+                verdict["margin"],
+                verdict["min_heldout"],
+            )
+        )
+    return pd.concat(tables, ignore_index=True)
