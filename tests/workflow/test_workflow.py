@@ -657,6 +657,9 @@ DOCUMENTED = {
     ".venv/bin/snakemake --cores 2 bundle": (
         "tests/workflow/test_workflow.py::test_the_demo_exports_a_bundle_of_its_analysed_model"
     ),
+    "snakemake bundle": (
+        "tests/workflow/test_workflow.py::test_the_demo_exports_a_bundle_of_its_analysed_model"
+    ),
     ".venv/bin/snakemake --cores 2 --configfile .test/bundle/config.yaml": (
         "tests/workflow/test_workflow.py::"
         "test_an_analysis_against_the_demo_bundle_trains_nothing_and_matches_the_run"
