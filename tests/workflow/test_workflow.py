@@ -521,19 +521,27 @@ def test_the_demo_exports_a_bundle_of_its_analysed_model(demo):
         assert (demo / layout.bundle_archive(dataset, "deep128")).stat().st_size > 10_000
 
 
-def analyse_against_bundle(demo, workdir, **changes):
+def analyse_against_bundle(demo, workdir, dataset="microarray", external=None, **changes):
     """.test/bundle/config.yaml (with ``changes`` to its multiple sclerosis dataset) run in
-    ``workdir``, which holds only the demo's microarray bundle archive, handed over, and the demo's
-    source files (the external dataset, the GWAS files): no compendium result of the demo run."""
-    if not (demo / layout.bundle_archive("microarray", "deep128")).exists():
+    ``workdir``, which holds only the demo's bundle of ``dataset``, handed over, and the demo's source
+    files (the external dataset, the GWAS files): no compendium result of the demo run. ``external``
+    names another of the demo's external datasets to analyse instead (its ARCHS4 series, for the
+    rnaseq bundle)."""
+    if not (demo / layout.bundle_archive(dataset, "deep128")).exists():
         exported = snakemake(demo, "--cores", "2", "bundle")
         assert exported.returncode == 0, exported.stderr[-3000:]
-    archive = workdir / layout.bundle_archive("microarray", "deep128")
+    archive = workdir / layout.bundle_archive(dataset, "deep128")
     archive.parent.mkdir(parents=True)
-    shutil.copyfile(demo / layout.bundle_archive("microarray", "deep128"), archive)
+    shutil.copyfile(demo / layout.bundle_archive(dataset, "deep128"), archive)
     (workdir / "resources").symlink_to(demo / "resources")
     config = yaml.safe_load((ROOT / ".test" / "bundle" / "config.yaml").read_text())
+    config["bundle"] = str(layout.bundle_archive(dataset, "deep128"))
     config["external"]["multiple_sclerosis"] |= changes
+    if external:
+        demo_config = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+        spec = demo_config["external"][external]
+        spec["matrix"] = demo_config["datasets"][spec.pop("compendium")]["matrix"]
+        config["external"] = {external: spec}
     (workdir / "config.yaml").write_text(yaml.safe_dump(config))
     return snakemake(workdir, "--cores", "2", configfile=workdir / "config.yaml")
 
@@ -544,12 +552,21 @@ def jobs_run(result):
     return {line.split()[0] for line in table.splitlines()[3:] if line.strip()}
 
 
-def test_an_analysis_against_the_demo_bundle_trains_nothing_and_matches_the_run(demo, tmp_path):
+@pytest.mark.parametrize(
+    "dataset, external, n_modules",
+    [("microarray", "multiple_sclerosis", 6), ("rnaseq", "asthma_series", 3)],
+)
+def test_an_analysis_against_the_demo_bundle_trains_nothing_and_matches_the_run(
+    demo, tmp_path, dataset, external, n_modules
+):
     """.test/bundle: the demo's multiple sclerosis dataset analysed against the exported microarray
-    bundle, in a folder without the compendium, trains and normalizes nothing, and its modules, GWAS
-    table (with the matched null) and verdict are those of the same dataset analysed inside the demo
-    run."""
-    result = analyse_against_bundle(demo, tmp_path)
+    bundle (log values), and the demo's asthma series of the ARCHS4 file against the rnaseq bundle
+    (counts, normalized with the bundle's reference), each in a folder without the compendium, train
+    and normalize nothing, and their modules, GWAS table (with the matched null) and verdict are those
+    of the same dataset analysed inside the demo run."""
+    result = analyse_against_bundle(
+        demo, tmp_path, dataset, None if external == "multiple_sclerosis" else external
+    )
     assert result.returncode == 0, result.stderr[-4000:]
     assert jobs_run(result) == {
         "all",
@@ -563,22 +580,21 @@ def test_an_analysis_against_the_demo_bundle_trains_nothing_and_matches_the_run(
         "external_verdict",
         "figure_gwas",
     }
-    ours = tmp_path / layout.external_file("bundle", "multiple_sclerosis", "modules")
-    theirs = demo / layout.external_file("microarray", "multiple_sclerosis", "modules")
+    ours = tmp_path / layout.external_file("bundle", external, "modules")
+    theirs = demo / layout.external_file(dataset, external, "modules")
     files = sorted(p.relative_to(theirs) for p in theirs.rglob("*.tsv"))
-    assert len(files) == 6  # 3 layers x 2 reference groups
+    assert len(files) == n_modules  # 3 layers x the reference groups
     assert sorted(p.relative_to(ours) for p in ours.rglob("*.tsv")) == files
     for name in files:
         assert (ours / name).read_text() == (theirs / name).read_text(), name
     for kind in ("gwas_enrichment", "verdict"):
-        assert (
-            tmp_path / layout.external_file("bundle", "multiple_sclerosis", kind)
-        ).read_text() == (
-            demo / layout.external_file("microarray", "multiple_sclerosis", kind)
+        assert (tmp_path / layout.external_file("bundle", external, kind)).read_text() == (
+            demo / layout.external_file(dataset, external, kind)
         ).read_text(), kind
-    table = layout.external_file("bundle", "multiple_sclerosis", "gwas_enrichment")
-    gwas = pd.read_csv(tmp_path / table, sep="\t")
-    assert (gwas["empirical_p_value"] < 0.05).all(), gwas.to_string()  # planted: found
+    if external == "multiple_sclerosis":  # its GWAS genes are planted in its module: found
+        table = layout.external_file("bundle", external, "gwas_enrichment")
+        gwas = pd.read_csv(tmp_path / table, sep="\t")
+        assert (gwas["empirical_p_value"] < 0.05).all(), gwas.to_string()
     assert (tmp_path / layout.figure_file("bundle_gwas_enrichment", "png")).stat().st_size > 10_000
     again = snakemake(tmp_path, "--cores", "2", configfile=tmp_path / "config.yaml")
     assert "Nothing to be done" in again.stdout + again.stderr
