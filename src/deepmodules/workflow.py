@@ -6,10 +6,17 @@ import logging
 import os
 import sys
 from collections.abc import Callable
+from typing import NamedTuple
 
+import numpy as np
+import pandas as pd
 from threadpoolctl import threadpool_limits
 
+from deepmodules import bundle
+from deepmodules.data import compendium, external
 from deepmodules.errors import InputError
+from deepmodules.model.architecture import parse_model_id
+from deepmodules.model.network import DenseLayer, load_layers
 
 # Loggers of libraries whose warnings are start-up or performance chatter, not findings.
 LIBRARY_LOGGERS = ("absl", "h5py", "matplotlib", "fontTools", "PIL")
@@ -21,6 +28,17 @@ THREAD_VARIABLES = (
     "TF_NUM_INTRAOP_THREADS",
     "TF_NUM_INTEROP_THREADS",
 )
+
+
+class ExternalOnModel(NamedTuple):
+    """An external dataset on its compendium's scale, and the model it is analysed with."""
+
+    sheet: pd.DataFrame
+    x: np.ndarray
+    reference: compendium.Compendium
+    model: str
+    layers: list[DenseLayer]
+    layer_names: list[str]
 
 
 def export_environment(source: str | os.PathLike, backend: str) -> None:
@@ -47,10 +65,19 @@ def analysed_with(smk: object) -> tuple[str, dict]:
     its params ``model`` and ``dataset``, or, in an analysis against a bundle (a ``provenance``
     input), the bundle's (:func:`deepmodules.bundle.analysed_with`)."""
     if "provenance" in smk.input.keys():
-        from deepmodules import bundle
-
         return bundle.analysed_with(smk.input.provenance)
     return getattr(smk.params, "model", None), getattr(smk.params, "dataset", None)
+
+
+def external_on_model(smk: object) -> ExternalOnModel:
+    """What the rules that analyse an external dataset share: the dataset read and put on the
+    scale of its compendium (or bundle) by :func:`deepmodules.data.external.to_compendium`, that
+    reference, and the analysed model's id, trained layers and hidden layers' names."""
+    model, dataset = analysed_with(smk)
+    reference = compendium.load_reference(smk.input.genes, smk.input.scale)
+    sheet, x = external.to_compendium(smk.wildcards.external, smk.params.spec, dataset, reference)
+    layers = load_layers(smk.input.network)
+    return ExternalOnModel(sheet, x, reference, model, layers, parse_model_id(model).layers)
 
 
 def run(main: Callable[[object], None], smk: object) -> None:

@@ -7,36 +7,29 @@ import numpy as np
 import pandas as pd
 
 from deepmodules import layout
-from deepmodules.data import compendium
-from deepmodules.data.external import to_compendium
-from deepmodules.model.architecture import parse_model_id
-from deepmodules.model.network import load_layers
 from deepmodules.modules.external import external_modules
 from deepmodules.validate.enrichment import external_gwas_table, matched_strata
-from deepmodules.workflow import analysed_with, run
+from deepmodules.workflow import external_on_model, run
 
 
 def main(smk):
     spec, cfg = smk.params.spec, smk.params.gwas
-    model, dataset = analysed_with(smk)
-    reference = compendium.load_reference(smk.input.genes, smk.input.scale)
-    sheet, x = to_compendium(smk.wildcards.external, spec, dataset, reference)
-    layers = load_layers(smk.input.network)
-    layer_names = parse_model_id(model).layers
-    modules = external_modules(sheet, x, spec, layers, layer_names, smk.params.settings, reference)
+    data = external_on_model(smk)
+    modules = external_modules(
+        data.sheet, data.x, spec, data.layers, data.layer_names, smk.params.settings, data.reference
+    )
     for (layer, group), module in modules.items():
         path = layout.external_module_file(smk.output.modules, layer, group)
         path.parent.mkdir(parents=True, exist_ok=True)
         module.to_csv(path, sep="\t", index=False, float_format="%.6g")
     gwas = pd.read_csv(smk.input.gwas, sep="\t", keep_default_na=False)
     features = pd.read_csv(smk.input.features, sep="\t", keep_default_na=False)
+    genes = data.reference.genes
     table = external_gwas_table(
         modules,
         spec["case"],
         gwas.loc[gwas["disease"] == smk.wildcards.external, ["gene", "locus"]],
-        matched_strata(
-            features, reference.genes, cfg["null_stratum_genes"], cfg["null_density_bins"]
-        ),
+        matched_strata(features, genes, cfg["null_stratum_genes"], cfg["null_density_bins"]),
         smk.params.size,
         cfg["min_gwas_genes"],
         cfg["null_draws"],

@@ -4,28 +4,22 @@ import logging
 
 import pandas as pd
 
-from deepmodules.data import compendium
-from deepmodules.data.external import to_compendium
-from deepmodules.model.architecture import parse_model_id
-from deepmodules.model.network import load_layers
 from deepmodules.validate.verdict import external_verdict
-from deepmodules.workflow import analysed_with, run
+from deepmodules.workflow import external_on_model, run
 
 
 def main(smk):
-    model, dataset = analysed_with(smk)
-    reference = compendium.load_reference(smk.input.genes, smk.input.scale)
-    sheet, x = to_compendium(smk.wildcards.external, smk.params.spec, dataset, reference)
+    data = external_on_model(smk)
     table = external_verdict(
         smk.wildcards.external,
-        sheet,
-        x,
+        data.sheet,
+        data.x,
         smk.params.spec,
-        reference.genes,
-        reference.gene_range.span,
-        model,
-        load_layers(smk.input.network),
-        parse_model_id(model).layers,
+        data.reference.genes,
+        data.reference.gene_range.span,
+        data.model,
+        data.layers,
+        data.layer_names,
         smk.params.naive_hidden,
         smk.params.settings,
         smk.params.size,

@@ -13,13 +13,14 @@ their paired difference over splits, r_deep - r_naive (``deep_minus_naive_upper`
 t), is below -margin (r_naive - 1). The flag claims one direction, so its bound is one-sided; a
 shortfall smaller than the margin is a tie, not a failure.
 
-An external dataset (``external:``, analysed in a run or against a bundle) gets the same verdict per
-reference group (:func:`external_verdict`): its cases and that group are split in halves, and each
-layer's module and the naive baseline's are derived on one half and measured on the other.
 ``verdict`` says it in words, and says when not even the recommended module replicates beyond random
 genes (the lower end of its interval at or below 1), and which other methods' best modules the
 recommended one does not beat (the one-sided lower bound of their paired difference at or below 0:
 "tied with"), for a user to weigh them by the other columns.
+
+An external dataset (``external:``, analysed in a run or against a bundle) gets the same verdict per
+reference group (:func:`external_verdict`): its cases and that group are split in halves, and each
+layer's module and the naive baseline's are derived on one half and measured on the other.
 """
 
 from __future__ import annotations
