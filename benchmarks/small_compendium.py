@@ -1,0 +1,191 @@
+"""A small compendium's whole DAG with the defaults, against the workflow as it was before its training
+was made step-based (commit ``BASELINE``), in the same run.
+
+    python benchmarks/small_compendium.py           # 252 samples × 4,147 genes, deep64 and shallow64
+    python benchmarks/small_compendium.py --quick   # 120 × 300, 200 epochs, up to Fig. 2 (a minute)
+
+The shape of a real blood compendium a user brought (252 samples, 4,147 genes, two 64-node
+autoencoders), simulated in E-MTAB-3732's format (direct regime, five planted diseases and a sham).
+The user's configuration names only the files, the diseases and the models (``deep64`` analysed,
+``shallow64`` the shallow comparison); everything else is each version's default. Three runs of
+``snakemake --cores N`` in fresh folders, timed end to end:
+
+- ``baseline``: the workflow at ``BASELINE`` (extracted with ``git archive``; its package first on
+  ``PYTHONPATH``), whose training ran one optimizer step per epoch call with a test evaluation, a
+  checkpoint check and a log line per epoch, up to a floor of 8,000 steps;
+- ``project``: the workflow as it is, with its defaults (three replicates of each model, the naive
+  baseline and the verdict);
+- ``project_one_replicate``: the same with ``models.replicates: 1``, the baseline's training work.
+
+Needs the repository's history (``git archive``). Prints one JSON line last.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from deepmodules.simulate import simulate
+
+ROOT = Path(__file__).resolve().parents[1]
+BASELINE = "dada181"  # the last commit before the step-based training loop
+SEED = 1
+PARAMS = {
+    False: {
+        "n_genes": 4147,
+        "n_microarray_samples": 252,
+        "n_rnaseq_samples": 252,
+        "n_studies_per_disease": 1,
+        "cases_per_study": 20,
+        "controls_per_study": 10,
+        "healthy_study_size": 36,
+    },
+    True: {
+        "n_genes": 300,
+        "n_communities": 8,
+        "community_size": 20,
+        "n_free_programs": 2,
+        "programs_per_cell_type": 3,
+        "module_size": 15,
+        "n_microarray_samples": 120,
+        "n_rnaseq_samples": 120,
+        "n_studies_per_disease": 1,
+        "cases_per_study": 10,
+        "controls_per_study": 5,
+        "healthy_study_size": 15,
+        "n_decoy_genes": 10,
+    },
+}
+
+
+def user_config(inputs: Path, quick: bool) -> dict:
+    """The files, the planted diseases and two 64-node autoencoders; every other setting defaulted."""
+    demo = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+    return {
+        "seed": SEED,
+        "datasets": {
+            "blood": {
+                "format": "emtab",
+                "matrix": str(inputs / "E-MTAB-3732/E-MTAB-3732.processed.1.zip"),
+                "matrix_member": "processedMatrix.Aurora.july2015.txt",
+                "annotation": str(inputs / "E-MTAB-3732/E-MTAB-3732.sdrf.txt"),
+            }
+        },
+        "network": {
+            "links": str(inputs / "string/9606.protein.links.v12.0.txt.gz"),
+            "info": str(inputs / "string/9606.protein.info.v12.0.txt.gz"),
+        },
+        "gwas": {
+            "source": "gwas_catalog",
+            "gwas_catalog": str(inputs / "gwas/gwas_catalog_associations.tsv"),
+            "refgene": str(inputs / "refgene/refGene.txt.gz"),
+            "min_gwas_genes": 5 if quick else 10,
+        },
+        "diseases": demo["diseases"],
+        "models": {
+            "sweep": ["deep16" if quick else "deep64", "shallow16" if quick else "shallow64"],
+            "analysis": "deep16" if quick else "deep64",
+            "shallow": "shallow16" if quick else "shallow64",
+        },
+        # quick: 200 epochs in both versions, no early stopping and no step floor
+        **({"training": {"epochs": 200, "patience": 0, "min_steps": 0}} if quick else {}),
+    }
+
+
+def run(snakefile: Path, workdir: Path, config: dict, cores: int, targets: list[str], env: dict):
+    """Wall seconds of one Snakemake run in a fresh folder, and its jobs per rule."""
+    workdir.mkdir(parents=True)
+    configfile = workdir / "user.yaml"
+    configfile.write_text(yaml.safe_dump(config))
+    command = [str(Path(sys.executable).with_name("snakemake")), "-s", str(snakefile)]
+    command += ["--directory", str(workdir), "--configfile", str(configfile), "--cores", str(cores)]
+    start = time.perf_counter()
+    with open(workdir / "snakemake.log", "w") as log:
+        status = subprocess.run(
+            [*command, *targets], stdout=log, stderr=subprocess.STDOUT, env=env
+        ).returncode
+    seconds = time.perf_counter() - start
+    if status != 0:
+        sys.exit(f"{workdir}: the run failed\n{(workdir / 'snakemake.log').read_text()[-3000:]}")
+    jobs = {}
+    for path in (workdir / "benchmarks" / "out").rglob("*.tsv"):
+        jobs[str(path.relative_to(workdir / "benchmarks" / "out"))] = float(
+            pd.read_csv(path, sep="\t")["s"].iloc[-1]
+        )
+    training = sum(s for name, s in jobs.items() if "/train/" in name or name.startswith("train"))
+    return {"wall_s": round(seconds, 1), "jobs": len(jobs), "train_job_s": round(training, 1)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--quick", action="store_true", help="120 x 300 compendium, 200 epochs, up to Fig. 2"
+    )
+    parser.add_argument("--cores", type=int, default=2)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        inputs = folder / "inputs"
+        simulate(inputs, PARAMS[args.quick], SEED, "direct")
+        baseline = folder / "baseline"
+        baseline.mkdir()
+        archive = subprocess.run(
+            ["git", "-C", str(ROOT), "archive", BASELINE], capture_output=True, check=True
+        ).stdout
+        subprocess.run(["tar", "-x", "-C", str(baseline)], input=archive, check=True)
+        config = user_config(inputs, args.quick)
+        targets = ["results/blood/reconstruction.tsv"] if args.quick else []
+        old_env = {**os.environ, "PYTHONPATH": str(baseline / "src")}
+        results = {
+            "baseline": run(
+                baseline / "Snakefile",
+                folder / "runs/baseline",
+                config,
+                args.cores,
+                targets,
+                old_env,
+            )
+        }
+        results["project"] = run(
+            ROOT / "Snakefile",
+            folder / "runs/project",
+            config,
+            args.cores,
+            targets,
+            dict(os.environ),
+        )
+        one = {**config, "models": {**config["models"], "replicates": 1}}
+        results["project_one_replicate"] = run(
+            ROOT / "Snakefile", folder / "runs/one", one, args.cores, targets, dict(os.environ)
+        )
+        shutil.rmtree(folder / "baseline")
+    result = {
+        "benchmark": "small_compendium",
+        "quick": args.quick,
+        "shape": [PARAMS[args.quick]["n_microarray_samples"], PARAMS[args.quick]["n_genes"]],
+        "baseline_commit": BASELINE,
+        **results,
+        "speedup": round(results["baseline"]["wall_s"] / results["project"]["wall_s"], 2),
+        "speedup_one_replicate": round(
+            results["baseline"]["wall_s"] / results["project_one_replicate"]["wall_s"], 2
+        ),
+        "target": "project under half of baseline (speedup > 2)",
+        "cpu": platform.processor() or platform.machine(),
+        "cores": args.cores,
+    }
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
