@@ -20,8 +20,16 @@ Projection. A train job's time grows with its epochs at the rate its log's progr
 to last line, so compilation is left out); at the paper's 100 epochs it takes its measured time plus
 that rate × (100 − epochs). With the schema's default stopping the paper-sized models would run until
 patience or the 200,000-step floor ends them; the bound at the floor is reported too. The time to the
-paper on this machine is the run's wall time plus the train jobs' added time × their threads / cores
-(train jobs of wide models use every core, so they run alone). The 16-core workstation divides every
+paper on this machine is the sum of the jobs' times, each weighted by its share of the cores (train
+jobs of wide models use every core, so they run alone): the wall time of a run that keeps every core
+busy; ``wall_s`` is the measured wall time of this run (of all its parts, with
+``--resume``). The verdict's
+held-out replication (``replication`` and ``external_verdict``) runs ``SPLITS`` half splits instead of
+the default 10 and is scaled by 10 / ``SPLITS`` (its load time too: an upper bound). The naive
+baseline (``tolerance: 0``, the paper's step count, on 20,000 output genes) runs alone after the DAG,
+which is run without it; its replication, ten such fits on the samples of a split, is projected from
+the baseline's time per Adam step (:func:`naive_replication`). ``--resume`` keeps the jobs a stopped
+run finished (their benchmark files stay valid) and runs the rest. The 16-core workstation divides every
 job's time by 16 / cores (linear scaling, a lower bound). One GPU: training at ``GPU_TFLOPS`` sustained
 (6 × parameters FLOP per sample and epoch), every other job on the 16-core workstation. Prints one
 JSON line last.
@@ -48,12 +56,17 @@ import psutil
 import yaml
 from demo import merge, tree_rss
 
+from deepmodules import layout
 from deepmodules.model.architecture import parse_model_id
 from deepmodules.simulate import PAPER_PARAMS, simulate
 from deepmodules.simulate.series import series_id
 
 ROOT = Path(__file__).resolve().parents[1]
 PAPER_EPOCHS = 100  # config/paper.yaml: the paper's recipe
+PAPER_SPLITS = 10  # verdict.splits: the schema's default (config/paper.yaml keeps it)
+SPLITS = 2  # half splits run here (the fewest the verdict's interval takes)
+SCALED_BY_SPLITS = ("replication", "external_verdict")
+FIT_SAMPLES = re.compile(r"(\d+) samples in \d+ phenotypes")
 FLOOR_STEPS = 200_000  # the schema's training.min_steps
 WORKSTATION_CORES = 16
 GPU_TFLOPS = 100.0  # sustained bfloat16 TFLOP/s assumed for one GPU: ~10 % of an H100's dense peak
@@ -131,6 +144,9 @@ def run_config(inputs: Path, epochs: int, quick: bool) -> dict:
                 "disgenet_terms": demo["diseases"][disease]["disgenet_terms"],
             }
     config["training"]["epochs"] = epochs
+    config["verdict"] = {"splits": SPLITS}
+    # the naive baseline's fits run in a second phase (naive_config), its replication is projected
+    config["models"]["naive"] = False
     if quick:
         for name in ("test_size", "n_samples", "max_genes"):
             config["datasets"]["microarray"].pop(name, None)
@@ -145,6 +161,36 @@ def run_config(inputs: Path, epochs: int, quick: bool) -> dict:
     return config
 
 
+def naive_config(config: dict) -> tuple[dict, list[str]]:
+    """The run's config with the naive baseline, and the target of its microarray job alone."""
+    naive = {**config, "models": {**config["models"], "naive": True}}
+    width = config["reverse_training"]["naive_hidden"]
+    disease = sorted(config["diseases"])[0]
+    return naive, [layout.replicate_module_file("microarray", f"naive{width}", "h1", disease)]
+
+
+def naive_replication(workdir: Path, config: dict, naive_s: float) -> dict:
+    """The naive baseline's held-out replication, projected from its own job: per Adam step of the
+    baseline's fits (seeds × epochs × ceil(N / batch) steps, ``tolerance`` 0) times the steps of
+    ``PAPER_SPLITS`` fits on the samples a split fits (read off a measured replication log)."""
+    schema = yaml.safe_load((ROOT / "config" / "schema.yaml").read_text())
+    defaults = schema["properties"]["reverse_training"]["properties"]
+    settings = {k: v["default"] for k, v in defaults.items() if "default" in v}
+    settings.update(config["reverse_training"])
+    samples = len(pd.read_csv(workdir / "results/microarray/normalized/samples.tsv", sep="\t"))
+    per_fit = len(settings["seeds"]) * settings["epochs"]
+    per_step = naive_s / (per_fit * math.ceil(samples / settings["batch_size"]))
+    logs = sorted((workdir / "logs/microarray/replication").rglob("*.log"))
+    split_samples = int(FIT_SAMPLES.search(logs[0].read_text()).group(1))
+    steps = PAPER_SPLITS * per_fit * math.ceil(split_samples / settings["batch_size"])
+    return {
+        "naive_step_s": round(per_step, 4),
+        "split_samples": split_samples,
+        "steps": steps,
+        "projected_s": round(steps * per_step, 1),
+    }
+
+
 def snakemake_command(workdir: Path, configfile: Path) -> list[str]:
     snakemake = str(Path(sys.executable).with_name("snakemake"))
     return [snakemake, "-s", str(ROOT / "Snakefile"), "--directory", str(workdir)] + [
@@ -155,7 +201,7 @@ def snakemake_command(workdir: Path, configfile: Path) -> list[str]:
 
 def planned_jobs(workdir: Path, configfile: Path, targets: list[str]) -> list[dict]:
     """Rule, wildcards, log and benchmark file of every job the dry run plans."""
-    command = [*snakemake_command(workdir, configfile), "--dry-run", *targets]
+    command = [*snakemake_command(workdir, configfile), "--dry-run", "--forceall", *targets]
     output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     jobs = []
     for block in re.split(r"\n\s*\n", output):
@@ -182,7 +228,13 @@ def run_dag(
     workdir: Path, configfile: Path, targets: list[str], cores: int
 ) -> tuple[float, int, int]:
     """Wall time, peak summed RSS and exit status of a Snakemake run (log: workdir/snakemake.log)."""
-    command = [*snakemake_command(workdir, configfile), "--cores", str(cores), "--keep-going"]
+    command = [
+        *snakemake_command(workdir, configfile),
+        "--cores",
+        str(cores),
+        "--keep-going",
+        "--rerun-incomplete",
+    ]
     start = time.perf_counter()
     with open(workdir / "snakemake.log", "w") as output:
         process = subprocess.Popen([*command, *targets], stdout=output, stderr=subprocess.STDOUT)
@@ -234,19 +286,25 @@ def measured_jobs(workdir: Path, jobs: list[dict], epochs: int, cores: int) -> p
         if "benchmark" not in job:
             continue
         path = workdir / job["benchmark"]
-        row = {"rule": job["rule"], "wildcards": job.get("wildcards", ""), "done": path.exists()}
+        threads = int(job.get("threads", 1))
+        row = {
+            "rule": job["rule"],
+            "wildcards": job.get("wildcards", ""),
+            "done": path.exists(),
+            "core_share": min(threads, cores) / cores,
+        }
         if path.exists():
             table = pd.read_csv(path, sep="\t")
             row.update(
                 seconds=float(table["s"].iloc[-1]), max_rss_mb=float(table["max_rss"].iloc[-1])
             )
+            if job["rule"] in SCALED_BY_SPLITS:
+                row["seconds"] *= PAPER_SPLITS / SPLITS
         if job["rule"] == "train" and path.exists():
             wildcards = dict(w.split("=") for w in row["wildcards"].split(", "))
             train_samples, genes = compendium_shape(workdir, wildcards["dataset"])
             per_epoch = epoch_seconds(workdir / job["log"], epochs)
             steps_per_epoch = math.ceil(train_samples / 256)
-            threads = int(job.get("threads", 1))
-            share = min(threads, cores) / cores
             params = parameters(wildcards["model"], genes)
             row.update(
                 model=wildcards["model"],
@@ -255,7 +313,6 @@ def measured_jobs(workdir: Path, jobs: list[dict], epochs: int, cores: int) -> p
                 paper_s=row["seconds"] + per_epoch * (PAPER_EPOCHS - epochs),
                 floor_s=row["seconds"]
                 + per_epoch * (math.ceil(FLOOR_STEPS / steps_per_epoch) - epochs),
-                added_wall_s=per_epoch * (PAPER_EPOCHS - epochs) * share,
                 gpu_s=6 * params * train_samples * PAPER_EPOCHS / (GPU_TFLOPS * 1e12),
                 parameters=params,
             )
@@ -263,8 +320,12 @@ def measured_jobs(workdir: Path, jobs: list[dict], epochs: int, cores: int) -> p
     return pd.DataFrame(rows)
 
 
-def summary(table: pd.DataFrame, wall_s: float, cores: int) -> dict:
-    """The time to the paper here and projected, and each rule's share of the job time."""
+def summary(table: pd.DataFrame, cores: int) -> dict:
+    """The time to the paper here and projected, and each rule's share of the job time.
+
+    The time here is the job time weighted by each job's share of the cores: the wall time of a run
+    whose jobs keep every core busy.
+    """
     done = table[table["done"]]
     train = done["rule"] == "train"
     job_s = done["seconds"].where(~train, done.get("paper_s"))
@@ -274,7 +335,7 @@ def summary(table: pd.DataFrame, wall_s: float, cores: int) -> dict:
     workstation = total * cores / WORKSTATION_CORES
     gpu = float(done.loc[train, "gpu_s"].sum()) + other_s * cores / WORKSTATION_CORES
     return {
-        "time_to_paper_s": round(wall_s + float(done.loc[train, "added_wall_s"].sum()), 1),
+        "time_to_paper_s": round(float((job_s * done["core_share"]).sum()), 1),
         "job_time_s": round(total, 1),
         "training_share": round(float(job_s[train].sum()) / total, 3),
         "with_default_stopping_at_most_s": round(
@@ -325,7 +386,10 @@ def main() -> None:
         "--workdir",
         type=Path,
         default=ROOT / "benchmarks" / "out" / "paper_scale" / "run",
-        help="the run's folder (emptied first)",
+        help="the run's folder (emptied first unless --resume)",
+    )
+    parser.add_argument(
+        "--resume", action="store_true", help="keep the jobs a stopped run finished; run the rest"
     )
     args = parser.parse_args()
     epochs = args.epochs or (2 if args.quick else 3)
@@ -333,14 +397,43 @@ def main() -> None:
     workdir = args.workdir.with_name(args.workdir.name + "_quick") if args.quick else args.workdir
 
     simulate_s = simulated_inputs(inputs, args.quick)
-    shutil.rmtree(workdir, ignore_errors=True)
-    workdir.mkdir(parents=True)
+    if not args.resume:
+        shutil.rmtree(workdir, ignore_errors=True)
+    workdir.mkdir(parents=True, exist_ok=True)
+    config = run_config(inputs.resolve(), epochs, args.quick)
     configfile = workdir / "paper_scale.yaml"
-    configfile.write_text(yaml.safe_dump(run_config(inputs.resolve(), epochs, args.quick)))
+    configfile.write_text(yaml.safe_dump(config))
     targets = ["results/microarray/reconstruction.tsv"] if args.quick else []
     jobs = planned_jobs(workdir, configfile, targets)
     wall_s, peak, status = run_dag(workdir, configfile, targets, args.cores)
+    naive = {}
+    if not args.quick:  # phase 2: the naive baseline's job alone
+        naive_file = workdir / "paper_scale_naive.yaml"
+        naive_settings, naive_target = naive_config(config)
+        naive_file.write_text(yaml.safe_dump(naive_settings))
+        naive_jobs = planned_jobs(workdir, naive_file, naive_target)
+        jobs += [job for job in naive_jobs if job["rule"] == "naive_baseline"]
+        naive_wall, naive_peak, naive_status = run_dag(
+            workdir, naive_file, naive_target, args.cores
+        )
+        wall_s, peak, status = wall_s + naive_wall, max(peak, naive_peak), status or naive_status
+    parts = workdir / "wall.json"
+    earlier = json.loads(parts.read_text()) if args.resume and parts.exists() else []
+    parts.write_text(json.dumps([*earlier, round(wall_s, 1)]))
+    wall_s += sum(earlier)
     table = measured_jobs(workdir, jobs, epochs, args.cores)
+    baseline = table[(table["rule"] == "naive_baseline") & table["done"]]
+    if len(baseline):
+        naive = naive_replication(workdir, config, float(baseline["seconds"].iloc[0]))
+        projected = {
+            "rule": "replication",
+            "wildcards": "dataset=microarray, model=naive, layer=h1 (projected)",
+            "done": True,
+            "core_share": float(baseline["core_share"].iloc[0]),
+            "seconds": naive["projected_s"],
+            "max_rss_mb": float(baseline["max_rss_mb"].iloc[0]),
+        }
+        table = pd.concat([table, pd.DataFrame([projected])], ignore_index=True)
     table.to_csv(workdir / "jobs.tsv", sep="\t", index=False)
     result = {
         "benchmark": "paper_scale",
@@ -354,7 +447,8 @@ def main() -> None:
         "simulate_s": round(simulate_s, 1),
         "wall_s": round(wall_s, 1),
         "peak_rss_mib": round(peak / 2**20),
-        **summary(table, wall_s, args.cores),
+        **summary(table, args.cores),
+        "naive_replication": naive,
         "gpu_tflops_assumed": GPU_TFLOPS,
         "cpu": platform.processor() or platform.machine(),
         "cores": args.cores,

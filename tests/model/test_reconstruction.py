@@ -13,6 +13,7 @@ from deepmodules.model.reconstruction import (
     model_reconstruction,
     r2_global,
     r2_per_gene,
+    split_r2,
 )
 
 
@@ -35,6 +36,21 @@ def rank2_matrix():
     rng = np.random.default_rng(0)
     values = 1 / (1 + np.exp(-(rng.normal(size=(120, 2)) @ rng.normal(size=(2, 12)) * 2)))
     return np.clip(values + rng.normal(0, 0.02, values.shape), 0, 1).astype(np.float32)
+
+
+def test_split_r2_in_blocks_equals_the_whole_split():
+    """Summed over blocks of 7 rows, R² is that of the whole split held at once (global and per gene)."""
+    x = rank2_matrix()
+    model = build_autoencoder(x.shape[1], parse_model_id("deep4"), seed=1)
+    layers = dense_layers(model)
+    rows = np.flatnonzero(np.arange(len(x)) % 3 != 0)
+    whole = np.asarray(reconstruct(layers, x[rows]), dtype=np.float64)
+    r2_all, r2_genes = split_r2(layers, x, rows, block=7)
+    assert np.isclose(r2_all, r2_global(x[rows], whole), rtol=1e-6)
+    np.testing.assert_allclose(r2_genes, r2_per_gene(x[rows], whole), rtol=1e-6)
+    assert np.isnan(
+        split_r2(layers, np.ones((20, 12), np.float32), np.arange(20), block=6)[1]
+    ).all()
 
 
 def reconstruction_rows(model_id, layers, x, train):
