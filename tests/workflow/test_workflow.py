@@ -707,6 +707,10 @@ DOCUMENTED = {
     "python benchmarks/convergence.py": "starts",
     "python benchmarks/bundle.py": "starts",
     "python benchmarks/bundle.py --quick": "starts",
+    "python benchmarks/paper_scale.py": "starts",
+    "python benchmarks/paper_scale.py --quick": "starts",
+    "python benchmarks/small_compendium.py": "starts",
+    "python benchmarks/small_compendium.py --quick": "starts",
 }
 COMMAND_PREFIXES = ("snakemake ", ".venv/bin/", "make ", "python ", "bash ", "pytest ")
 
