@@ -117,7 +117,7 @@ def main() -> None:
             f"results/microarray/external/{EXTERNAL}/{t}.tsv"
             for t in ("gwas_enrichment", "verdict")
         ]
-        inrun_wall, inrun_peak = run(inrun, inrun / "config.yaml", tables, args.cores)
+        inrun_wall, inrun_peak, _ = run(inrun, inrun / "config.yaml", tables, args.cores)
         inrun_jobs = job_seconds(inrun)
         summary = pd.read_csv(
             inrun / "results/microarray/models" / model / "training_summary.tsv", sep="\t"
@@ -138,7 +138,7 @@ def main() -> None:
         }
         del analysis["external"][EXTERNAL]["compendium"]
         (against / "config.yaml").write_text(yaml.safe_dump(analysis))
-        bundle_wall, bundle_peak = run(against, against / "config.yaml", [], args.cores)
+        bundle_wall, bundle_peak, _ = run(against, against / "config.yaml", [], args.cores)
         bundle_jobs = job_seconds(against)
 
         ours = against / "results/bundle/external" / EXTERNAL / "modules"

@@ -64,10 +64,16 @@ def tree_rss(process: psutil.Process) -> int:
     return total
 
 
-def run(workdir: Path, configfile: Path, targets: list[str], cores: int) -> tuple[float, int]:
-    """Wall time and peak summed RSS of a Snakemake run; its output goes to workdir/snakemake.log."""
+def run(
+    workdir: Path, configfile: Path, targets: list[str], cores: int, keep_going: bool = False
+) -> tuple[float, int, int]:
+    """Wall time, peak summed RSS and exit status of a Snakemake run; its output goes to
+    workdir/snakemake.log. A failed run ends the benchmark unless ``keep_going`` (then Snakemake runs
+    every job it can and the status says whether all succeeded)."""
     command = [str(Path(sys.executable).with_name("snakemake")), "-s", str(ROOT / "Snakefile")]
     command += ["--directory", str(workdir), "--configfile", str(configfile), "--cores", str(cores)]
+    if keep_going:
+        command += ["--keep-going", "--rerun-incomplete"]
     log = workdir / "snakemake.log"
     start = time.perf_counter()
     with open(log, "w") as output:
@@ -78,9 +84,9 @@ def run(workdir: Path, configfile: Path, targets: list[str], cores: int) -> tupl
             peak = max(peak, tree_rss(watched))
             time.sleep(0.2)
     elapsed = time.perf_counter() - start
-    if process.returncode != 0:
+    if process.returncode != 0 and not keep_going:
         sys.exit(f"the Snakemake run failed:\n{log.read_text()[-3000:]}")
-    return elapsed, peak
+    return elapsed, peak, process.returncode
 
 
 def main() -> None:
@@ -100,7 +106,7 @@ def main() -> None:
         workdir = Path(tmp)
         configfile = workdir / "benchmark.yaml"
         configfile.write_text(yaml.safe_dump(config))
-        elapsed, peak = run(workdir, configfile, targets, args.cores)
+        elapsed, peak, _ = run(workdir, configfile, targets, args.cores)
         jobs = len(list((workdir / "benchmarks" / "out").rglob("*.tsv")))
     result = {
         "benchmark": "demo",

@@ -52,9 +52,8 @@ from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
-import psutil
 import yaml
-from demo import merge, tree_rss
+from demo import QUICK, merge, run
 
 from deepmodules import layout
 from deepmodules.model.architecture import parse_model_id
@@ -72,15 +71,6 @@ WORKSTATION_CORES = 16
 GPU_TFLOPS = 100.0  # sustained bfloat16 TFLOP/s assumed for one GPU: ~10 % of an H100's dense peak
 SEED = 1
 SERIES = [["asthma"], ["crohns_disease", "ulcerative_colitis"], ["obesity"]]
-QUICK_PARAMS = {
-    "n_genes": 400,
-    "n_communities": 10,
-    "n_microarray_samples": 900,
-    "n_rnaseq_samples": 600,
-    "healthy_study_size": 30,
-    "cases_per_study": 20,
-    "controls_per_study": 10,
-}
 LOG_TIME = re.compile(r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}) ")
 PROGRESS = re.compile(r"epoch (\d+) of at most")
 
@@ -88,8 +78,8 @@ PROGRESS = re.compile(r"epoch (\d+) of at most")
 def simulated_inputs(folder: Path, quick: bool) -> float:
     """Write the simulated sources into ``folder`` unless a finished set is there; seconds taken."""
     done = folder / "simulated.json"
-    params = {**(QUICK_PARAMS if quick else PAPER_PARAMS), "archs4_series": SERIES}
-    regime = "direct" if quick else "mixed"  # 10 programs leave none free for program diseases
+    params = {**(QUICK["simulate"]["params"] if quick else PAPER_PARAMS), "archs4_series": SERIES}
+    regime = QUICK["simulate"]["regime"] if quick else "mixed"
     key = json.loads(json.dumps({"params": params, "regime": regime, "seed": SEED}))
     if done.exists() and json.loads(done.read_text())["key"] == key:
         return json.loads(done.read_text())["seconds"]
@@ -222,28 +212,6 @@ def paper_job_counts() -> dict[str, int]:
     for job in jobs:
         counts[job["rule"]] += 1
     return dict(counts)
-
-
-def run_dag(
-    workdir: Path, configfile: Path, targets: list[str], cores: int
-) -> tuple[float, int, int]:
-    """Wall time, peak summed RSS and exit status of a Snakemake run (log: workdir/snakemake.log)."""
-    command = [
-        *snakemake_command(workdir, configfile),
-        "--cores",
-        str(cores),
-        "--keep-going",
-        "--rerun-incomplete",
-    ]
-    start = time.perf_counter()
-    with open(workdir / "snakemake.log", "w") as output:
-        process = subprocess.Popen([*command, *targets], stdout=output, stderr=subprocess.STDOUT)
-        watched = psutil.Process(process.pid)
-        peak = 0
-        while process.poll() is None:
-            peak = max(peak, tree_rss(watched))
-            time.sleep(0.5)
-    return time.perf_counter() - start, peak, process.returncode
 
 
 def epoch_seconds(log: Path, epochs: int) -> float:
@@ -405,7 +373,7 @@ def main() -> None:
     configfile.write_text(yaml.safe_dump(config))
     targets = ["results/microarray/reconstruction.tsv"] if args.quick else []
     jobs = planned_jobs(workdir, configfile, targets)
-    wall_s, peak, status = run_dag(workdir, configfile, targets, args.cores)
+    wall_s, peak, status = run(workdir, configfile, targets, args.cores, keep_going=True)
     naive = {}
     if not args.quick:  # phase 2: the naive baseline's job alone
         naive_file = workdir / "paper_scale_naive.yaml"
@@ -413,8 +381,8 @@ def main() -> None:
         naive_file.write_text(yaml.safe_dump(naive_settings))
         naive_jobs = planned_jobs(workdir, naive_file, naive_target)
         jobs += [job for job in naive_jobs if job["rule"] == "naive_baseline"]
-        naive_wall, naive_peak, naive_status = run_dag(
-            workdir, naive_file, naive_target, args.cores
+        naive_wall, naive_peak, naive_status = run(
+            workdir, naive_file, naive_target, args.cores, keep_going=True
         )
         wall_s, peak, status = wall_s + naive_wall, max(peak, naive_peak), status or naive_status
     parts = workdir / "wall.json"

@@ -36,7 +36,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from deepmodules.simulate import simulate
+from deepmodules.simulate import SMALL_PARAMS, simulate
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = "dada181"  # the last commit before the step-based training loop
@@ -52,19 +52,12 @@ PARAMS = {
         "healthy_study_size": 36,
     },
     True: {
-        "n_genes": 300,
-        "n_communities": 8,
-        "community_size": 20,
-        "n_free_programs": 2,
-        "programs_per_cell_type": 3,
-        "module_size": 15,
+        **SMALL_PARAMS,
         "n_microarray_samples": 120,
         "n_rnaseq_samples": 120,
-        "n_studies_per_disease": 1,
         "cases_per_study": 10,
         "controls_per_study": 5,
         "healthy_study_size": 15,
-        "n_decoy_genes": 10,
     },
 }
 
