@@ -42,7 +42,7 @@ import psutil
 import yaml
 
 sys.path.insert(0, str(Path(__file__).parent))
-from demo import ROOT, merge, run  # noqa: E402
+from demo import ROOT, job_seconds, merge, run  # noqa: E402
 
 TARGET_S = 60.0
 EXTERNAL = "multiple_sclerosis"
@@ -76,18 +76,6 @@ def settings(quick: bool, train_steps: int) -> dict:
         "training": {"epochs": 1, "min_steps": train_steps, "patience_steps": train_steps},
         "ppi": {"n_null": 2, "n_permutations": 9},
     }
-
-
-def job_seconds(workdir: Path, skip: tuple[str, ...] = ("simulate",)) -> dict[str, float]:
-    """Wall seconds of every job of a finished run, by its benchmark file's path under
-    benchmarks/out (``microarray/train/deep512``), the simulation aside."""
-    seconds: dict[str, float] = {}
-    for path in (workdir / "benchmarks" / "out").rglob("*.tsv"):
-        name = path.relative_to(workdir / "benchmarks" / "out").as_posix().removesuffix(".tsv")
-        if any(name.startswith(s) for s in skip):
-            continue
-        seconds[name] = float(pd.read_csv(path, sep="\t")["s"].iloc[0])
-    return seconds
 
 
 def main() -> None:

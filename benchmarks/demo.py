@@ -19,6 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import pandas as pd
 import psutil
 import yaml
 
@@ -64,14 +65,37 @@ def tree_rss(process: psutil.Process) -> int:
     return total
 
 
+def snakemake_command(
+    workdir: Path, configfile: Path, snakefile: Path = ROOT / "Snakefile"
+) -> list[str]:
+    """This environment's Snakemake on ``snakefile`` (the project's), in ``workdir`` with
+    ``configfile``."""
+    snakemake = str(Path(sys.executable).with_name("snakemake"))
+    return [snakemake, "-s", str(snakefile), "--directory", str(workdir)] + [
+        "--configfile",
+        str(configfile),
+    ]
+
+
+def job_seconds(workdir: Path, skip: tuple[str, ...] = ("simulate",)) -> dict[str, float]:
+    """Wall seconds of every job of a finished run, by its benchmark file's path under
+    benchmarks/out (``microarray/train/deep512``), the simulation aside."""
+    seconds: dict[str, float] = {}
+    for path in (workdir / "benchmarks" / "out").rglob("*.tsv"):
+        name = path.relative_to(workdir / "benchmarks" / "out").as_posix().removesuffix(".tsv")
+        if any(name.startswith(s) for s in skip):
+            continue
+        seconds[name] = float(pd.read_csv(path, sep="\t")["s"].iloc[0])
+    return seconds
+
+
 def run(
     workdir: Path, configfile: Path, targets: list[str], cores: int, keep_going: bool = False
 ) -> tuple[float, int, int]:
     """Wall time, peak summed RSS and exit status of a Snakemake run; its output goes to
     workdir/snakemake.log. A failed run ends the benchmark unless ``keep_going`` (then Snakemake runs
     every job it can and the status says whether all succeeded)."""
-    command = [str(Path(sys.executable).with_name("snakemake")), "-s", str(ROOT / "Snakefile")]
-    command += ["--directory", str(workdir), "--configfile", str(configfile), "--cores", str(cores)]
+    command = [*snakemake_command(workdir, configfile), "--cores", str(cores)]
     if keep_going:
         command += ["--keep-going", "--rerun-incomplete"]
     log = workdir / "snakemake.log"

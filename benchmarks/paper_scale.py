@@ -38,6 +38,7 @@ JSON line last.
 from __future__ import annotations
 
 import argparse
+import copy
 import json
 import math
 import os
@@ -45,7 +46,6 @@ import platform
 import re
 import shutil
 import subprocess
-import sys
 import time
 from collections import defaultdict
 from datetime import datetime
@@ -53,9 +53,10 @@ from pathlib import Path
 
 import pandas as pd
 import yaml
-from demo import QUICK, merge, run
+from demo import QUICK, merge, run, snakemake_command
 
 from deepmodules import layout
+from deepmodules.config import validate_config
 from deepmodules.model.architecture import parse_model_id
 from deepmodules.simulate import PAPER_PARAMS, simulate
 from deepmodules.simulate.series import series_id
@@ -163,10 +164,9 @@ def naive_replication(workdir: Path, config: dict, naive_s: float) -> dict:
     """The naive baseline's held-out replication, projected from its own job: per Adam step of the
     baseline's fits (seeds × epochs × ceil(N / batch) steps, ``tolerance`` 0) times the steps of
     ``PAPER_SPLITS`` fits on the samples a split fits (read off a measured replication log)."""
-    schema = yaml.safe_load((ROOT / "config" / "schema.yaml").read_text())
-    defaults = schema["properties"]["reverse_training"]["properties"]
-    settings = {k: v["default"] for k, v in defaults.items() if "default" in v}
-    settings.update(config["reverse_training"])
+    filled = copy.deepcopy(config)
+    validate_config(filled, ROOT / "config" / "schema.yaml")  # fills in the schema's defaults
+    settings = filled["reverse_training"]
     samples = len(pd.read_csv(workdir / "results/microarray/normalized/samples.tsv", sep="\t"))
     per_fit = len(settings["seeds"]) * settings["epochs"]
     per_step = naive_s / (per_fit * math.ceil(samples / settings["batch_size"]))
@@ -179,14 +179,6 @@ def naive_replication(workdir: Path, config: dict, naive_s: float) -> dict:
         "steps": steps,
         "projected_s": round(steps * per_step, 1),
     }
-
-
-def snakemake_command(workdir: Path, configfile: Path) -> list[str]:
-    snakemake = str(Path(sys.executable).with_name("snakemake"))
-    return [snakemake, "-s", str(ROOT / "Snakefile"), "--directory", str(workdir)] + [
-        "--configfile",
-        str(configfile),
-    ]
 
 
 def planned_jobs(workdir: Path, configfile: Path, targets: list[str]) -> list[dict]:

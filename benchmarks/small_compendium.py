@@ -33,8 +33,8 @@ import tempfile
 import time
 from pathlib import Path
 
-import pandas as pd
 import yaml
+from demo import job_seconds, snakemake_command
 
 from deepmodules.simulate import SMALL_PARAMS, simulate
 
@@ -97,12 +97,11 @@ def user_config(inputs: Path, quick: bool) -> dict:
 
 
 def run(snakefile: Path, workdir: Path, config: dict, cores: int, targets: list[str], env: dict):
-    """Wall seconds of one Snakemake run in a fresh folder, and its jobs per rule."""
+    """Wall seconds of one Snakemake run in a fresh folder, its job count and its train jobs' time."""
     workdir.mkdir(parents=True)
     configfile = workdir / "user.yaml"
     configfile.write_text(yaml.safe_dump(config))
-    command = [str(Path(sys.executable).with_name("snakemake")), "-s", str(snakefile)]
-    command += ["--directory", str(workdir), "--configfile", str(configfile), "--cores", str(cores)]
+    command = [*snakemake_command(workdir, configfile, snakefile), "--cores", str(cores)]
     start = time.perf_counter()
     with open(workdir / "snakemake.log", "w") as log:
         status = subprocess.run(
@@ -111,12 +110,8 @@ def run(snakefile: Path, workdir: Path, config: dict, cores: int, targets: list[
     seconds = time.perf_counter() - start
     if status != 0:
         sys.exit(f"{workdir}: the run failed\n{(workdir / 'snakemake.log').read_text()[-3000:]}")
-    jobs = {}
-    for path in (workdir / "benchmarks" / "out").rglob("*.tsv"):
-        jobs[str(path.relative_to(workdir / "benchmarks" / "out"))] = float(
-            pd.read_csv(path, sep="\t")["s"].iloc[-1]
-        )
-    training = sum(s for name, s in jobs.items() if "/train/" in name or name.startswith("train"))
+    jobs = job_seconds(workdir, skip=())
+    training = sum(s for name, s in jobs.items() if "/train/" in name)
     return {"wall_s": round(seconds, 1), "jobs": len(jobs), "train_job_s": round(training, 1)}
 
 
