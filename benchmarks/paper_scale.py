@@ -22,23 +22,19 @@ that rate × (100 − epochs). With the schema's default stopping the paper-size
 patience or the 200,000-step floor ends them; the bound at the floor is reported too. The time to the
 paper on this machine is the sum of the jobs' times, each weighted by its share of the cores (train
 jobs of wide models use every core, so they run alone): the wall time of a run that keeps every core
-busy; ``wall_s`` is the measured wall time of this run (of all its parts, with
-``--resume``). The verdict's
-held-out replication (``replication`` and ``external_verdict``) runs ``SPLITS`` half splits instead of
-the default 10 and is scaled by 10 / ``SPLITS`` (its load time too: an upper bound). The naive
-baseline (``tolerance: 0``, the paper's step count, on 20,000 output genes) runs alone after the DAG,
-which is run without it; its replication, ten such fits on the samples of a split, is projected from
-the baseline's time per Adam step (:func:`naive_replication`). ``--resume`` keeps the jobs a stopped
-run finished (their benchmark files stay valid) and runs the rest. The 16-core workstation divides every
-job's time by 16 / cores (linear scaling, a lower bound). One GPU: training at ``GPU_TFLOPS`` sustained
-(6 × parameters FLOP per sample and epoch), every other job on the 16-core workstation. Prints one
-JSON line last.
+busy; ``wall_s`` is the measured wall time of this run (of all its parts, with ``--resume``). The
+verdict's held-out replication (``replication`` and ``external_verdict``) runs ``SPLITS`` half splits
+instead of the default 10 and is scaled by 10 / ``SPLITS`` (its load time too: an upper bound). The
+naive baseline is fitted as ``config/paper.yaml`` says (``reverse_training.naive_fit``).
+``--resume`` keeps the jobs a stopped run finished (their benchmark files stay valid) and runs the
+rest. The 16-core workstation divides every job's time by 16 / cores (linear scaling, a lower bound).
+One GPU: training at ``GPU_TFLOPS`` sustained (6 × parameters FLOP per sample and epoch), every other
+job on the 16-core workstation. Prints one JSON line last.
 """
 
 from __future__ import annotations
 
 import argparse
-import copy
 import json
 import math
 import os
@@ -55,8 +51,6 @@ import pandas as pd
 import yaml
 from demo import QUICK, merge, run, snakemake_command
 
-from deepmodules import layout
-from deepmodules.config import validate_config
 from deepmodules.model.architecture import parse_model_id
 from deepmodules.simulate import PAPER_PARAMS, simulate
 from deepmodules.simulate.series import series_id
@@ -66,7 +60,6 @@ PAPER_EPOCHS = 100  # config/paper.yaml: the paper's recipe
 PAPER_SPLITS = 10  # verdict.splits: the schema's default (config/paper.yaml keeps it)
 SPLITS = 2  # half splits run here (the fewest the verdict's interval takes)
 SCALED_BY_SPLITS = ("replication", "external_verdict")
-FIT_SAMPLES = re.compile(r"(\d+) samples in \d+ phenotypes")
 FLOOR_STEPS = 200_000  # the schema's training.min_steps
 WORKSTATION_CORES = 16
 GPU_TFLOPS = 100.0  # sustained bfloat16 TFLOP/s assumed for one GPU: ~10 % of an H100's dense peak
@@ -136,8 +129,6 @@ def run_config(inputs: Path, epochs: int, quick: bool) -> dict:
             }
     config["training"]["epochs"] = epochs
     config["verdict"] = {"splits": SPLITS}
-    # the naive baseline's fits run in a second phase (naive_config), its replication is projected
-    config["models"]["naive"] = False
     if quick:
         for name in ("test_size", "n_samples", "max_genes"):
             config["datasets"]["microarray"].pop(name, None)
@@ -150,35 +141,6 @@ def run_config(inputs: Path, epochs: int, quick: bool) -> dict:
         del config["datasets"]["rnaseq"]
         config["external"] = {}
     return config
-
-
-def naive_config(config: dict) -> tuple[dict, list[str]]:
-    """The run's config with the naive baseline, and the target of its microarray job alone."""
-    naive = {**config, "models": {**config["models"], "naive": True}}
-    width = config["reverse_training"]["naive_hidden"]
-    disease = sorted(config["diseases"])[0]
-    return naive, [layout.replicate_module_file("microarray", f"naive{width}", "h1", disease)]
-
-
-def naive_replication(workdir: Path, config: dict, naive_s: float) -> dict:
-    """The naive baseline's held-out replication, projected from its own job: per Adam step of the
-    baseline's fits (seeds × epochs × ceil(N / batch) steps, ``tolerance`` 0) times the steps of
-    ``PAPER_SPLITS`` fits on the samples a split fits (read off a measured replication log)."""
-    filled = copy.deepcopy(config)
-    validate_config(filled, ROOT / "config" / "schema.yaml")  # fills in the schema's defaults
-    settings = filled["reverse_training"]
-    samples = len(pd.read_csv(workdir / "results/microarray/normalized/samples.tsv", sep="\t"))
-    per_fit = len(settings["seeds"]) * settings["epochs"]
-    per_step = naive_s / (per_fit * math.ceil(samples / settings["batch_size"]))
-    logs = sorted((workdir / "logs/microarray/replication").rglob("*.log"))
-    split_samples = int(FIT_SAMPLES.search(logs[0].read_text()).group(1))
-    steps = PAPER_SPLITS * per_fit * math.ceil(split_samples / settings["batch_size"])
-    return {
-        "naive_step_s": round(per_step, 4),
-        "split_samples": split_samples,
-        "steps": steps,
-        "projected_s": round(steps * per_step, 1),
-    }
 
 
 def planned_jobs(workdir: Path, configfile: Path, targets: list[str]) -> list[dict]:
@@ -366,34 +328,11 @@ def main() -> None:
     targets = ["results/microarray/reconstruction.tsv"] if args.quick else []
     jobs = planned_jobs(workdir, configfile, targets)
     wall_s, peak, status = run(workdir, configfile, targets, args.cores, keep_going=True)
-    naive = {}
-    if not args.quick:  # phase 2: the naive baseline's job alone
-        naive_file = workdir / "paper_scale_naive.yaml"
-        naive_settings, naive_target = naive_config(config)
-        naive_file.write_text(yaml.safe_dump(naive_settings))
-        naive_jobs = planned_jobs(workdir, naive_file, naive_target)
-        jobs += [job for job in naive_jobs if job["rule"] == "naive_baseline"]
-        naive_wall, naive_peak, naive_status = run(
-            workdir, naive_file, naive_target, args.cores, keep_going=True
-        )
-        wall_s, peak, status = wall_s + naive_wall, max(peak, naive_peak), status or naive_status
     parts = workdir / "wall.json"
     earlier = json.loads(parts.read_text()) if args.resume and parts.exists() else []
     parts.write_text(json.dumps([*earlier, round(wall_s, 1)]))
     wall_s += sum(earlier)
     table = measured_jobs(workdir, jobs, epochs, args.cores)
-    baseline = table[(table["rule"] == "naive_baseline") & table["done"]]
-    if len(baseline):
-        naive = naive_replication(workdir, config, float(baseline["seconds"].iloc[0]))
-        projected = {
-            "rule": "replication",
-            "wildcards": "dataset=microarray, model=naive, layer=h1 (projected)",
-            "done": True,
-            "core_share": float(baseline["core_share"].iloc[0]),
-            "seconds": naive["projected_s"],
-            "max_rss_mb": float(baseline["max_rss_mb"].iloc[0]),
-        }
-        table = pd.concat([table, pd.DataFrame([projected])], ignore_index=True)
     table.to_csv(workdir / "jobs.tsv", sep="\t", index=False)
     result = {
         "benchmark": "paper_scale",
@@ -408,7 +347,6 @@ def main() -> None:
         "wall_s": round(wall_s, 1),
         "peak_rss_mib": round(peak / 2**20),
         **summary(table, args.cores),
-        "naive_replication": naive,
         "gpu_tflops_assumed": GPU_TFLOPS,
         "cpu": platform.processor() or platform.machine(),
         "cores": args.cores,

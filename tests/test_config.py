@@ -124,6 +124,18 @@ def test_missing_input_file_is_named(demo, tmp_path, monkeypatch):
         check_config(demo, produced=set())
 
 
+def test_paper_score_needs_the_naive_network(demo, tmp_path, monkeypatch):
+    """|z_p| depends on the output bias, which the naive baseline's means do not determine."""
+    monkeypatch.chdir(tmp_path)
+    validate_config(demo, SCHEMA)
+    demo["reverse_training"]["score"] = "paper"
+    with pytest.raises(InputError, match="reverse_training.naive_fit.*naive_fit: network"):
+        check_config(demo, produced=set())
+    demo["reverse_training"]["naive_fit"] = "network"
+    with pytest.raises(InputError, match="does not exist"):  # past the check, at the input files
+        check_config(demo, produced=set())
+
+
 def test_disgenet_must_be_supplied(demo):
     validate_config(demo, SCHEMA)
     demo["gwas"]["source"] = "disgenet"

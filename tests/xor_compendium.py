@@ -57,6 +57,7 @@ XOR_SETTINGS = {
     "tolerance": 0.001,
     "max_steps": 20000,
     "score": "contrast",
+    "naive_fit": "means",
 }
 
 

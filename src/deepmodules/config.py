@@ -113,7 +113,8 @@ def check_config(config: dict, produced: set[str], where: str = "config") -> Non
     """Cross-key checks: model ids (:data:`~deepmodules.model.architecture.MODEL_PATTERN`), the analysed
     models deep or shallow as named and among those trained, gene-set sizes in order, the datasets a
     disease is analysed in configured, a disease label not a control label, ``max_genes`` not below
-    ``network.min_shared_genes``, an external case not among its references, input files present.
+    ``network.min_shared_genes``, an external case not among its references, a naive baseline fitted
+    by its means not scored by ``paper``, input files present.
 
     External datasets of ``source: archs4`` get their matrix first (:func:`series_matrices`, in
     ``config``). ``produced`` are the paths that a rule of the workflow makes (simulated or downloaded
@@ -161,6 +162,13 @@ def check_config(config: dict, produced: set[str], where: str = "config") -> Non
                 f"{models[key]!r} is not among the trained models {models['sweep']}",
                 f"add it to models.sweep or change models.{key}",
             )
+    reverse = config["reverse_training"]
+    if models["naive"] and reverse["naive_fit"] == "means" and reverse["score"] == "paper":
+        raise InputError(
+            f"{where}: reverse_training.naive_fit",
+            "the naive baseline's `means` fit has no output pre-activation, which score `paper` ranks",
+            "set reverse_training.naive_fit: network, or a score of expression or contrast",
+        )
     sets = config["genesets"]
     if sets["min_size"] > sets["max_size"]:
         raise InputError(

@@ -4,6 +4,7 @@ import pytest
 from scipy.stats import binom
 
 from deepmodules.errors import InputError
+from deepmodules.interpret import clustering
 from deepmodules.interpret.clustering import compare_to_genes, group_silhouettes, pca_coordinates
 
 
@@ -111,3 +112,20 @@ def test_compare_to_genes_needs_reference():
     )
     with pytest.raises(InputError, match="reference layer 'genes'"):
         compare_to_genes(table, margin=0.1, p0=0.5)
+
+
+@pytest.mark.parametrize("features", [30, 1500])
+def test_pca_coordinates_match_the_full_decomposition(monkeypatch, features):
+    """Read in blocks of rows, exact or by subspace iteration (above EXACT_FEATURES), the scores
+    equal those of the centred matrix's SVD up to each component's sign; ``rows`` selects samples."""
+    monkeypatch.setattr(clustering, "ROW_BLOCK", 64)
+    rng = np.random.default_rng(4)
+    scale = np.r_[6.0, 3.0, np.full(features - 2, 0.5)]
+    x = (rng.normal(size=(300, features)) * scale + 2.0).astype(np.float32)
+    rows = np.flatnonzero(rng.random(300) < 0.7)
+    coords = pca_coordinates(x, rows=rows)
+    centred = x[rows].astype(float) - x[rows].astype(float).mean(axis=0)
+    u, s, _ = np.linalg.svd(centred, full_matrices=False)
+    expected = u[:, :2] * s[:2]
+    signs = np.sign((coords * expected).sum(axis=0))
+    np.testing.assert_allclose(coords * signs, expected, atol=1e-6 * s[0])

@@ -23,6 +23,7 @@ from deepmodules.modules.reverse_training import (
     contrast_module,
     disease_scores,
     gene_scores,
+    naive_means,
     output_preactivation,
     phenotype_labels,
     preactivations_over_seeds,
@@ -70,6 +71,21 @@ def test_reverse_network_reproduces_phenotype_means_on_original_scale():
     assert abs(predicted[case, 0] - 0.9) < 0.05
     assert abs(predicted[other, 1] - 0.1) < 0.05
     assert abs(predicted[case, 3] - 0.5) < 0.05
+
+
+def test_naive_means_are_where_the_naive_network_converges():
+    """The closed form of the naive baseline: the network's decoded outputs, fitted close to its
+    minimum, are the phenotype means; a fit stopped early is further from them."""
+    labels, targets = planted_targets()
+    [means], phenotypes = naive_means(labels, targets)
+    observed = pd.DataFrame(targets).groupby(labels.to_numpy()).mean().loc[phenotypes].to_numpy()
+    np.testing.assert_allclose(means, observed, rtol=1e-6)
+
+    def distance(tolerance):
+        net = fit_reverse(labels, targets, 6, 60, 16, 0.02, seed=2, tolerance=tolerance)
+        return np.abs(output_preactivation(net, [], decoded=True) - means).max()
+
+    assert distance(1e-6) < 2e-3 < distance(1e-2)
 
 
 def test_fits_are_reproducible_per_seed():

@@ -151,6 +151,7 @@ SETTINGS = {
     "tolerance": 0.001,
     "max_steps": 20000,
     "score": "contrast",
+    "naive_fit": "means",
 }
 
 

@@ -178,6 +178,8 @@ REVERSE_TRAINING_KEYS = [
     "max_steps",
     "score",
 ]
+# The naive baseline's fits also depend on how it is fitted.
+NAIVE_KEYS = [*REVERSE_TRAINING_KEYS, "naive_fit"]
 # The verdict settings that shape the held-out splits (confidence only changes the verdict's intervals).
 REPLICATION_KEYS = ["splits"]
 # The gwas settings of SNP-to-gene mapping, and those of the enrichment tests.

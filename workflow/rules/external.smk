@@ -112,7 +112,7 @@ rule external_verdict:
         dataset=external_compendium,
         model=ANALYSIS,
         naive_hidden=config["reverse_training"]["naive_hidden"],
-        settings=subset("reverse_training", REVERSE_TRAINING_KEYS),
+        settings=subset("reverse_training", NAIVE_KEYS),
         size=config["modules"]["size"],
         verdict=config["verdict"],
         seed=config["seed"],

@@ -57,7 +57,7 @@ rule naive_baseline:
     params:
         diseases=config["diseases"],
         analysed=lambda wc: list(diseases_in(wc.dataset)),
-        settings=subset("reverse_training", REVERSE_TRAINING_KEYS),
+        settings=subset("reverse_training", NAIVE_KEYS),
         control_label=lambda wc: config["datasets"][wc.dataset]["control_label"],
         min_cases=lambda wc: config["datasets"][wc.dataset]["min_cases"],
     script:

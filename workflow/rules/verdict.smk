@@ -24,7 +24,10 @@ rule replication:
     params:
         diseases=config["diseases"],
         analysed=lambda wc: list(diseases_in(wc.dataset)),
-        settings=subset("reverse_training", REVERSE_TRAINING_KEYS),
+        settings=lambda wc: subset(
+            "reverse_training",
+            NAIVE_KEYS if wc.model.startswith("naive") else REVERSE_TRAINING_KEYS,
+        ),
         control_label=lambda wc: config["datasets"][wc.dataset]["control_label"],
         min_cases=lambda wc: config["datasets"][wc.dataset]["min_cases"],
         size=config["modules"]["size"],

@@ -42,7 +42,7 @@ import numpy as np
 import pandas as pd
 
 from deepmodules.model.network import DenseLayer, encode, layers_after, propagate
-from deepmodules.modules.reverse_network import ReverseNetwork, fit_reverse
+from deepmodules.modules.reverse_network import ReverseNetwork, fit_reverse, phenotype_means
 
 log = logging.getLogger(__name__)
 
@@ -222,6 +222,22 @@ def contrast_module(
     return summarize_seeds(scores, genes)
 
 
+def naive_means(labels: pd.Series, values: np.ndarray) -> tuple[list[np.ndarray], list[str]]:
+    """The naive baseline fitted to convergence (``naive_fit: means``): each phenotype's mean genes.
+
+    The naive network's loss, sum_p (n_p / N) ||f(e_p) - xbar_p||^2 plus a constant
+    (:func:`~deepmodules.modules.reverse_network.fit_reverse`), is smallest where its outputs are the
+    phenotype means, f(e_p) = xbar_p; with H + 1 >= P hidden nodes (and a bias) its linear output layer
+    reaches any P targets, so that is where every seed's fit converges. The decoded contrast
+    x_L(r_p) - x_L(r_ref) is then xbar_p - xbar_ref: the ``expression`` score is the difference of the
+    phenotypes' mean log2 expression, and ``contrast`` the same on the min-max scaled axis (the output
+    bias, which the fit does not determine, cancels; ``paper``'s |z_p| would depend on it and needs
+    ``naive_fit: network``). Returned as the outputs of a single fit: there is nothing a seed changes.
+    """
+    mu, sigma, _, zbar, phenotypes = phenotype_means(labels, values)
+    return [zbar * sigma + mu], phenotypes
+
+
 def reverse_train(
     values: np.ndarray,
     labels: pd.Series,
@@ -235,13 +251,16 @@ def reverse_train(
 
     With the autoencoder's ``layers``, the samples ``values`` are encoded to ``layer`` and the reverse
     network has as many hidden nodes as the layer; without (the naive baseline), the targets are the
-    expression values themselves and the network has ``hidden`` hidden nodes. ``rows`` (positions)
+    expression values themselves and the network has ``hidden`` hidden nodes, or, with
+    ``settings["naive_fit"]`` ``means``, is replaced by its converged outputs (:func:`naive_means`). ``rows`` (positions)
     restricts the fit to those samples (the held-out splits of :mod:`deepmodules.validate.replication`).
     """
     if rows is not None:
         values, labels = values[rows], labels.iloc[rows]
     log.info("%d samples in %d phenotypes", len(labels), labels.nunique())
     if layers is None:
+        if settings["naive_fit"] == "means":
+            return naive_means(labels, values)
         targets, following = values, []
     else:
         targets, following = encode(layers, values, layer), layers_after(layers, layer)
