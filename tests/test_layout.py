@@ -43,3 +43,5 @@ def test_an_external_module_is_named_after_its_reference_group():
     )
     assert path.as_posix() == "results/a/external/ms/modules/h3/vs_healthy_control_csf.tsv"
     assert layout.external_module_file("m", "h1", "normal").name == "vs_normal.tsv"
+    naive = layout.external_module_file("m", "h1", "normal", naive="naive64")
+    assert naive.as_posix() == "m/naive64/vs_normal.tsv"

@@ -133,11 +133,14 @@ def external_file(dataset: str, external: str, kind: str) -> str:
     return f"{RESULTS}/{dataset}/external/{external}/{EXTERNAL_FILES[kind]}"
 
 
-def external_module_file(modules_dir: str | os.PathLike, layer: str, group: str) -> Path:
+def external_module_file(
+    modules_dir: str | os.PathLike, layer: str, group: str, naive: str | None = None
+) -> Path:
     """The module of an external dataset's cases against ``group`` at ``layer``, in its modules folder
-    (the group's name made safe for a file name)."""
+    (the group's name made safe for a file name); the ``naive`` baseline's (its model id) in a folder
+    of that name."""
     slug = re.sub(r"[^a-z0-9]+", "_", group.lower()).strip("_")
-    return Path(modules_dir) / layer / f"vs_{slug}.tsv"
+    return Path(modules_dir) / (naive or layer) / f"vs_{slug}.tsv"
 
 
 def series_groups_file(external: str) -> str:

@@ -208,6 +208,7 @@ def test_series_join_the_figure_with_a_combined_p_over_all():
     )
     own = pd.DataFrame(
         {
+            "model": "deep128",
             "layer": ["h1", "h1"],
             "case": "asthma",
             "reference": ["control", "other"],
@@ -217,11 +218,11 @@ def test_series_join_the_figure_with_a_combined_p_over_all():
             "status": "tested",
         }
     )
-    joined, combined = figures.with_series(table, {"asthma_gse1": own}, "deep128")
+    joined, combined = figures.with_series(table, {"asthma_gse1": own})
     assert joined["disease"].tolist()[2:] == ["asthma_gse1 vs control", "asthma_gse1 vs other"]
     assert combined["n_diseases"].tolist() == [4]
     wide = figures.gwas_table(joined, combined)
     assert wide.loc[2, "deep128 h1 n_loci"] == figures.NOT_COMPUTED
     assert wide.loc[2, "deep128 h1 p_value"] == 0.001
-    alone, combined = figures.with_series(None, {"a": own.iloc[:1]}, "deep128")
+    alone, combined = figures.with_series(None, {"a": own.iloc[:1]})
     assert alone["disease"].tolist() == ["a"] and combined["n_diseases"].tolist() == [1]

@@ -342,8 +342,13 @@ def test_an_external_dataset_gets_a_verdict_per_reference_group(shift):
     nothing planted, and the verdict says that no module replicates."""
     sheet, x = external_study(shift)
     spec = {"case": "case", "references": ["control", "other"]}
-    gwas = pd.DataFrame(
-        {"layer": "h1", "reference": ["control", "other"], "empirical_p_value": [0.01, 0.2]}
+    gwas = pd.DataFrame(  # external_dataset's table: the layer's modules and the naive baseline's
+        {
+            "model": ["shallow8", "shallow8", "naive16"],
+            "layer": "h1",
+            "reference": ["control", "other", "control"],
+            "empirical_p_value": [0.01, 0.2, 0.03],
+        }
     )
     table = verdict.external_verdict(
         "my_study", sheet, x, spec, GENES, np.ones(len(GENES)), "shallow8", shallow_layers(),
@@ -356,9 +361,9 @@ def test_an_external_dataset_gets_a_verdict_per_reference_group(shift):
         ("naive16", "h1"),
     }
     gwas_p = table.set_index(["disease", "model"])["gwas_empirical_p"]
-    assert gwas_p["my_study vs control", "shallow8"] == 0.01 and np.isnan(
-        gwas_p["my_study vs control", "naive16"]
-    )
+    assert gwas_p["my_study vs control", "shallow8"] == 0.01
+    assert gwas_p["my_study vs control", "naive16"] == 0.03
+    assert np.isnan(gwas_p["my_study vs other", "naive16"])  # not in the GWAS table
     said = table.drop_duplicates("disease")["verdict"]
     if shift:
         assert (table.loc[table["model"] == "naive16", "replication"] > 2).all(), table

@@ -1,6 +1,6 @@
 rule external_dataset:
     """Your own disease data: encode with the compendium's autoencoder (or a bundle's), reverse-train,
-    test modules."""
+    test modules; the naive baseline's module beside them."""
     input:
         unpack(external_reference),
         matrix=lambda wc: config["external"][wc.external]["matrix"],
@@ -31,7 +31,8 @@ rule external_dataset:
         spec=lambda wc: config["external"][wc.external],
         dataset=external_compendium,
         model=ANALYSIS,
-        settings=subset("reverse_training", REVERSE_TRAINING_KEYS),
+        naive_hidden=config["reverse_training"]["naive_hidden"],
+        settings=subset("reverse_training", NAIVE_KEYS),
         size=config["modules"]["size"],
         gwas=subset("gwas", GWAS_ENRICHMENT_KEYS),
         seed=config["seed"],

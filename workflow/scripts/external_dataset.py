@@ -15,11 +15,21 @@ from deepmodules.workflow import external_on_model, run
 def main(smk):
     spec, cfg = smk.params.spec, smk.params.gwas
     data = external_on_model(smk)
+    naive = smk.params.naive_hidden
     modules = external_modules(
-        data.sheet, data.x, spec, data.layers, data.layer_names, smk.params.settings, data.reference
+        data.sheet,
+        data.x,
+        spec,
+        data.model,
+        data.layers,
+        data.layer_names,
+        naive,
+        smk.params.settings,
+        data.reference,
     )
-    for (layer, group), module in modules.items():
-        path = layout.external_module_file(smk.output.modules, layer, group)
+    for (model, layer, group), module in modules.items():
+        baseline = model if model == f"naive{naive}" else None
+        path = layout.external_module_file(smk.output.modules, layer, group, baseline)
         path.parent.mkdir(parents=True, exist_ok=True)
         module.to_csv(path, sep="\t", index=False, float_format="%.6g")
     gwas = pd.read_csv(smk.input.gwas, sep="\t", keep_default_na=False)

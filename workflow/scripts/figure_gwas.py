@@ -2,13 +2,14 @@
 
 The GEO series analysed with the dataset's autoencoder (external datasets of ``source: archs4``, the
 paper's RNA-seq disease series) join the dataset's own diseases (:func:`deepmodules.figures.with_series`).
-Against a bundle, the figure shows every external dataset, under the bundle's model.
+Against a bundle, the figure shows every external dataset, under the bundle's model and the naive
+baseline.
 """
 
 import pandas as pd
 
 from deepmodules import figures
-from deepmodules.workflow import analysed_with, run
+from deepmodules.workflow import run
 
 
 def main(smk):
@@ -22,7 +23,7 @@ def main(smk):
         if name.startswith("series:")
     }
     if series:
-        table, combined = figures.with_series(table, series, analysed_with(smk)[0])
+        table, combined = figures.with_series(table, series)
     else:
         combined = pd.read_csv(named["combined"], **read)
     supplementary = figures.gwas_table(table, combined, sensitivity)

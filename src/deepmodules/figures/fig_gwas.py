@@ -61,13 +61,13 @@ def gwas_series(table: pd.DataFrame) -> list[tuple[str, str]]:
 
 
 def with_series(
-    table: pd.DataFrame | None, series: dict[str, pd.DataFrame], model: str
+    table: pd.DataFrame | None, series: dict[str, pd.DataFrame]
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """A dataset's enrichment table (or None) joined with its disease series, and the combined p.
 
     ``series`` are the ``gwas_enrichment.tsv`` tables of the external datasets analysed with the
-    dataset's autoencoder ``model`` (layer, case, reference, overlap, odds_ratio, p_value, status, ...),
-    by name; each becomes the disease ``<name>``, or ``<name> vs <reference>`` where it has several
+    dataset's autoencoder (model, layer, case, reference, overlap, odds_ratio, p_value, status, ...;
+    the naive baseline's module among them), by name; each becomes the disease ``<name>``, or ``<name> vs <reference>`` where it has several
     references. The q-values (Benjamini-Hochberg) and Fisher's combined p per model and layer are taken
     over all the tested modules of the joined table (:func:`~deepmodules.validate.enrichment.adjust_and_combine`).
     """
@@ -75,7 +75,7 @@ def with_series(
     for name, own in series.items():
         references = list(own["reference"].unique())
         disease = [external_name(name, reference, references) for reference in own["reference"]]
-        rows.append(own.drop(columns=["case", "reference"]).assign(disease=disease, model=model))
+        rows.append(own.drop(columns=["case", "reference"]).assign(disease=disease))
     return adjust_and_combine(pd.concat(rows, ignore_index=True))
 
 

@@ -21,22 +21,29 @@ def external_modules(
     sheet: pd.DataFrame,
     x: np.ndarray,
     spec: dict,
+    model: str,
     layers: list[DenseLayer],
     layer_names: list[str],
+    naive_hidden: int,
     settings: dict,
     reference: compendium.Compendium,
-) -> dict[tuple[str, str], pd.DataFrame]:
-    """The module of the cases against each reference group at each layer, (layer, group) -> module.
+) -> dict[tuple[str, str, str], pd.DataFrame]:
+    """The module of the cases against each reference group, (model, layer, group) -> module.
 
-    The samples ``x`` (:func:`deepmodules.data.external.to_compendium`) of the ``sheet``'s groups are reverse-trained at every
-    layer of ``layer_names`` with reverse training's ``settings``, and the cases' module against a
-    group is :func:`~deepmodules.modules.reverse_training.contrast_module`, in the compendium's units.
+    The samples ``x`` (:func:`deepmodules.data.external.to_compendium`) of the ``sheet``'s groups are
+    reverse-trained at every layer of ``layer_names`` of the autoencoder ``model`` with reverse
+    training's ``settings``, and on their expression directly for the naive baseline
+    (``naive<naive_hidden>``, layer ``h1``, fitted as ``settings["naive_fit"]`` says), the one the
+    external verdict compares the layers with; the cases' module against a group is
+    :func:`~deepmodules.modules.reverse_training.contrast_module`, in the compendium's units.
     """
+    fits = [(model, layer, {"layers": layers, "layer": layer}) for layer in layer_names]
+    fits.append((f"naive{naive_hidden}", "h1", {"hidden": naive_hidden}))
     modules = {}
-    for layer in layer_names:
-        z, phenotypes = reverse_train(x, sheet["group"], settings, layers, layer)
+    for method, layer, where in fits:
+        z, phenotypes = reverse_train(x, sheet["group"], settings, **where)
         for group in spec["references"]:
-            modules[(layer, group)] = contrast_module(
+            modules[(method, layer, group)] = contrast_module(
                 z,
                 phenotypes,
                 spec["case"],

@@ -203,19 +203,20 @@ def external_gwas_table(
     n_draws: int,
     rng: np.random.Generator,
 ) -> pd.DataFrame:
-    """The GWAS tests of an external dataset's modules, (layer, reference group) -> module (columns
-    gene and rank; :func:`deepmodules.modules.external.external_modules`): each module's ``size``
-    top-ranked genes by :func:`matched_gwas_test` against the disease's ``gwas_loci``, one row per
-    module with layer, case and reference, in the modules' order."""
+    """The GWAS tests of an external dataset's modules, (model, layer, reference group) -> module
+    (columns gene and rank; :func:`deepmodules.modules.external.external_modules`): each module's
+    ``size`` top-ranked genes by :func:`matched_gwas_test` against the disease's ``gwas_loci``, one row
+    per module with model, layer, case and reference, in the modules' order."""
     rows = []
-    for (layer, group), module in modules.items():
+    for (model, layer, group), module in modules.items():
         top = module.nsmallest(size, "rank")["gene"]
         result = matched_gwas_test(top, gwas_loci, strata, min_gwas_genes, n_draws, rng)
-        rows.append({"layer": layer, "case": case, "reference": group, **result})
+        rows.append({"model": model, "layer": layer, "case": case, "reference": group, **result})
         log.info(
-            "%s vs %s at %s: %s, p = %.3g, matched null p = %.3g",
+            "%s vs %s at %s %s: %s, p = %.3g, matched null p = %.3g",
             case,
             group,
+            model,
             layer,
             result["status"],
             result["p_value"],

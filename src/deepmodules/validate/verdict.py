@@ -234,7 +234,7 @@ def external_verdict(
             ignore_index=True,
         )
         own = gwas[gwas["reference"] == group]
-        gwas_p = own[["layer", "empirical_p_value"]].assign(disease=name, model=model)
+        gwas_p = own[["model", "layer", "empirical_p_value"]].assign(disease=name)
         keys = splits[["disease", "model", "layer"]].drop_duplicates()
         tables.append(
             verdict_table(
