@@ -20,6 +20,7 @@ import pandas as pd
 from scipy import stats
 from sklearn.metrics import silhouette_samples
 
+from deepmodules.data.compendium import row_blocks
 from deepmodules.errors import InputError
 
 SILHOUETTE_COLUMNS = [
@@ -70,7 +71,7 @@ def pca_coordinates(
             "pass a samples x features matrix with at least as many samples and features as components",
         )
     mean = np.zeros(p)
-    for block in _row_blocks(x, rows):
+    for block in row_blocks(x, rows, ROW_BLOCK):
         if not np.isfinite(block).all():
             raise InputError("pca_coordinates", "data contain NaN or inf", "impute or drop them")
         mean += block.sum(axis=0)
@@ -78,7 +79,7 @@ def pca_coordinates(
 
     def gram(q: np.ndarray | None) -> np.ndarray:  # X_c^T X_c q, or X_c^T X_c for q None
         out = np.zeros((p, p) if q is None else q.shape)
-        for block in _row_blocks(x, rows):
+        for block in row_blocks(x, rows, ROW_BLOCK):
             block -= mean
             out += block.T @ block if q is None else block.T @ (block @ q)
         return out
@@ -99,16 +100,10 @@ def pca_coordinates(
             values, q = ritz, np.linalg.qr(product)[0]
     scores = np.empty((n, n_components))
     start = 0
-    for block in _row_blocks(x, rows):
+    for block in row_blocks(x, rows, ROW_BLOCK):
         scores[start : start + len(block)] = (block - mean) @ components
         start += len(block)
     return scores
-
-
-def _row_blocks(x: np.ndarray, rows: np.ndarray):
-    """The selected rows of x, ``ROW_BLOCK`` at a time, as float64 copies."""
-    for start in range(0, len(rows), ROW_BLOCK):
-        yield np.asarray(x[rows[start : start + ROW_BLOCK]], dtype=np.float64)
 
 
 def group_silhouettes(coords: np.ndarray, labels: Sequence) -> pd.DataFrame:

@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from deepmodules.data.compendium import row_blocks
 from deepmodules.model.architecture import parse_model_id
 from deepmodules.model.network import DenseLayer, reconstruct
 
@@ -57,14 +58,13 @@ def split_r2(
     then the squared residuals and the squares about the means, so memory does not grow with the rows.
     """
     means = np.zeros(values.shape[1])
-    for start in range(0, len(rows), block):
-        means += np.asarray(values[rows[start : start + block]], dtype=np.float64).sum(axis=0)
+    for x in row_blocks(values, rows, block):
+        means += x.sum(axis=0)
     means /= len(rows)
     grand = means.mean()
     residual, total = np.zeros(values.shape[1]), np.zeros(values.shape[1])
     total_global = 0.0
-    for start in range(0, len(rows), block):
-        x = np.asarray(values[rows[start : start + block]], dtype=np.float64)
+    for x in row_blocks(values, rows, block):
         residual += np.square(x - reconstruct(layers, x)).sum(axis=0)
         total += np.square(x - means).sum(axis=0)
         total_global += float(np.square(x - grand).sum())
