@@ -8,8 +8,8 @@ BIN := $(VENV)/bin
 
 $(BIN)/snakemake: requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -r requirements.txt
+	$(BIN)/pip install --quiet --no-cache-dir --upgrade pip
+	$(BIN)/pip install --quiet --no-cache-dir -r requirements.txt
 	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@
 
