@@ -8,7 +8,8 @@ One simulated microarray compendium of the demo's kind (regime ``mixed``) is dra
 each smaller compendium is a random subset of its samples, split into training and test samples as the
 workflow splits the whole. Each is trained from the same seed with the schema's training defaults
 (batch 256, Adam lr 1e-4, centred biases, patience 20 epochs and ``patience_steps``, minimum
-improvement 0.1 %, overfit margin 5 %), with a step floor of ``--max-steps`` (the default,
+improvement 0.1 %, overfit margin 5 %; ``--batch-size`` and ``--learning-rate`` replace the batch
+and the rate), with a step floor of ``--max-steps`` (the default,
 200,000), so that the test loss, not a cap, ends training. Reported per size: steps per epoch, why
 training stopped, the epochs and steps run, the epoch kept, and where the former default cap (1,000
 epochs or 8,000 steps, whichever is later) falls, with the lowest test loss by then relative to the
@@ -51,6 +52,7 @@ def main() -> None:
     parser.add_argument("--max-steps", type=int, default=200_000, help="the step floor used as cap")
     parser.add_argument("--sizes", type=int, nargs="+", help="compendium sizes (samples)")
     parser.add_argument("--learning-rate", type=float, help="instead of the schema's default")
+    parser.add_argument("--batch-size", type=int, help="instead of the schema's default")
     args = parser.parse_args()
     from deepmodules import simulate as sim
 
@@ -71,7 +73,7 @@ def main() -> None:
     }
     recipe = {
         "stop": stop | {"min_steps": args.max_steps},
-        "batch_size": defaults["batch_size"],
+        "batch_size": args.batch_size or defaults["batch_size"],
         "learning_rate": args.learning_rate or defaults["learning_rate"],
         "initializer": defaults["initializer"],
         "centered_biases": defaults["centered_biases"],
@@ -82,7 +84,7 @@ def main() -> None:
         rows = np.sort(rng.choice(len(values), size, replace=False))
         measured = run_recipe(model_id, values[rows], train[rows], recipe, history=True)
         history = measured.pop("history")
-        per_epoch = math.ceil(int(train[rows].sum()) / defaults["batch_size"])
+        per_epoch = math.ceil(int(train[rows].sum()) / recipe["batch_size"])
         cap = min(former_cap(defaults, per_epoch), len(history))
         losses = history["test_loss"].to_numpy()
         measured |= {
@@ -106,6 +108,8 @@ def main() -> None:
                 "model": model_id,
                 "genes": int(values.shape[1]),
                 "stopping": recipe["stop"],
+                "batch_size": recipe["batch_size"],
+                "learning_rate": recipe["learning_rate"],
                 "former_cap": {"epochs": defaults["epochs"], "min_steps": FORMER_MIN_STEPS},
                 "converged_share": sum(r["converged"] for r in results.values()) / len(results),
                 "cpu": platform.processor() or platform.machine(),
