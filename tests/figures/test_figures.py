@@ -189,3 +189,17 @@ def test_figure_marks_the_matched_null_on_each_bar():
     assert markers == n_bars and not plain.axes[0].collections
     labels = [text.get_text() for text in matched.axes[0].get_legend().get_texts()]
     assert "matched null (empirical P)" in labels
+
+
+def test_saved_figure_holds_long_rotated_labels_and_the_legend(tmp_path):
+    """A disease name longer than its bar group and the legend beside the axes are inside the saved
+    image: its outermost pixel rows and columns are background, nothing drawn is cut at the edge."""
+    from matplotlib.image import imread
+
+    table, _ = enrichment_tables()
+    long_name = "multiple_sclerosis vs other neurological disease"
+    table["disease"] = table["disease"].replace("asthma", long_name)
+    figures.save(figures.gwas_enrichment(table), tmp_path / "f.pdf", tmp_path / "f.png")
+    pixels = imread(tmp_path / "f.png")[..., :3]
+    edges = [pixels[:, 0], pixels[:, -1], pixels[0], pixels[-1]]
+    assert all((edge > 0.99).all() for edge in edges)
