@@ -14,8 +14,11 @@ and the rate), with a step floor of ``--max-steps`` (the default,
 training stopped, the epochs and steps run, the epoch kept, and where the former default cap (1,000
 epochs or 8,000 steps, whichever is later) falls, with the lowest test loss by then relative to the
 lowest of the whole run (``loss_at_former_cap``: 1.00 means the cap cost nothing), and the steps
-after which the test loss first came within 1 % of that lowest (``steps_to_within_1pct``). The baseline is
-that former cap, measured in the same run from the same history. Prints one JSON line last.
+after which the test loss first came within 1 % of that lowest (``steps_to_within_1pct``). The baselines are
+that former cap and the former wait (``patience_fraction`` 0: ``patience`` epochs and
+``patience_steps`` steps, however long the run), read off the same history: where that wait stops
+(``fixed_wait_stop_steps``) and its lowest test loss by then relative to the run's lowest
+(``fixed_wait_loss``). Prints one JSON line last.
 """
 
 from __future__ import annotations
@@ -32,6 +35,8 @@ from pathlib import Path
 import numpy as np
 import yaml
 
+from deepmodules.model import training
+
 sys.path.insert(0, str(Path(__file__).parent))
 from saturation import ROOT, SEED, compendium_values, run_recipe  # noqa: E402
 
@@ -42,6 +47,26 @@ FORMER_MIN_STEPS = 8000
 def former_cap(defaults: dict, steps_per_epoch: int) -> int:
     """The epoch at which the former default cap (``epochs``, floor 8,000 steps) ends training."""
     return max(defaults["epochs"], math.ceil(FORMER_MIN_STEPS / steps_per_epoch))
+
+
+def fixed_wait_stop(stop: dict, losses: np.ndarray, steps_per_epoch: int) -> dict:
+    """Where the rule without ``patience_fraction`` (a fixed wait of ``patience`` epochs and
+    ``patience_steps`` steps) stops on the same test losses, and its lowest loss by then relative to
+    the run's lowest: the wait that grows with the run can only stop later."""
+    fixed = training.Stopping(**(stop | {"patience_fraction": 0.0}))
+    cap = fixed.epoch_cap(steps_per_epoch)
+    seen: list[float] = []
+    kept = improved = 0
+    for epoch, loss in enumerate(losses.tolist(), start=1):
+        seen.append(loss)
+        kept, improved = training.advance(seen, epoch, loss, kept, improved, fixed)
+        steps = epoch * steps_per_epoch
+        if fixed.reason(epoch, improved, steps, cap, seen, seen[kept - 1]) is not None:
+            break
+    return {
+        "fixed_wait_stop_steps": epoch * steps_per_epoch,
+        "fixed_wait_loss": round(float(min(seen) / losses.min()), 4),
+    }
 
 
 def main() -> None:
@@ -69,7 +94,14 @@ def main() -> None:
         values, train = compendium_values(Path(folder), params)
     stop = {
         key: defaults[key]
-        for key in ("patience", "min_improvement", "patience_steps", "overfit_margin", "epochs")
+        for key in (
+            "patience",
+            "min_improvement",
+            "patience_steps",
+            "overfit_margin",
+            "patience_fraction",
+            "epochs",
+        )
     }
     recipe = {
         "stop": stop | {"min_steps": args.max_steps},
@@ -97,7 +129,7 @@ def main() -> None:
             "best_steps": measured["best_epoch"] * per_epoch,
             "best_test_loss": float(losses.min()),
             "steps_to_within_1pct": int(np.argmax(losses <= 1.01 * losses.min()) + 1) * per_epoch,
-        }
+        } | fixed_wait_stop(recipe["stop"], losses, per_epoch)
         results[str(size)] = measured
         print(f"{size}: {json.dumps(measured)}", flush=True)
     print(

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from deepmodules import bundle, layout
-from deepmodules.data import compendium
+from deepmodules.data import compendium, identifiers
 from deepmodules.data.download import sha256sum
 from deepmodules.errors import InputError
 
@@ -105,7 +105,8 @@ def test_a_bundle_of_a_newer_format_is_refused(parts, tmp_path, monkeypatch):
     folder = tmp_path / "deep8"
     bundle.write_bundle(folder, "deep8", *parts)
     monkeypatch.setattr(bundle, "FORMAT_VERSION", 0)
-    with pytest.raises(InputError, match="bundle format 1 is newer than this version reads"):
+    newer = f"bundle format {provenance_format(folder)} is newer than this version reads \\(0\\)"
+    with pytest.raises(InputError, match=newer):
         bundle.verify_bundle(folder)
 
 
@@ -119,6 +120,10 @@ def test_the_archive_is_the_same_bytes_each_time_and_unpacks_to_the_bundle(parts
     with tarfile.open(tmp_path / "a.tar.gz") as tar:
         tar.extractall(tmp_path / "out", filter="data")
     assert bundle.verify_bundle(tmp_path / "out" / "deep8")["model"] == "deep8"
+
+
+def provenance_format(folder):
+    return json.loads((folder / bundle.PROVENANCE).read_text())["format_version"]
 
 
 def _outputs(tmp_path):
@@ -137,6 +142,7 @@ def test_an_archive_or_folder_unpacks_to_what_the_analyses_read(parts, tmp_path)
         assert {row["check"]: row["result"] for row in rows}["genes"] == "5"
         assert np.load(outputs["network"])["w0"].shape == (5, 8)
         assert bundle.analysed_with(outputs["provenance"]) == ("deep8", {"format": "emtab"})
+        assert outputs["gene_ids"].read_text() == "id\tsymbol\n"  # no table: a header only
         reference = compendium.load_reference(outputs["genes"], outputs["scale"])
         assert reference.genes == list("ABCDE") and reference.scale == {"values": "log"}
 
@@ -185,3 +191,36 @@ def test_an_archive_that_is_not_one_bundle_is_refused(parts, tmp_path):
     bundle.write_archive(folder, tmp_path / "changed.tar.gz")
     with pytest.raises(InputError, match=r"scale\.json: does not match its SHA-256"):
         bundle.unpack(tmp_path / "changed.tar.gz", _outputs(tmp_path))
+
+
+def test_the_gene_id_table_travels_with_the_bundle(parts, tmp_path):
+    """A compendium read through a gene id table: the bundle carries the table's two columns, and
+    the unpacked provenance names that copy, which maps ids as the original table does."""
+    files, rankings, tables, origin = parts
+    table = tmp_path / "GPL570.tsv"
+    table.write_text(
+        "# a platform table with a comment line\nID\tGene Symbol\tSequence\n"
+        "1007_s_at\tDDR1\tACGT\n1053_at\tRFC2\tTTGA\n117_at\tHSPA6 /// HSPA7\tGGCA\n"
+    )
+    ids = {"mapping": str(table), "from": "ID", "to": "Gene Symbol", "min_mapped": 0.5}
+    origin = origin | {
+        "settings": {**origin["settings"], "dataset": {"format": "emtab", "gene_ids": ids}}
+    }
+    folder = tmp_path / "deep8"
+    bundle.write_bundle(folder, "deep8", files, rankings, tables, origin)
+    carried = pd.read_csv(folder / bundle.GENE_IDS, sep="\t", dtype=str, comment="#")
+    assert list(carried.columns) == ["ID", "Gene Symbol"] and len(carried) == 3
+    outputs = _outputs(tmp_path)
+    bundle.unpack(folder, outputs)
+    _, spec = bundle.analysed_with(outputs["provenance"])
+    assert spec["gene_ids"] == ids | {"mapping": str(outputs["gene_ids"])}
+    probes = ["1053_at", "117_at", "1007_s_at", "99_at"]
+    assert (
+        identifiers.row_symbols(probes, spec["gene_ids"], "x")
+        == identifiers.row_symbols(probes, ids, "x")
+        == ["RFC2", None, "DDR1", None]
+    )
+    (folder / bundle.GENE_IDS).unlink()  # a bundle written before the table travelled with it
+    _rewritten(folder, "README.md", (folder / "README.md").read_text())
+    with pytest.raises(InputError, match=r"deep8: has no gene_ids\.tsv, the gene id table"):
+        bundle.unpack(folder, _outputs(tmp_path))

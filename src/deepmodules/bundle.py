@@ -11,6 +11,9 @@ A bundle of model M trained on dataset D holds
 - ``node_activity.tsv``, ``rankings/<layer>.tsv.gz`` (each hidden node's top light-up genes) and the
   model's rows of the PPI colocalization, reconstruction, encodability and verdict tables: what its
   nodes encode, how well it reconstructs, and where its modules fall short;
+- ``gene_ids.tsv``, where the compendium's row ids became gene symbols through a table
+  (``datasets.*.gene_ids``): that table's id and symbol columns, so that a GEO series of the same
+  kind of file is read against the bundle as the compendium was;
 - ``training_summary.tsv``, ``provenance.json`` (the dataset and training settings, the seed, the
   SHA-256 of every input file, the package version and the bundle format version), a model card
   (``README.md``) written from all of the above, and ``MANIFEST.sha256``, the SHA-256 of every other
@@ -39,9 +42,10 @@ import pandas as pd
 
 from deepmodules import __version__, layout
 from deepmodules.data.download import sha256sum
+from deepmodules.data.tables import read_table
 from deepmodules.errors import InputError
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: gene_ids.tsv for a compendium read through a gene id table
 MANIFEST = "MANIFEST.sha256"
 # The file Snakemake adds to a folder that a rule declares as its output: not part of the bundle.
 SNAKEMAKE_MARKER = ".snakemake_timestamp"
@@ -49,6 +53,8 @@ CARD = "README.md"
 PROVENANCE = "provenance.json"
 # The model's and compendium's files a bundle carries as they are.
 CARRIED = ("network.npz", "genes.tsv", "scale.json", "node_activity.tsv", "training_summary.tsv")
+# The id and symbol columns of the compendium's gene id table, where it had one.
+GENE_IDS = "gene_ids.tsv"
 # What scale.json must hold to put a new dataset on the compendium's scale, by its ``values``.
 SCALE_KEYS = {"log": [], "counts": ["upper_quartile_reference", "noise_floor"]}
 
@@ -99,6 +105,13 @@ def write_bundle(
         shutil.copyfile(path, folder / "rankings" / f"{layer}.tsv.gz")
     for kind, path in tables.items():
         _model_rows(Path(path), model).to_csv(folder / f"{kind}.tsv", sep="\t", index=False)
+    gene_ids = provenance["settings"]["dataset"].get("gene_ids")
+    if gene_ids:
+        columns = [gene_ids["from"], gene_ids["to"]]
+        mapping = read_table(
+            gene_ids["mapping"], columns, "gene id table", "correct gene_ids", skip_comments=True
+        )
+        mapping[columns].to_csv(folder / GENE_IDS, sep="\t", index=False)
     provenance = provenance | {
         "model": model,
         "package_version": __version__,
@@ -295,8 +308,18 @@ def unpack(source: str | Path, outputs: dict[str, str | Path]) -> list[dict]:
             folder = tops[0]
         provenance = verify_bundle(folder)
         check_reference(folder)
+        gene_ids = provenance["settings"]["dataset"].get("gene_ids")
+        if gene_ids and not (folder / GENE_IDS).is_file():
+            raise InputError(
+                folder,
+                f"has no {GENE_IDS}, the gene id table its compendium was read with",
+                "export the bundle again with `snakemake bundle`",
+            )
         for kind, path in outputs.items():
-            shutil.copyfile(folder / layout.BUNDLE_REFERENCE[kind], path)
+            if kind == "gene_ids" and not gene_ids:  # no table: the ids were symbols
+                Path(path).write_text("id\tsymbol\n")
+            else:
+                shutil.copyfile(folder / layout.BUNDLE_REFERENCE[kind], path)
         genes = pd.read_csv(folder / "genes.tsv", sep="\t", usecols=["gene"])
         scale = json.loads((folder / "scale.json").read_text())
     checks = {
@@ -314,6 +337,11 @@ def unpack(source: str | Path, outputs: dict[str, str | Path]) -> list[dict]:
 
 def analysed_with(provenance: str | Path) -> tuple[str, dict]:
     """The model of a bundle and the settings of the compendium it was trained on, from its
-    provenance: what an analysis against the bundle reads in place of ``models`` and ``datasets``."""
+    provenance as unpacked (:func:`unpack`): what an analysis against the bundle reads in place of
+    ``models`` and ``datasets``. A gene id table is the bundle's copy, unpacked beside it."""
     record = json.loads(Path(provenance).read_text())
-    return record["model"], record["settings"]["dataset"]
+    spec = record["settings"]["dataset"]
+    if spec.get("gene_ids"):
+        copy = Path(provenance).parent / layout.BUNDLE_REFERENCE["gene_ids"]
+        spec = spec | {"gene_ids": spec["gene_ids"] | {"mapping": str(copy)}}
+    return record["model"], spec

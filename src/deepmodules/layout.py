@@ -104,6 +104,7 @@ BUNDLE_REFERENCE = {
     "scale": "scale.json",
     "network": "network.npz",
     "provenance": "provenance.json",
+    "gene_ids": "gene_ids.tsv",  # a header only where the compendium had no gene id table
 }
 _MODULE_KEY = "module:"
 # How the gzipped tables above are compressed: level 1 wrote deep512's light-up table of one layer

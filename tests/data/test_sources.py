@@ -196,6 +196,27 @@ def test_gene_mapping_drops_ambiguous_ids(tmp_path: Path):
     assert str(table) in str(error.value)
 
 
+@pytest.mark.parametrize("suffix", [".txt", ".txt.gz"])
+def test_gene_mapping_reads_a_geo_platform_table_below_its_description_lines(
+    tmp_path: Path, suffix: str
+):
+    """GEO's platform tables (GPL570-55999.txt) open with `#` lines describing each column; a `#`
+    inside a cell below the header is data."""
+    text = (
+        "#ID = Affymetrix probe set\n#Gene Symbol = HUGO symbol\n"
+        "ID\tGene Title\tGene Symbol\n"
+        "1007_s_at\tdiscoidin domain receptor #1\tDDR1\n1552256_a_at\treplication factor C\tRFC2\n"
+    )
+    path = tmp_path / f"GPL570{suffix}"
+    if suffix.endswith(".gz"):
+        with gzip.open(path, "wt") as handle:
+            handle.write(text)
+    else:
+        path.write_text(text)
+    mapping, _ = identifiers.read_gene_mapping(path, "ID", "Gene Symbol")
+    assert mapping == {"1007_s_at": "DDR1", "1552256_a_at": "RFC2"}
+
+
 def test_identifier_share():
     assert (
         identifiers.looks_like_identifiers(["ENSG00000141510.16", "7157_at", "7157", "TP53"])

@@ -86,8 +86,11 @@ def external_compendium(wc):
 
 
 def bundle_provenance(wc):
-    """The provenance of the bundle analysed against, as a named input (none without a bundle)."""
-    return {"provenance": layout.bundle_reference("provenance")} if BUNDLE else {}
+    """The provenance of the bundle analysed against and the gene id table it names, as named
+    inputs (none without a bundle)."""
+    if not BUNDLE:
+        return {}
+    return {kind: layout.bundle_reference(kind) for kind in ("provenance", "gene_ids")}
 
 
 def external_reference(wc):

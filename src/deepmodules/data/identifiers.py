@@ -76,7 +76,8 @@ def normalize_gene_id(gene_id: str) -> str:
 def read_gene_mapping(
     path: str | os.PathLike, id_column: str, symbol_column: str
 ) -> tuple[dict[str, str], int]:
-    """Read a tab-separated identifier → gene symbol table (with a header), e.g. a biomaRt export.
+    """Read a tab-separated identifier → gene symbol table (with a header), e.g. a biomaRt export
+    or a GEO platform table (the ``#`` description lines above its header are skipped).
 
     Identifiers are normalized by :func:`normalize_gene_id`. An identifier is ambiguous, and left
     out, when its symbol names several genes (``A /// B``) or when its rows give different symbols.
@@ -87,6 +88,7 @@ def read_gene_mapping(
         [id_column, symbol_column],
         "gene id table",
         "set datasets.*.gene_ids.from and gene_ids.to to columns of this table",
+        skip_comments=True,
     )
     pairs = pd.DataFrame(
         {

@@ -4,6 +4,7 @@ the file, what is wrong with it and what to change."""
 
 from __future__ import annotations
 
+import gzip
 import os
 from collections.abc import Sequence
 
@@ -12,13 +13,34 @@ import pandas as pd
 from deepmodules.errors import InputError, readable, require_file
 
 
+def leading_comment_lines(path: str | os.PathLike, prefix: str = "#") -> int:
+    """The number of lines at the top of a text table (gzipped or not) that start with ``prefix``:
+    the description lines (``#ID = ...``) that GEO's platform tables carry above their header."""
+    opener = gzip.open if str(path).endswith(".gz") else open
+    count = 0
+    with readable(path), opener(path, "rt", errors="replace") as handle:
+        for line in handle:
+            if not line.startswith(prefix):
+                break
+            count += 1
+    return count
+
+
 def read_table(
-    path: str | os.PathLike, required: Sequence[str], what: str, fix: str, **options
+    path: str | os.PathLike,
+    required: Sequence[str],
+    what: str,
+    fix: str,
+    skip_comments: bool = False,
+    **options,
 ) -> pd.DataFrame:
     """A tab-separated table with a header, every cell as text (empty cells as ""), that has the
     ``required`` columns. ``what`` names the table in a message ("sample table"); ``fix`` is the
-    remedy for missing columns; ``options`` go to :func:`pandas.read_csv` (e.g. ``quoting``)."""
+    remedy for missing columns; ``skip_comments`` skips the ``#`` lines above the header
+    (:func:`leading_comment_lines`); ``options`` go to :func:`pandas.read_csv` (e.g. ``quoting``)."""
     require_file(path)
+    if skip_comments:
+        options["skiprows"] = leading_comment_lines(path)
     try:
         with readable(path):
             table = pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False, **options)

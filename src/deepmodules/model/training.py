@@ -60,11 +60,15 @@ class Stopping:
 
     With S = ceil(n_train / batch_size) steps per epoch, training runs at most
     E = max(epochs, ceil(min_steps / S)) epochs. Epoch e improves on the best test loss L* when
-    L_e < (1 - min_improvement) L*; training stops once the last improvement is both ``patience``
-    epochs and ``patience_steps`` optimizer steps ago (``patience`` 0: no early stopping, the paper's
-    fixed number of epochs). The patience in steps is what carries a small compendium, whose epochs are
-    a step each, over the loss plateau of its first hundreds of steps; the floor only makes room for
-    the steps. A rising test loss is no plateau: with ``overfit_margin`` m > 0, training also stops at
+    L_e < (1 - min_improvement) L*; training stops once the last improvement is ``patience`` epochs,
+    ``patience_steps`` optimizer steps and ``patience_fraction`` of the epochs run ago (``patience``
+    0: no early stopping, the paper's fixed number of epochs). The patience in steps is what carries
+    a small compendium, whose epochs are a step each, over the loss plateau of its first hundreds of
+    steps; the floor only makes room for the steps. The fraction makes the wait grow with the run: a
+    long run stops when its last ``patience_fraction`` brought no improvement, so a plateau of a few
+    thousand steps does not end training that is still improving over tens of thousands (at 30,000
+    samples a fixed 2,000-step wait stopped at a test loss 16 % above the one reached by 200,000
+    steps; docs/method.md). A rising test loss is no plateau: with ``overfit_margin`` m > 0, training also stops at
     an epoch e that is a multiple of ``patience`` once the last improvement is ``patience`` epochs ago
     and every test loss of the last ``patience`` epochs exceeds (1 + m) L_min, the lowest so far (the
     model overfits). Whatever stops training, the weights kept are those of the lowest test loss.
@@ -76,6 +80,7 @@ class Stopping:
     min_steps: int = 0
     patience_steps: int = 0
     overfit_margin: float = 0.0
+    patience_fraction: float = 0.0
 
     def epoch_cap(self, steps_per_epoch: int) -> int:
         """E = max(epochs, ceil(min_steps / steps_per_epoch))."""
@@ -92,10 +97,18 @@ class Stopping:
         if not self.patience:
             return cap
         stop = improved + max(self.patience, math.ceil(self.patience_steps / steps_per_epoch))
+        stop = max(stop, self.waited_enough(improved))
         if self.overfit_margin:
             window_after_kept = kept + self.patience
             stop = min(stop, -(-window_after_kept // self.patience) * self.patience)
         return min(cap, stop)
+
+    def waited_enough(self, improved: int) -> int:
+        """The first epoch e with e - improved >= patience_fraction × e, the wait in proportion to
+        the run (``improved`` when there is no such wait)."""
+        if not self.patience_fraction:
+            return improved
+        return math.ceil(improved / (1.0 - self.patience_fraction) - 1e-9)
 
     def reason(
         self, epoch: int, improved: int, steps: int, cap: int, losses: list[float], best: float
@@ -108,11 +121,12 @@ class Stopping:
             self.patience
             and waited >= self.patience
             and waited * steps >= self.patience_steps * epoch
+            and epoch >= self.waited_enough(improved)
         ):
             return (
                 f"early_stopping at epoch {epoch}: no improvement of the test loss by "
                 f"{self.min_improvement:g} (relative) for {waited} epochs "
-                f"({waited * steps // epoch} optimizer steps)"
+                f"({waited * steps // epoch} optimizer steps, {waited / epoch:.0%} of the run)"
             )
         if (
             self.overfit_margin
