@@ -56,12 +56,13 @@ def fixed_wait_stop(stop: dict, losses: np.ndarray, steps_per_epoch: int) -> dic
     fixed = training.Stopping(**(stop | {"patience_fraction": 0.0}))
     cap = fixed.epoch_cap(steps_per_epoch)
     seen: list[float] = []
+    lowest = np.minimum.accumulate(losses)  # sliced below as views
     kept = improved = 0
     for epoch, loss in enumerate(losses.tolist(), start=1):
         seen.append(loss)
         kept, improved = training.advance(seen, epoch, loss, kept, improved, fixed)
         steps = epoch * steps_per_epoch
-        if fixed.reason(epoch, improved, steps, cap, seen, seen[kept - 1]) is not None:
+        if fixed.reason(epoch, improved, steps, cap, seen, lowest[:epoch]) is not None:
             break
     return {
         "fixed_wait_stop_steps": epoch * steps_per_epoch,

@@ -60,15 +60,18 @@ class Stopping:
 
     With S = ceil(n_train / batch_size) steps per epoch, training runs at most
     E = max(epochs, ceil(min_steps / S)) epochs. Epoch e improves on the best test loss L* when
-    L_e < (1 - min_improvement) L*; training stops once the last improvement is ``patience`` epochs,
-    ``patience_steps`` optimizer steps and ``patience_fraction`` of the epochs run ago (``patience``
-    0: no early stopping, the paper's fixed number of epochs). The patience in steps is what carries
-    a small compendium, whose epochs are a step each, over the loss plateau of its first hundreds of
-    steps; the floor only makes room for the steps. The fraction makes the wait grow with the run: a
-    long run stops when its last ``patience_fraction`` brought no improvement, so a plateau of a few
-    thousand steps does not end training that is still improving over tens of thousands (at 30,000
-    samples a fixed 2,000-step wait stopped at a test loss 16 % above the one reached by 200,000
-    steps; docs/method.md). A rising test loss is no plateau: with ``overfit_margin`` m > 0, training also stops at
+    L_e < (1 - min_improvement) L*; training stops once the last improvement is both ``patience``
+    epochs and ``patience_steps`` optimizer steps ago (``patience`` 0: no early stopping, the paper's
+    fixed number of epochs). The patience in steps is what carries a small compendium, whose epochs are
+    a step each, over the loss plateau of its first hundreds of steps; the floor only makes room for
+    the steps. A long run must also have slowed down over its last ``patience_fraction`` f of epochs:
+    with W = ceil(f e) epochs and P = max(patience × S, patience_steps) steps, the lowest test loss now
+    must be above (1 - min_improvement × W S / P) times the lowest before those W epochs, that is, the
+    loss fell by less than ``min_improvement`` per P steps on average over the window (only where
+    W S > P). A plateau of a few thousand steps then does not end a run that is still descending at
+    that rate (at 30,000 samples the fixed wait stopped at a test loss 16 % above the one reached by
+    200,000 steps; docs/method.md), and a run whose descent has slowed is not kept going for a
+    last 0.1 %. A rising test loss is no plateau: with ``overfit_margin`` m > 0, training also stops at
     an epoch e that is a multiple of ``patience`` once the last improvement is ``patience`` epochs ago
     and every test loss of the last ``patience`` epochs exceeds (1 + m) L_min, the lowest so far (the
     model overfits). Whatever stops training, the weights kept are those of the lowest test loss.
@@ -90,43 +93,64 @@ class Stopping:
         """Whether test loss ``loss`` improves on ``best`` by at least the minimum relative improvement."""
         return loss < (1.0 - self.min_improvement) * best
 
-    def earliest_stop(self, kept: int, improved: int, steps_per_epoch: int, cap: int) -> int:
+    def earliest_stop(
+        self, kept: int, improved: int, steps_per_epoch: int, cap: int, lowest: list[float]
+    ) -> int:
         """The first epoch at which training may stop if the test loss does not fall below that of
-        epoch ``kept`` (the lowest) nor improve after epoch ``improved``: an improvement can only
-        postpone the stop, so the epochs before it can run without a look at their losses."""
+        epoch ``kept`` (the lowest) nor improve after epoch ``improved`` (``lowest``: the lowest test
+        loss after each epoch so far): an improvement can only postpone the stop, so the epochs
+        before it can run without a look at their losses."""
         if not self.patience:
             return cap
         stop = improved + max(self.patience, math.ceil(self.patience_steps / steps_per_epoch))
-        stop = max(stop, self.waited_enough(improved))
+        while stop < cap and not self.slowed(stop, steps_per_epoch, lowest):
+            stop += 1  # without a new lowest the window only gets easier to pass: this ends
         if self.overfit_margin:
             window_after_kept = kept + self.patience
             stop = min(stop, -(-window_after_kept // self.patience) * self.patience)
         return min(cap, stop)
 
-    def waited_enough(self, improved: int) -> int:
-        """The first epoch e with e - improved >= patience_fraction × e, the wait in proportion to
-        the run (``improved`` when there is no such wait)."""
-        if not self.patience_fraction:
-            return improved
-        return math.ceil(improved / (1.0 - self.patience_fraction) - 1e-9)
+    def slowed(self, epoch: int, steps_per_epoch: int, lowest: list[float]) -> bool:
+        """Whether the lowest test loss fell by less than ``min_improvement`` per P steps on average
+        over the last ceil(``patience_fraction`` × ``epoch``) epochs (true where that window is no
+        longer than P). Epochs after those in ``lowest`` are taken as bringing no new lowest."""
+        window = math.ceil(self.patience_fraction * epoch - 1e-9)
+        reference = max(self.patience * steps_per_epoch, self.patience_steps)
+        if window * steps_per_epoch <= reference:
+            return True
+        before, now = epoch - window, min(epoch, len(lowest))
+        if before < 1:
+            return False
+        if before >= now:
+            return True
+        allowed = self.min_improvement * window * steps_per_epoch / reference
+        return lowest[now - 1] >= (1.0 - allowed) * lowest[before - 1]
 
     def reason(
-        self, epoch: int, improved: int, steps: int, cap: int, losses: list[float], best: float
+        self,
+        epoch: int,
+        improved: int,
+        steps: int,
+        cap: int,
+        losses: list[float],
+        lowest: list[float],
     ) -> str | None:
         """Why training stops after ``epoch`` (``steps`` steps so far, last improvement at epoch
-        ``improved``, test ``losses`` of every epoch so far, the lowest ``best``), or None to go on.
-        Where the test loss stops training at the cap, that is the reason given: the model converged."""
+        ``improved``, test ``losses`` of every epoch so far and the ``lowest`` after each), or None
+        to go on. Where the test loss stops training at the cap, that is the reason given: the model
+        converged."""
         waited = epoch - improved
+        best = lowest[-1] if len(lowest) else np.inf
         if (
             self.patience
             and waited >= self.patience
             and waited * steps >= self.patience_steps * epoch
-            and epoch >= self.waited_enough(improved)
+            and self.slowed(epoch, steps // max(epoch, 1), lowest)
         ):
             return (
                 f"early_stopping at epoch {epoch}: no improvement of the test loss by "
                 f"{self.min_improvement:g} (relative) for {waited} epochs "
-                f"({waited * steps // epoch} optimizer steps, {waited / epoch:.0%} of the run)"
+                f"({waited * steps // epoch} optimizer steps)"
             )
         if (
             self.overfit_margin
@@ -286,21 +310,17 @@ def train(
             runner.set_best(best, min(row[3] for row in history))
             log.info("resuming from %s after epoch %d", checkpoint, len(history))
     test_losses = [row[3] for row in history]
+    lowest = np.minimum.accumulate(test_losses).tolist() if test_losses else []
     kept, improved = progress(test_losses, stopping)
     stopped = stopping.reason(
-        len(history),
-        improved,
-        len(history) * steps_per_epoch,
-        cap,
-        test_losses,
-        min(test_losses, default=np.inf),
+        len(history), improved, len(history) * steps_per_epoch, cap, test_losses, lowest
     )
     saved = reported = time.monotonic()
     started, started_epoch = time.perf_counter(), len(history)
     chunk = 1
     while stopped is None:
         done = len(history)
-        earliest = stopping.earliest_stop(kept, improved, steps_per_epoch, cap)
+        earliest = stopping.earliest_stop(kept, improved, steps_per_epoch, cap, lowest)
         n = max(1, min(chunk, earliest - done))
         orders = np.stack([epoch_order(train_rows, seed, e) for e in range(done, done + n)])
         begin = time.perf_counter()
@@ -312,9 +332,10 @@ def train(
             epoch = done + i + 1
             history.append([epoch, epoch * steps_per_epoch, train_loss[i], test_loss[i]])
             test_losses.append(float(test_loss[i]))
+            lowest.append(min(lowest[-1], test_losses[-1]) if lowest else test_losses[-1])
             kept, improved = advance(test_losses, epoch, test_loss[i], kept, improved, stopping)
             stopped = stopping.reason(
-                epoch, improved, epoch * steps_per_epoch, cap, test_losses, test_losses[kept - 1]
+                epoch, improved, epoch * steps_per_epoch, cap, test_losses, lowest
             )
         assert stopped is None or len(history) == done + n  # a chunk never runs past a stop
         if checkpoint is not None and (
