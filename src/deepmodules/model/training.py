@@ -64,14 +64,9 @@ class Stopping:
     epochs and ``patience_steps`` optimizer steps ago (``patience`` 0: no early stopping, the paper's
     fixed number of epochs). The patience in steps is what carries a small compendium, whose epochs are
     a step each, over the loss plateau of its first hundreds of steps; the floor only makes room for
-    the steps. A long run must also have slowed down over its last ``patience_fraction`` f of epochs:
-    with W = ceil(f e) epochs and P = max(patience × S, patience_steps) steps, the lowest test loss now
-    must be above (1 - min_improvement × W S / P) times the lowest before those W epochs, that is, the
-    loss fell by less than ``min_improvement`` per P steps on average over the window (only where
-    W S > P). A plateau of a few thousand steps then does not end a run that is still descending at
-    that rate (at 30,000 samples the fixed wait stopped at a test loss 16 % above the one reached by
-    200,000 steps; docs/method.md), and a run whose descent has slowed is not kept going for a
-    last 0.1 %. A rising test loss is no plateau: with ``overfit_margin`` m > 0, training also stops at
+    the steps. A long run must also have slowed down over its last ``patience_fraction`` of epochs
+    (:meth:`slowed`): a plateau of a few thousand steps does not end a run still descending, nor is
+    a slowed one kept going for a last 0.1 %. A rising test loss is no plateau: with ``overfit_margin`` m > 0, training also stops at
     an epoch e that is a multiple of ``patience`` once the last improvement is ``patience`` epochs ago
     and every test loss of the last ``patience`` epochs exceeds (1 + m) L_min, the lowest so far (the
     model overfits). Whatever stops training, the weights kept are those of the lowest test loss.
@@ -111,9 +106,11 @@ class Stopping:
         return min(cap, stop)
 
     def slowed(self, epoch: int, steps_per_epoch: int, lowest: list[float]) -> bool:
-        """Whether the lowest test loss fell by less than ``min_improvement`` per P steps on average
-        over the last ceil(``patience_fraction`` × ``epoch``) epochs (true where that window is no
-        longer than P). Epochs after those in ``lowest`` are taken as bringing no new lowest."""
+        """Whether the lowest test loss fell by less than ``min_improvement`` per P = max(patience ×
+        S, patience_steps) steps on average over the last W = ceil(``patience_fraction`` × ``epoch``)
+        epochs: lowest now >= (1 - min_improvement W S / P) × lowest before them (true where W S <= P;
+        at 30,000 samples the fixed wait alone stopped at a test loss 16 % above the one reached by
+        200,000 steps, docs/method.md). Epochs after those in ``lowest`` bring no new lowest."""
         window = math.ceil(self.patience_fraction * epoch - 1e-9)
         reference = max(self.patience * steps_per_epoch, self.patience_steps)
         if window * steps_per_epoch <= reference:
@@ -127,18 +124,11 @@ class Stopping:
         return lowest[now - 1] >= (1.0 - allowed) * lowest[before - 1]
 
     def reason(
-        self,
-        epoch: int,
-        improved: int,
-        steps: int,
-        cap: int,
-        losses: list[float],
-        lowest: list[float],
+        self, epoch: int, improved: int, steps: int, cap: int, losses: list, lowest: list
     ) -> str | None:
-        """Why training stops after ``epoch`` (``steps`` steps so far, last improvement at epoch
-        ``improved``, test ``losses`` of every epoch so far and the ``lowest`` after each), or None
-        to go on. Where the test loss stops training at the cap, that is the reason given: the model
-        converged."""
+        """Why training stops after ``epoch`` (``steps`` so far, last improvement at ``improved``,
+        test ``losses`` of every epoch and the ``lowest`` after each), or None to go on. Where the
+        test loss stops training at the cap, that is the reason given: the model converged."""
         waited = epoch - improved
         best = lowest[-1] if len(lowest) else np.inf
         if (
