@@ -52,7 +52,7 @@ def former_cap(defaults: dict, steps_per_epoch: int) -> int:
 def fixed_wait_stop(stop: dict, losses: np.ndarray, steps_per_epoch: int) -> dict:
     """Where the rule without ``patience_fraction`` (a fixed wait of ``patience`` epochs and
     ``patience_steps`` steps) stops on the same test losses, and its lowest loss by then relative to
-    the run's lowest: the wait that grows with the run can only stop later."""
+    the run's lowest: ``patience_fraction`` only adds a condition, so the run stops there or later."""
     fixed = training.Stopping(**(stop | {"patience_fraction": 0.0}))
     cap = fixed.epoch_cap(steps_per_epoch)
     seen: list[float] = []

@@ -35,17 +35,16 @@ from deepmodules import layout
 from deepmodules.data import archs4, identifiers, normalize, sources
 from deepmodules.errors import InputError, readable
 
+log = logging.getLogger(__name__)
+
+ANNOTATION = ["sample", "cell_type", "disease", "study"]
+
 
 def row_blocks(values: np.ndarray, rows: np.ndarray, block: int) -> Iterator[np.ndarray]:
     """The samples ``rows`` of a (memory-mapped) samples × genes matrix, ``block`` rows at a time, as
     float64 copies: what a pass over a compendium too large to hold whole in float64 reads."""
     for start in range(0, len(rows), block):
         yield np.asarray(values[rows[start : start + block]], dtype=np.float64)
-
-
-log = logging.getLogger(__name__)
-
-ANNOTATION = ["sample", "cell_type", "disease", "study"]
 
 
 @dataclass

@@ -66,10 +66,11 @@ class Stopping:
     a step each, over the loss plateau of its first hundreds of steps; the floor only makes room for
     the steps. A long run must also have slowed down over its last ``patience_fraction`` of epochs
     (:meth:`slowed`): a plateau of a few thousand steps does not end a run still descending, nor is
-    a slowed one kept going for a last 0.1 %. A rising test loss is no plateau: with ``overfit_margin`` m > 0, training also stops at
-    an epoch e that is a multiple of ``patience`` once the last improvement is ``patience`` epochs ago
-    and every test loss of the last ``patience`` epochs exceeds (1 + m) L_min, the lowest so far (the
-    model overfits). Whatever stops training, the weights kept are those of the lowest test loss.
+    a slowed one kept going for a last 0.1 %. A rising test loss is no plateau: with
+    ``overfit_margin`` m > 0, training also stops at an epoch e that is a multiple of ``patience``
+    once the last improvement is ``patience`` epochs ago and every test loss of the last ``patience``
+    epochs exceeds (1 + m) L_min, the lowest so far (the model overfits). Whatever stops training,
+    the weights kept are those of the lowest test loss.
     """
 
     epochs: int
