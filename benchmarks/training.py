@@ -22,8 +22,10 @@ config/schema.yaml, so one optimizer step per epoch) twice, each in its own proc
 the train rule runs (many epochs per compiled call, :class:`deepmodules.model.epochs.ResidentEpochs`), and
 ``per_batch``, one ``train_on_batch`` call per batch and one test evaluation per epoch from the
 memory-mapped matrix (:class:`deepmodules.model.epochs.BatchEpochs`, the loop of earlier versions without
-its per-epoch log line). It reports samples/s, the fraction of the bfloat16 matmul peak, the time to the
-stop and the best test loss.
+its per-epoch log line). Each case trains on the threads the train rule gives it
+(:func:`deepmodules.model.epochs.threads`: one for deep64, as two such jobs share two cores), and the
+bfloat16 matmul peak is measured on as many threads, in a process of its own. It reports samples/s,
+the fraction of that peak, the time to the stop and the best test loss.
 
 Throughput is training samples per second of training wall time (the test loss after every epoch
 included); the arithmetic rate is 6 × parameters FLOP per sample (forward 2, backward 4). The float32
@@ -202,17 +204,25 @@ def run_small_variant(variant: str, matrix: Path, test: int, model_id: str, epoc
 
 
 def small(quick: bool) -> None:
-    """Both small cases, chunked and per batch, in the same run as the matmul peak."""
-    peak = matmul_peak()["tensorflow_bfloat16"]
-    cases = {}
+    """Both small cases, chunked and per batch, each on the train rule's threads, in the same run as
+    the bfloat16 matmul peak on those threads."""
+    from deepmodules.model import epochs as runners
+    from deepmodules.model.architecture import parse_model_id
+
+    cores = len(os.sched_getaffinity(0))
+    peaks, cases = {}, {}
     with tempfile.TemporaryDirectory() as folder:
         for name, case in SMALL.items():
+            threads = runners.threads(parse_model_id(case["model"]).width, cores)
+            if threads not in peaks:
+                peaks[threads] = peak_on_threads(threads)
+            peak = peaks[threads]
             matrix = Path(folder) / f"{name}.npy"
             write_matrix(matrix, case["samples"], case["genes"])
             epochs = SMALL_QUICK_EPOCHS[name] if quick else 0
             extra = ["--model", case["model"], "--epochs", str(epochs)]
             runs = {
-                variant: child(variant, matrix, {"test": case["test"]}, extra)
+                variant: child(variant, matrix, {"test": case["test"]}, extra, threads)
                 for variant in ("chunked", "per_batch")
             }
             for run in runs.values():
@@ -226,6 +236,8 @@ def small(quick: bool) -> None:
             chunked, per_batch = runs["chunked"], runs["per_batch"]
             cases[name] = {
                 **case,
+                "threads": threads,
+                "bfloat16_matmul_peak_gflop_per_s": peak,
                 "speedup_samples_per_s": chunked["samples_per_s"] / per_batch["samples_per_s"],
                 "speedup_time_to_stop": per_batch["seconds"] / chunked["seconds"],
                 "best_test_loss_ratio": chunked["best_test_loss"] / per_batch["best_test_loss"],
@@ -236,18 +248,39 @@ def small(quick: bool) -> None:
         "quick": quick,
         "stopping": "fixed epochs" if quick else default_stopping(),
         "cpu": cpu_model(),
-        "cores": len(os.sched_getaffinity(0)),
-        "bfloat16_matmul_peak_gflop_per_s": peak,
+        "cores": cores,
         "cases": cases,
     }
     print(json.dumps(summary))
 
 
-def child(variant: str, matrix: Path, size: dict, extra: list[str] | None = None) -> dict:
+def thread_environment(threads: int) -> dict:
+    """The environment of a process whose thread pools have ``threads`` threads (as a rule's job)."""
+    from deepmodules.workflow import THREAD_VARIABLES
+
+    return {**os.environ, **dict.fromkeys(THREAD_VARIABLES, str(threads))}
+
+
+def peak_on_threads(threads: int) -> float:
+    """The bfloat16 matmul peak (GFLOP/s) of a process on ``threads`` threads."""
+    command = [sys.executable, __file__, "--variant", "peak"]
+    result = subprocess.run(
+        command, capture_output=True, text=True, env=thread_environment(threads)
+    )
+    if result.returncode != 0:
+        sys.exit(f"the matmul peak failed:\n{result.stderr[-3000:]}")
+    return json.loads(result.stdout.strip().splitlines()[-1])["tensorflow_bfloat16"]
+
+
+def child(
+    variant: str, matrix: Path, size: dict, extra: list[str] | None = None, threads: int = 0
+) -> dict:
+    """Run ``variant`` in a process of its own (on ``threads`` threads where given)."""
     command = [sys.executable, __file__, "--variant", variant, "--matrix", str(matrix)]
     command += ["--test", str(size["test"])]
     command += extra or ["--epochs", str(size["epochs"])]
-    result = subprocess.run(command, capture_output=True, text=True)
+    env = thread_environment(threads) if threads else None
+    result = subprocess.run(command, capture_output=True, text=True, env=env)
     if result.returncode != 0:
         sys.exit(f"the {variant} run failed:\n{result.stderr[-3000:]}")
     return json.loads(result.stdout.strip().splitlines()[-1])
@@ -266,7 +299,7 @@ def main() -> None:
     parser.add_argument("--small", action="store_true", help="two small compendia, default stop")
     parser.add_argument(
         "--variant",
-        choices=["baseline", "project", "chunked", "per_batch"],
+        choices=["baseline", "project", "chunked", "per_batch", "peak"],
         help=argparse.SUPPRESS,
     )
     parser.add_argument("--model", help=argparse.SUPPRESS)
@@ -274,6 +307,9 @@ def main() -> None:
     parser.add_argument("--test", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--epochs", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.variant == "peak":
+        print(json.dumps(matmul_peak()))
+        return
     if args.variant in ("chunked", "per_batch"):
         result = run_small_variant(args.variant, args.matrix, args.test, args.model, args.epochs)
         print(json.dumps(result))

@@ -4,7 +4,12 @@ import pytest
 
 from deepmodules.config import compendium_spec
 from deepmodules.data import compendium, sources
-from deepmodules.data.external import align_to_compendium, read_sample_sheet, to_compendium_scale
+from deepmodules.data.external import (
+    align_to_compendium,
+    read_sample_sheet,
+    row_genes,
+    to_compendium_scale,
+)
 from deepmodules.data.normalize import GeneRange
 from deepmodules.errors import InputError
 
@@ -80,3 +85,30 @@ def test_counts_of_compendium_samples_get_their_compendium_values(config, tmp_pa
     assert to_compendium_scale(logged, "log", data.scale, "ms.tsv") is logged
     with pytest.raises(InputError, match="ms.tsv: holds counts .* not an RNA-seq one"):
         to_compendium_scale(counts[rows], "counts", {"values": "log"}, "ms.tsv")
+
+
+def test_rows_named_by_the_compendium_gene_id_table_are_read_through_it(tmp_path):
+    """A dataset of the compendium's platform in probe-set ids gets the symbols the compendium's table
+    gives (two probe sets of one gene: the one with the higher mean kept, as in the compendium), and
+    aligns to the compendium as the same dataset named by symbols does; symbols, or no table, are
+    taken as they are."""
+    table = tmp_path / "gpl.tsv"
+    table.write_text(
+        "#ID = probe set\nID\tsymbol\n1_at\tTP53\n2_s_at\tMKI67\n3_at\tMKI67\n4_at\tACTA2\n5_at\tDES\n"
+    )
+    gene_ids = {"mapping": str(table), "from": "ID", "to": "symbol", "min_mapped": 0.5}
+    values = np.array([[1.0, 2.0, 5.0, 3.0, 4.0], [2.0, 3.0, 6.0, 4.0, 5.0]])
+    probes = ["1_at", "2_s_at", "3_at", "4_at", "5_at"]
+    genes, mapped = row_genes(probes, values, gene_ids, "ms.tsv")
+    assert sorted(genes) == ["ACTA2", "DES", "MKI67", "TP53"]
+    by_symbol = dict(zip(genes, mapped.T, strict=True))
+    np.testing.assert_array_equal(by_symbol["MKI67"], [5.0, 6.0])  # 3_at, the higher mean
+    reference = GeneRange(["TP53", "MKI67", "ACTA2", "DES"], np.zeros(4), np.full(4, 10.0))
+    symbols = ["TP53", "MKI67", "ACTA2", "DES"]
+    named = values[:, [0, 2, 3, 4]]
+    np.testing.assert_array_equal(
+        align_to_compendium(genes, mapped, reference, 0.8, 0.01, "ms.tsv"),
+        align_to_compendium(symbols, named, reference, 0.8, 0.01, "ms.tsv"),
+    )
+    assert row_genes(symbols, named, gene_ids, "ms.tsv") == (symbols, named)
+    assert row_genes(probes, values, None, "ms.tsv") == (probes, values)

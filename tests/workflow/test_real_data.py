@@ -10,6 +10,7 @@ carry (HDL cholesterol) must not be enriched.
 """
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -20,6 +21,8 @@ import pandas as pd
 import pytest
 import yaml
 from scipy.stats import hypergeom
+
+from deepmodules.model.architecture import parse_model_id
 
 ROOT = Path(__file__).resolve().parents[2]
 BED = ROOT / ".test" / "real"
@@ -202,3 +205,69 @@ def test_light_up_sets_are_distinct(real_run):
     assert len(lit) > 0, table.to_string()
     share = lit["n_distinct_sets"] / lit["n_live"]
     assert (share >= 0.9).all(), lit.to_string()
+
+
+def test_a_bundle_of_the_probe_set_compendium_reads_arrays_of_its_platform(real_runs, tmp_path):
+    """The bladder model exported as a bundle and handed over alone: its arrays, named by HG-U133A
+    probe sets as GEO gives them, analysed in a folder without the GPL96 table, are read through the
+    bundle's copy of the table, and the carcinoma-against-normal modules hold the known program as the
+    compendium's do (best deep layer, Bonferroni over the layers, DEEP_ALPHA; naive baseline, ALPHA)."""
+    returncode, workdir, log = real_runs["bladder"]
+    assert returncode == 0, log.read_text()[-4000:]
+    config_file = BED / "bladder" / "config.yaml"
+    command = [SNAKEMAKE, "-s", str(ROOT / "Snakefile"), "--directory", str(workdir)]
+    exported = subprocess.run(
+        [*command, "--cores", "2", "bundle", "--configfile", str(config_file)],
+        capture_output=True,
+        text=True,
+    )
+    assert exported.returncode == 0, exported.stderr[-4000:]
+    config = yaml.safe_load(config_file.read_text())
+    model = config["models"]["analysis"]
+    archive = f"results/bundles/bladder/{model}.tar.gz"
+    elsewhere = tmp_path / "elsewhere"
+    (elsewhere / "results/bundles/bladder").mkdir(parents=True)
+    shutil.copyfile(workdir / archive, elsewhere / archive)
+    spec = config["datasets"]["bladder"]
+    for path in (spec["matrix"], config["gwas"]["gwas_catalog"], config["gwas"]["refgene"]):
+        shutil.copyfile(workdir / path, elsewhere / Path(path).name)
+    columns = spec["columns"]
+    sdrf = pd.read_csv(workdir / spec["annotation"], sep="\t", dtype=str)
+    sheet = sdrf[[columns["sample"], columns["disease"]]].drop_duplicates(columns["sample"])
+    sheet = sheet.set_axis(["sample", "group"], axis=1)
+    sheet.to_csv(elsewhere / "samples.tsv", sep="\t", index=False)
+    analysis = {
+        "bundle": archive,
+        "seed": config["seed"],
+        "gwas": config["gwas"]
+        | {key: Path(config["gwas"][key]).name for key in ("gwas_catalog", "refgene")},
+        "external": {
+            "bladder_arrays": {
+                "matrix": Path(spec["matrix"]).name,
+                "samples": "samples.tsv",
+                "case": "bladder carcinoma",
+                "references": ["normal"],
+                "gwas_terms": config["diseases"]["bladder_carcinoma"]["gwas_terms"],
+            }
+        },
+    }
+    (elsewhere / "config.yaml").write_text(yaml.safe_dump(analysis))
+    result = subprocess.run(
+        [SNAKEMAKE, "-s", str(ROOT / "Snakefile"), "--directory", str(elsewhere), "--cores", "2"]
+        + ["--configfile", str(elsewhere / "config.yaml")],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr[-4000:]
+    logged = (elsewhere / "logs/bundle/external/bladder_arrays.log").read_text()
+    assert "rows mapped to a gene symbol with results/bundle/reference/gene_ids.tsv" in logged
+    program = yaml.safe_load((BED / "bladder" / "program.yaml").read_text())
+    genes = set().union(*program["program"].values())
+    folder = elsewhere / "results/bundle/external/bladder_arrays/modules"
+    p = {}
+    for layer in [*parse_model_id(model).layers, naive_model(config)]:
+        module = pd.read_csv(folder / layer / "vs_normal.tsv", sep="\t", keep_default_na=False)
+        p[layer] = program_enrichment(module, genes, 1000)[2]
+    deep = [p[layer] for layer in parse_model_id(model).layers]
+    assert min(deep) * len(deep) < DEEP_ALPHA, p
+    assert p[naive_model(config)] < ALPHA, p

@@ -4,7 +4,8 @@ sclerosis analysis; ``external:`` in the config).
 A dataset of cases, controls and possibly another disease group, measured on the compendium's
 platform, is read with its sample sheet (or, for a GEO series of the ARCHS4 file, grouped by its
 metadata), put on the compendium's log scale (raw RNA-seq counts are normalized as the compendium's
-were) and min-max scaled with the compendium's per-gene ranges (values outside are clipped to [0, 1]):
+were; row ids of the kind the compendium's gene id table maps become symbols through it) and min-max
+scaled with the compendium's per-gene ranges (values outside are clipped to [0, 1]):
 what :mod:`deepmodules.modules.external` analyses, and what the input check reads first.
 """
 
@@ -15,7 +16,7 @@ import logging
 import numpy as np
 import pandas as pd
 
-from deepmodules.data import archs4, compendium, normalize, series, sources
+from deepmodules.data import archs4, compendium, identifiers, normalize, series, sources
 from deepmodules.errors import InputError
 
 log = logging.getLogger(__name__)
@@ -172,6 +173,30 @@ def align_to_compendium(
     return aligned
 
 
+def row_genes(
+    ids: list[str], values: np.ndarray, gene_ids: dict | None, where: str
+) -> tuple[list[str], np.ndarray]:
+    """The rows of an external matrix (``values``: samples × rows) as gene symbols.
+
+    A dataset of the platform of a compendium read through a gene id table (``datasets.*.gene_ids``;
+    against a bundle, the bundle's copy) usually names its rows as that compendium's matrix did
+    (probe sets, Ensembl ids): when more of its row ids are in the table than are symbols the table
+    gives, the rows get their symbols through it and rows of one symbol merge as the compendium's did
+    (:func:`deepmodules.data.compendium.gene_symbols`). Otherwise, and without a table, the row ids
+    are the symbols.
+    """
+    if not gene_ids:
+        return ids, values
+    mapping, _ = identifiers.read_gene_mapping(
+        gene_ids["mapping"], gene_ids["from"], gene_ids["to"]
+    )
+    symbols = set(mapping.values())
+    by_table = sum(identifiers.normalize_gene_id(i) in mapping for i in ids)
+    if by_table <= sum(i in symbols for i in ids):
+        return ids, values
+    return compendium.gene_symbols(ids, values, gene_ids, where)
+
+
 def to_compendium(
     name: str, spec: dict, dataset: dict, reference: compendium.Compendium
 ) -> tuple[pd.DataFrame, np.ndarray]:
@@ -189,8 +214,9 @@ def to_compendium(
         sheet = read_sample_sheet(
             spec["samples"], [spec["case"], *spec["references"]], spec["min_samples"]
         )
-        genes, names, values = sources.read_processed_matrix(spec["matrix"])
+        ids, names, values = sources.read_processed_matrix(spec["matrix"])
         values = select_samples(sheet, names, values, spec["samples"])
+        genes, values = row_genes(ids, values, (dataset or {}).get("gene_ids"), spec["matrix"])
         kind = spec["values"]
     values = to_compendium_scale(values, kind, reference.scale, spec["matrix"])
     x = align_to_compendium(
