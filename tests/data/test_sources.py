@@ -69,7 +69,8 @@ def test_single_member_zip_needs_no_member_name_and_quantitation_line_is_skipped
         (MATRIX.replace("\t3\n", "\n"), "line 2 has 3 fields, the header has 4"),
         (MATRIX.replace("\t6.125\n", "\t6.125\t9\n"), "line 3 has 5 fields"),
         (MATRIX.replace("S3", "S1"), "duplicated sample names, e.g. S1"),
-        ("", "the first line is empty"),
+        ("", "has no line besides blank ones and `!` lines"),
+        ('!Series_title\t"x"\n\n!series_matrix_table_begin\n', "has no line besides"),
         ("Hybridization REF\tS1\n", "no gene rows after the header"),
         ("Gene\nGENEA\nGENEB\n", "no sample columns"),
         ("Gene\tS1\tS2\nA\tx\tNA\nB\tnull\ty\n", "no value of the matrix is a number"),
@@ -329,3 +330,33 @@ def test_archs4_errors_name_the_file(tmp_path: Path):
 )
 def test_parse_characteristics(text: str, expected: dict[str, str]):
     assert parse_characteristics(text) == expected
+
+
+GEO_SERIES_MATRIX = (
+    '!Series_title\t"Bladder carcinoma arrays"\n'
+    '!Series_geo_accession\t"GSE0"\n'
+    "\n"
+    '!Sample_title\t"tumour 1"\t"normal 1"\n'
+    '!Sample_characteristics_ch1\t"disease: carcinoma"\t"disease: normal"\n'
+    "!series_matrix_table_begin\n"
+    '"ID_REF"\t"GSM1"\t"GSM2"\n'
+    '"1007_s_at"\t10.5\t9.75\n'
+    '"1053_at"\t7.25\t6\n'
+    "!series_matrix_table_end\n"
+)
+
+
+def test_a_geo_series_matrix_is_read_as_downloaded(tmp_path: Path):
+    """A gzipped GSE…_series_matrix.txt.gz: its `!` description lines, the blank line among them and
+    the table's end marker are not read; the quoted header and ids are; a ragged row is named by
+    its line in the file."""
+    path = tmp_path / "GSE0_series_matrix.txt.gz"
+    path.write_bytes(gzip.compress(GEO_SERIES_MATRIX.encode()))
+    genes, samples, values = read_processed_matrix(path)
+    assert genes == ["1007_s_at", "1053_at"] and samples == ["GSM1", "GSM2"]
+    np.testing.assert_array_equal(values, np.array([[10.5, 7.25], [9.75, 6]], dtype=np.float32))
+    assert sources.read_matrix_head(path) == (["1007_s_at", "1053_at"], ["GSM1", "GSM2"])
+    ragged = tmp_path / "ragged.txt"
+    ragged.write_text(GEO_SERIES_MATRIX.replace("\t6\n", "\n"))
+    with pytest.raises(InputError, match="line 9 has 2 fields, line 8 has 3"):
+        read_processed_matrix(ragged)

@@ -9,6 +9,7 @@ before any run) beyond a hypergeometric null, and the unrelated trait whose GWAS
 carry (HDL cholesterol) must not be enriched.
 """
 
+import gzip
 import os
 import shutil
 import subprocess
@@ -208,10 +209,11 @@ def test_light_up_sets_are_distinct(real_run):
 
 
 def test_a_bundle_of_the_probe_set_compendium_reads_arrays_of_its_platform(real_runs, tmp_path):
-    """The bladder model exported as a bundle and handed over alone: its arrays, named by HG-U133A
-    probe sets as GEO gives them, analysed in a folder without the GPL96 table, are read through the
-    bundle's copy of the table, and the carcinoma-against-normal modules hold the known program as the
-    compendium's do (best deep layer, Bonferroni over the layers, DEEP_ALPHA; naive baseline, ALPHA)."""
+    """The bladder model exported as a bundle and handed over alone: its arrays as a GEO series matrix
+    (description lines, quoted HG-U133A probe-set ids), analysed in a folder without the GPL96 table,
+    are read through the bundle's copy of the table, and the carcinoma-against-normal modules hold
+    the known program as the compendium's do (best deep layer, Bonferroni over the layers,
+    DEEP_ALPHA; naive baseline, ALPHA)."""
     returncode, workdir, log = real_runs["bladder"]
     assert returncode == 0, log.read_text()[-4000:]
     config_file = BED / "bladder" / "config.yaml"
@@ -229,8 +231,9 @@ def test_a_bundle_of_the_probe_set_compendium_reads_arrays_of_its_platform(real_
     (elsewhere / "results/bundles/bladder").mkdir(parents=True)
     shutil.copyfile(workdir / archive, elsewhere / archive)
     spec = config["datasets"]["bladder"]
-    for path in (spec["matrix"], config["gwas"]["gwas_catalog"], config["gwas"]["refgene"]):
+    for path in (config["gwas"]["gwas_catalog"], config["gwas"]["refgene"]):
         shutil.copyfile(workdir / path, elsewhere / Path(path).name)
+    write_series_matrix(workdir / spec["matrix"], elsewhere / "GSE0_series_matrix.txt.gz")
     columns = spec["columns"]
     sdrf = pd.read_csv(workdir / spec["annotation"], sep="\t", dtype=str)
     sheet = sdrf[[columns["sample"], columns["disease"]]].drop_duplicates(columns["sample"])
@@ -243,7 +246,7 @@ def test_a_bundle_of_the_probe_set_compendium_reads_arrays_of_its_platform(real_
         | {key: Path(config["gwas"][key]).name for key in ("gwas_catalog", "refgene")},
         "external": {
             "bladder_arrays": {
-                "matrix": Path(spec["matrix"]).name,
+                "matrix": "GSE0_series_matrix.txt.gz",
                 "samples": "samples.tsv",
                 "case": "bladder carcinoma",
                 "references": ["normal"],
@@ -271,3 +274,16 @@ def test_a_bundle_of_the_probe_set_compendium_reads_arrays_of_its_platform(real_
     deep = [p[layer] for layer in parse_model_id(model).layers]
     assert min(deep) * len(deep) < DEEP_ALPHA, p
     assert p[naive_model(config)] < ALPHA, p
+
+
+def write_series_matrix(matrix: Path, path: Path) -> None:
+    """A processed matrix written as GEO serves a series: description lines starting with ``!``, a
+    blank line, the table between its markers, header and ids quoted; gzipped."""
+    table = pd.read_csv(matrix, sep="\t", dtype={0: str})
+    samples = "\t".join(f'"{name}"' for name in table.columns[1:])
+    lines = ['!Series_title\t"bladder arrays"', "", f"!Sample_geo_accession\t{samples}"]
+    lines += ["!series_matrix_table_begin", f'"ID_REF"\t{samples}']
+    for row in table.itertuples(index=False):
+        lines.append("\t".join([f'"{row[0]}"', *(f"{v:.5f}" for v in row[1:])]))
+    lines.append("!series_matrix_table_end")
+    path.write_bytes(gzip.compress(("\n".join(lines) + "\n").encode()))

@@ -117,6 +117,16 @@ def _is_quantitation_line(fields: list[str]) -> bool:
     )
 
 
+def _table_lines(handle: IO[bytes]) -> Iterator[tuple[int, str]]:
+    """(line number, line) of a matrix file's table: every line but blank ones and those of a GEO
+    series matrix's description (``!Series_title …``, ``!series_matrix_table_begin`` … ``_end``),
+    which start with ``!``."""
+    text = io.TextIOWrapper(handle, encoding="utf-8-sig")
+    for number, line in enumerate(text, start=1):
+        if line.strip() and not line.startswith("!"):
+            yield number, line
+
+
 def _matrix_layout(
     path: Path, member: str | None, max_rows: int | None = None
 ) -> tuple[list[str], int, int]:
@@ -124,31 +134,34 @@ def _matrix_layout(
 
     ``max_rows`` stops after that many gene rows (a check of the file's head).
 
-    The header names the samples, after a first cell that names the gene column (any text, such as
-    ``Hybridization REF``, ``Gene`` or nothing) or without that cell (a header one field shorter
-    than the rows). A second header line with words instead of values (MAGE-TAB's quantitation
-    types, e.g. ``Composite Element REF``) is skipped. Every data row must have the width of the
-    first one.
+    The lines are those of :func:`_table_lines`. The header names the samples, after a first cell
+    that names the gene column (any text, such as ``Hybridization REF``, ``ID_REF``, ``Gene`` or
+    nothing) or without that cell (a header one field shorter than the rows). A second header line
+    with words instead of values (MAGE-TAB's quantitation types, e.g. ``Composite Element REF``) is
+    skipped. Every data row must have the width of the first one.
     """
     with _open_binary(path, member) as handle:
-        text = io.TextIOWrapper(handle, encoding="utf-8-sig")
-        first = text.readline()
-        if not first.strip():
+        lines = _table_lines(handle)
+        _, first = next(lines, (0, ""))
+        if not first:
             raise InputError(
                 path,
-                "the first line is empty; expected sample names",
+                "has no line besides blank ones and `!` lines; expected sample names",
                 "pass a processed matrix with samples as columns and genes as rows",
             )
         header = _fields(first)
         samples, width, first_row = None, None, None
         n_header, n_genes = 1, 0
-        for line_number, line in enumerate(text, start=2):
-            if not line.strip():
-                continue
+        for line_number, line in lines:
             n_fields = line.count("\t") + 1
             if samples is None:
-                if line_number == 2 and _is_quantitation_line(fields := _fields(line)):
-                    log.info("%s: line 2 (%s) read as a second header line", path, fields[:2])
+                if n_header == 1 and _is_quantitation_line(fields := _fields(line)):
+                    log.info(
+                        "%s: line %d (%s) read as a second header line",
+                        path,
+                        line_number,
+                        fields[:2],
+                    )
                     n_header = 2
                     continue
                 if n_fields == len(header):
@@ -197,9 +210,8 @@ def read_matrix_head(
     path = Path(path)
     samples, n_header, n_ids = _matrix_layout(path, member, max_rows=n_rows)
     with _open_binary(path, member) as handle:
-        text = io.TextIOWrapper(handle, encoding="utf-8-sig")
-        lines = islice((line for line in text if line.strip()), n_header, n_header + n_ids)
-        ids = [_fields(line)[0].strip() for line in lines]
+        lines = islice(_table_lines(handle), n_header, n_header + n_ids)
+        ids = [_fields(line)[0].strip() for _, line in lines]
     return ids, samples
 
 
@@ -209,7 +221,8 @@ def read_processed_matrix(
     """Read an ArrayExpress processed data matrix (genes as rows, samples as columns).
 
     The first line holds the sample names (see :func:`_matrix_layout` for the header variants);
-    each further line is a gene followed by one value per sample. ``path`` is a text file, a
+    each further line is a gene followed by one value per sample. Blank lines and ``!`` lines are
+    not read, so a GEO series matrix (``GSE…_series_matrix.txt.gz``) is read as it is downloaded. ``path`` is a text file, a
     gzipped text file (``.gz``) or a zip archive holding it (``member`` names the file inside; it
     may be omitted when the archive holds one file). Line ends may be LF or CRLF and fields may be
     double-quoted (a quoted field may not hold a tab). The file is read twice as a stream: once to
@@ -225,10 +238,7 @@ def read_processed_matrix(
     has_number = False
     rows_per_block = max(1, BLOCK_VALUES // len(samples))
     with _open_binary(path, member) as handle:
-        text = io.TextIOWrapper(handle, encoding="utf-8-sig")
-        for _ in range(n_header):
-            text.readline()
-        lines = (line for line in text if line.strip())
+        lines = (line for _, line in islice(_table_lines(handle), n_header, None))
         while block := list(islice(lines, rows_per_block)):
             frame = pd.read_csv(
                 io.StringIO("".join(block)),
