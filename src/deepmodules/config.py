@@ -247,7 +247,14 @@ def check_config(config: dict, produced: set[str], where: str = "config") -> Non
                 f"use one of {sorted(config['datasets'])}",
             )
         if spec["source"] == "file":
-            paths[f"external.{name}.samples"] = spec["samples"]
+            if "group_by" in spec and "samples" in spec:
+                raise InputError(
+                    f"{where}: external.{name}",
+                    "names both a sample sheet (samples) and group_by",
+                    "keep samples for a sheet of your own, or group_by for a GEO series matrix",
+                )
+            if "samples" in spec:
+                paths[f"external.{name}.samples"] = spec["samples"]
         elif compendium is not None and compendium["format"] != "archs4":
             raise InputError(
                 f"{where}: external.{name}.compendium",

@@ -1,6 +1,7 @@
 """GEO series of an ARCHS4 file as external datasets, and diseases analysed in some datasets only."""
 
 import copy
+import gzip
 
 import numpy as np
 import pandas as pd
@@ -10,7 +11,7 @@ import yaml
 from deepmodules import figures
 from deepmodules.config import check_config, compendium_spec, diseases_of, validate_config
 from deepmodules.data import checks, series, sources
-from deepmodules.data.external import read_series
+from deepmodules.data.external import file_sheet, read_series
 from deepmodules.errors import InputError
 from tests.conftest import ROOT
 
@@ -226,3 +227,78 @@ def test_series_join_the_figure_with_a_combined_p_over_all():
     assert wide.loc[2, "deep128 h1 p_value"] == 0.001
     alone, combined = figures.with_series(None, {"a": own.iloc[:1]})
     assert alone["disease"].tolist() == ["a"] and combined["n_diseases"].tolist() == [1]
+
+
+def write_series_matrix(meta: pd.DataFrame, path) -> None:
+    """ARCHS4 sample metadata written as a GEO series matrix: `!Sample_` lines, one characteristics
+    line per key (as GEO writes them), a blank line and a small table; gzipped."""
+
+    def line(name, values):
+        return "\t".join([name, *(f'"{v}"' for v in values)])
+
+    kinds = series.characteristics(meta)
+    lines = ['!Series_geo_accession\t"GSE900001"', ""]
+    lines += [line("!Sample_title", meta["title"])]
+    lines += [line("!Sample_geo_accession", meta["geo_accession"])]
+    lines += [line("!Sample_source_name_ch1", meta["source_name_ch1"])]
+    lines += [line("!Sample_characteristics_ch1", kinds[k].map(f"{k}: {{}}".format)) for k in kinds]
+    lines += ["!series_matrix_table_begin", line("ID_REF", meta["geo_accession"])]
+    lines += ["\t".join(['"TP53"', *("1" for _ in range(len(meta)))])]
+    lines += ["!series_matrix_table_end"]
+    path.write_bytes(gzip.compress(("\n".join(lines) + "\n").encode()))
+
+
+def test_a_geo_series_matrix_is_grouped_as_the_same_series_in_archs4(asthma, tmp_path):
+    """The demo's asthma series written as a GEO series matrix: `group_by` on its `!Sample_` lines
+    gives the sample sheet the ARCHS4 file's metadata gives, patterns on titles too; the rule checks
+    the same groups and the listing shows the same fields."""
+    spec, dataset = asthma
+    meta = series.series_metadata(spec["matrix"], spec["series"], 0.5, "w")
+    path = tmp_path / "GSE900001_series_matrix.txt.gz"
+    write_series_matrix(meta, path)
+    read = series.read_series_matrix_samples(path)
+    assert read["geo_accession"].tolist() == meta["geo_accession"].tolist()
+    mine = {k: v for k, v in spec.items() if k not in ("source", "series")}
+    mine |= {"source": "file", "matrix": str(path)}
+    expected, _, _ = read_series("asthma_series", spec, dataset)
+    pd.testing.assert_frame_equal(file_sheet("mine", mine), expected)
+    titles = {"field": "title", "patterns": {".": "any"}}
+    assert (
+        len(file_sheet("mine", {**mine, "group_by": titles, "case": "any", "references": ["any"]}))
+        == 30
+    )
+    pd.testing.assert_frame_equal(
+        series.series_listing(read, spec["group_by"]),
+        series.series_listing(meta, spec["group_by"]),
+    )
+    unknown = {**mine, "group_by": {"characteristic": "diagnosis", "values": {"x": "asthma"}}}
+    with pytest.raises(InputError, match=r"external\.mine\.group_by\.characteristic: .*keys here"):
+        file_sheet("mine", unknown)
+
+
+def test_a_matrix_without_geo_sample_lines_cannot_be_grouped(tmp_path):
+    plain = tmp_path / "plain.txt"
+    plain.write_text("ID_REF\tS1\tS2\nTP53\t1\t2\n")
+    with pytest.raises(InputError, match=r"plain\.txt: has no !Sample_geo_accession line"):
+        series.read_series_matrix_samples(plain)
+    short = tmp_path / "short.txt"
+    short.write_text('!Sample_geo_accession\t"GSM1"\t"GSM2"\n!Sample_title\t"a"\n')
+    with pytest.raises(InputError, match=r"line 2 \(!Sample_title\) has 1 values for 2 samples"):
+        series.read_series_matrix_samples(short)
+
+
+def test_a_dataset_of_your_own_has_a_sheet_or_a_grouping_rule_not_both():
+    """`source: file` with group_by and no samples passes the schema; neither asks for samples;
+    both is refused in one line."""
+    config = demo_config()
+    rule = {"field": "title", "patterns": {"a": "b"}}
+    spec = {"compendium": "microarray", "case": "a", "references": ["b"], "gwas_terms": ["t"]}
+    spec |= {"source": "file", "matrix": config["external"]["multiple_sclerosis"]["matrix"]}
+    config["external"] = {"x": {**spec, "group_by": rule}}
+    validate_config(config, SCHEMA)
+    config["external"] = {"x": dict(spec)}
+    with pytest.raises(InputError, match="config: external.x: 'samples' is a required property"):
+        validate_config(config, SCHEMA)
+    config["external"] = {"x": {**spec, "group_by": rule, "samples": "s.tsv"}}
+    with pytest.raises(InputError, match="external.x: names both a sample sheet"):
+        check_config(config, produced=set())

@@ -210,10 +210,11 @@ def test_light_up_sets_are_distinct(real_run):
 
 def test_a_bundle_of_the_probe_set_compendium_reads_arrays_of_its_platform(real_runs, tmp_path):
     """The bladder model exported as a bundle and handed over alone: its arrays as a GEO series matrix
-    (description lines, quoted HG-U133A probe-set ids), analysed in a folder without the GPL96 table,
-    are read through the bundle's copy of the table, and the carcinoma-against-normal modules hold
-    the known program as the compendium's do (best deep layer, Bonferroni over the layers,
-    DEEP_ALPHA; naive baseline, ALPHA)."""
+    as downloaded (description lines, the samples' characteristics, quoted HG-U133A probe-set ids),
+    grouped by its `disease` characteristic and analysed in a folder without the GPL96 table, are
+    read through the bundle's copy of the table, and the carcinoma-against-normal modules hold the
+    known program as the compendium's do (best deep layer, Bonferroni over the layers, DEEP_ALPHA;
+    naive baseline, ALPHA)."""
     returncode, workdir, log = real_runs["bladder"]
     assert returncode == 0, log.read_text()[-4000:]
     config_file = BED / "bladder" / "config.yaml"
@@ -233,12 +234,12 @@ def test_a_bundle_of_the_probe_set_compendium_reads_arrays_of_its_platform(real_
     spec = config["datasets"]["bladder"]
     for path in (config["gwas"]["gwas_catalog"], config["gwas"]["refgene"]):
         shutil.copyfile(workdir / path, elsewhere / Path(path).name)
-    write_series_matrix(workdir / spec["matrix"], elsewhere / "GSE0_series_matrix.txt.gz")
     columns = spec["columns"]
     sdrf = pd.read_csv(workdir / spec["annotation"], sep="\t", dtype=str)
-    sheet = sdrf[[columns["sample"], columns["disease"]]].drop_duplicates(columns["sample"])
-    sheet = sheet.set_axis(["sample", "group"], axis=1)
-    sheet.to_csv(elsewhere / "samples.tsv", sep="\t", index=False)
+    disease = sdrf.drop_duplicates(columns["sample"]).set_index(columns["sample"])[
+        columns["disease"]
+    ]
+    write_series_matrix(workdir / spec["matrix"], disease, elsewhere / "GSE0_series_matrix.txt.gz")
     analysis = {
         "bundle": archive,
         "seed": config["seed"],
@@ -247,8 +248,11 @@ def test_a_bundle_of_the_probe_set_compendium_reads_arrays_of_its_platform(real_
         "external": {
             "bladder_arrays": {
                 "matrix": "GSE0_series_matrix.txt.gz",
-                "samples": "samples.tsv",
-                "case": "bladder carcinoma",
+                "group_by": {
+                    "characteristic": "disease",
+                    "values": {"Bladder Carcinoma": "carcinoma", "normal": "normal"},
+                },
+                "case": "carcinoma",
                 "references": ["normal"],
                 "gwas_terms": config["diseases"]["bladder_carcinoma"]["gwas_terms"],
             }
@@ -276,12 +280,17 @@ def test_a_bundle_of_the_probe_set_compendium_reads_arrays_of_its_platform(real_
     assert p[naive_model(config)] < ALPHA, p
 
 
-def write_series_matrix(matrix: Path, path: Path) -> None:
+def write_series_matrix(matrix: Path, disease: pd.Series, path: Path) -> None:
     """A processed matrix written as GEO serves a series: description lines starting with ``!``, a
-    blank line, the table between its markers, header and ids quoted; gzipped."""
+    blank line, the samples' accessions and ``disease`` characteristic, the table between its
+    markers, header and ids quoted; gzipped."""
     table = pd.read_csv(matrix, sep="\t", dtype={0: str})
-    samples = "\t".join(f'"{name}"' for name in table.columns[1:])
+    names = table.columns[1:]
+    samples = "\t".join(f'"{name}"' for name in names)
     lines = ['!Series_title\t"bladder arrays"', "", f"!Sample_geo_accession\t{samples}"]
+    lines.append(
+        "\t".join(["!Sample_characteristics_ch1", *(f'"disease: {disease[n]}"' for n in names)])
+    )
     lines += ["!series_matrix_table_begin", f'"ID_REF"\t{samples}']
     for row in table.itertuples(index=False):
         lines.append("\t".join([f'"{row[0]}"', *(f"{v:.5f}" for v in row[1:])]))

@@ -74,9 +74,9 @@ def diseases_in(dataset):
 
 
 def external_files(external):
-    """The input files of an external dataset: its matrix, and its sample sheet unless it is a series."""
+    """The input files of an external dataset: its matrix, and its sample sheet where it has one."""
     spec = config["external"][external]
-    return [spec["matrix"]] + ([spec["samples"]] if spec["source"] == "file" else [])
+    return [spec["matrix"]] + ([spec["samples"]] if spec.get("samples") else [])
 
 
 def external_compendium(wc):
@@ -112,6 +112,11 @@ def external_network(wc):
     return layout.model_file(
         config["external"][wc.external]["compendium"], ANALYSIS, "network"
     )
+
+
+def grouped_series():
+    """The external datasets whose samples `group_by` groups: ARCHS4 series, GEO series matrices."""
+    return [name for name, spec in config["external"].items() if spec.get("group_by")]
 
 
 def archs4_series():

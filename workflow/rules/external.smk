@@ -41,7 +41,8 @@ rule external_dataset:
 
 
 rule series_groups:
-    """The samples of an ARCHS4 series: title, source, characteristics and the group the rule gives."""
+    """The samples of a GEO series (in an ARCHS4 file, or a series matrix): title, source,
+    characteristics and the group the rule gives."""
     input:
         lambda wc: config["external"][wc.external]["matrix"],
     output:
@@ -64,9 +65,10 @@ rule series_groups:
 
 
 rule list_series_groups:
-    """Print the samples of every ARCHS4 series (`snakemake list_series_groups`), to write group_by."""
+    """Print the samples of every grouped GEO series (`snakemake list_series_groups`), to write
+    group_by."""
     input:
-        [layout.series_groups_file(e) for e in archs4_series()],
+        [layout.series_groups_file(e) for e in grouped_series()],
     log:
         "logs/series/list_series_groups.log",
     benchmark:

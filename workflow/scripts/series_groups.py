@@ -1,4 +1,5 @@
-"""Rule series_groups: the samples of a GEO series in an ARCHS4 file, their fields and groups."""
+"""Rule series_groups: the samples of a GEO series (in an ARCHS4 file, or a series matrix), their
+fields and groups."""
 
 import logging
 
@@ -8,15 +9,19 @@ from deepmodules.workflow import run
 
 def main(smk):
     spec = smk.params.spec
-    meta = series.series_metadata(
-        spec["matrix"],
-        spec["series"],
-        smk.params.dataset["single_cell_threshold"],
-        f"external.{smk.wildcards.external}.series",
-    )
+    if spec["source"] == "archs4":
+        meta = series.series_metadata(
+            spec["matrix"],
+            spec["series"],
+            smk.params.dataset["single_cell_threshold"],
+            f"external.{smk.wildcards.external}.series",
+        )
+    else:
+        meta = series.read_series_matrix_samples(spec["matrix"])
     table = series.series_listing(meta, spec["group_by"])
     table.to_csv(smk.output[0], sep="\t", index=False)
-    logging.info("series %s: %d samples\n%s", spec["series"], len(table), table.to_string())
+    name = spec.get("series") or spec["matrix"]
+    logging.info("%s: %d samples\n%s", name, len(table), table.to_string())
 
 
 run(main, snakemake)  # noqa: F821

@@ -178,11 +178,9 @@ def check_external(name: str, spec: dict, dataset: dict) -> list[dict]:
         rows.append(_row(f"{where}.series", spec["matrix"], "samples per group", result))
         rows.append(_row(f"{where}.series", spec["matrix"], "genes", len(genes)))
         return rows
-    sheet = external.read_sample_sheet(
-        spec["samples"], [spec["case"], *spec["references"]], spec["min_samples"]
-    )
+    sheet = external.file_sheet(name, spec)
     genes, names, values = sources.read_processed_matrix(spec["matrix"])
-    values = external.select_samples(sheet, names, values, spec["samples"])
+    values = external.select_samples(sheet, names, values, spec.get("samples") or spec["matrix"])
     normalize.check_finite(values, genes, spec["matrix"])  # as the stage will, before training
     if spec["values"] == "log" and np.nanmax(values) > MAX_LOG2_VALUE:
         raise InputError(
@@ -198,8 +196,8 @@ def check_external(name: str, spec: dict, dataset: dict) -> list[dict]:
     groups = [spec["case"], *spec["references"]]
     rows.append(
         _row(
-            f"{where}.samples",
-            spec["samples"],
+            f"{where}.samples" if spec.get("samples") else f"{where}.group_by",
+            spec.get("samples") or spec["matrix"],
             "samples per group",
             ", ".join(f"{g}={counts[g]}" for g in groups),
         )

@@ -48,6 +48,34 @@ def read_sample_sheet(path: str, groups: list[str], min_samples: int) -> pd.Data
     return sheet
 
 
+def group_series(meta: pd.DataFrame, spec: dict, where: str, what: str) -> pd.DataFrame:
+    """The sample sheet of a GEO series' samples (``meta``: ARCHS4's sample fields) grouped by
+    ``spec["group_by"]`` (:func:`deepmodules.data.series.series_sheet`); every named group needs
+    ``min_samples`` of them. ``where`` is the config key, ``what`` names the samples in the fix."""
+    sheet = series.series_sheet(meta, spec["group_by"], where)
+    check_groups(
+        sheet,
+        [spec["case"], *spec["references"]],
+        spec["min_samples"],
+        where,
+        f"map values of {what} to these groups (snakemake list_series_groups lists them) or "
+        "correct external.*.case / references",
+    )
+    return sheet
+
+
+def file_sheet(name: str, spec: dict) -> pd.DataFrame:
+    """The sample sheet of a dataset of your own (``source: file``): its ``samples`` table, or, with
+    ``group_by``, the samples of the GEO series matrix ``matrix`` grouped by their ``!Sample_``
+    fields (:func:`deepmodules.data.series.read_series_matrix_samples`)."""
+    if spec.get("samples"):
+        return read_sample_sheet(
+            spec["samples"], [spec["case"], *spec["references"]], spec["min_samples"]
+        )
+    meta = series.read_series_matrix_samples(spec["matrix"])
+    return group_series(meta, spec, f"external.{name}.group_by", f"the samples of {spec['matrix']}")
+
+
 def read_series(name: str, spec: dict, dataset: dict) -> tuple[pd.DataFrame, list[str], np.ndarray]:
     """The sample sheet, gene symbols and counts (samples × genes) of an ``archs4`` external dataset.
 
@@ -59,15 +87,7 @@ def read_series(name: str, spec: dict, dataset: dict) -> tuple[pd.DataFrame, lis
     meta = series.series_metadata(
         spec["matrix"], spec["series"], dataset["single_cell_threshold"], f"{where}.series"
     )
-    sheet = series.series_sheet(meta, spec["group_by"], f"{where}.group_by")
-    check_groups(
-        sheet,
-        [spec["case"], *spec["references"]],
-        spec["min_samples"],
-        f"{where}.group_by",
-        f"map values of series {spec['series']} to these groups (snakemake list_series_groups "
-        "lists them) or correct external.*.case / references",
-    )
+    sheet = group_series(meta, spec, f"{where}.group_by", f"series {spec['series']}")
     ids, _, counts = sources.read_archs4(
         spec["matrix"], dataset["single_cell_threshold"], samples=sheet["sample"].tolist()
     )
@@ -211,11 +231,9 @@ def to_compendium(
         sheet, genes, values = read_series(name, spec, dataset)
         kind = "counts"
     else:
-        sheet = read_sample_sheet(
-            spec["samples"], [spec["case"], *spec["references"]], spec["min_samples"]
-        )
+        sheet = file_sheet(name, spec)
         ids, names, values = sources.read_processed_matrix(spec["matrix"])
-        values = select_samples(sheet, names, values, spec["samples"])
+        values = select_samples(sheet, names, values, spec.get("samples") or spec["matrix"])
         genes, values = row_genes(ids, values, (dataset or {}).get("gene_ids"), spec["matrix"])
         kind = spec["values"]
     values = to_compendium_scale(values, kind, reference.scale, spec["matrix"])

@@ -1,4 +1,5 @@
-"""GEO series inside an ARCHS4 file: their samples, their groups and their counts.
+"""GEO series inside an ARCHS4 file or in a GEO series matrix: their samples, their groups and their
+counts.
 
 The paper's RNA-seq disease modules came from GEO series (asthma GSE75011, Crohn's disease and
 ulcerative colitis GSE112057, obesity GSE65540) projected through the ARCHS4 autoencoder. A series is
@@ -6,7 +7,9 @@ found by ``meta/samples/series_id`` (a sample of several series lists them comma
 to each); its samples become groups by a rule of the configuration (``external.*.group_by``): a
 ``characteristics_ch1`` key (:func:`~deepmodules.data.sources.parse_characteristics`) with a value →
 group mapping, or regular expressions on ``title`` or ``source_name_ch1``. Only the series' columns of
-``data/expression`` are read (:func:`~deepmodules.data.sources.read_archs4` with its samples).
+``data/expression`` are read (:func:`~deepmodules.data.sources.read_archs4` with its samples). A
+series matrix (``GSE…_series_matrix.txt.gz``) describes its samples in ``!Sample_`` lines, read into
+the same fields (:func:`read_series_matrix_samples`), so that the same rules group them.
 
 The official ``archs4py`` package is not used: its series lookup compares the whole ``series_id`` field
 with the id (missing samples of several series), it reads a series' counts one sample at a time in a
@@ -15,12 +18,68 @@ pool of 16 processes, and importing it needs ``s3fs``, ``biomart`` and ``xalign`
 
 from __future__ import annotations
 
+import csv
+import gzip
+import os
 import re
 
 import pandas as pd
 
 from deepmodules.data import sources
-from deepmodules.errors import InputError
+from deepmodules.errors import InputError, readable, require_file
+
+# The !Sample_ lines of a GEO series matrix read as the fields of ARCHS4's sample metadata.
+SERIES_MATRIX_FIELDS = {
+    "!Sample_geo_accession": "geo_accession",
+    "!Sample_title": "title",
+    "!Sample_source_name_ch1": "source_name_ch1",
+    "!Sample_characteristics_ch1": "characteristics_ch1",
+}
+
+
+def read_series_matrix_samples(path: str | os.PathLike) -> pd.DataFrame:
+    """The samples of a GEO series matrix (``GSE…_series_matrix.txt.gz``) as its ``!Sample_`` lines
+    describe them, in the columns of ARCHS4's sample metadata: ``geo_accession`` (the table's column
+    names), ``title``, ``source_name_ch1`` and ``characteristics_ch1``, whose several lines (one per
+    ``key: value`` kind) are joined by commas as ARCHS4 joins them, for
+    :func:`~deepmodules.data.sources.parse_characteristics`.
+    """
+    require_file(path)
+    lines: dict[str, list[tuple[int, list[str]]]] = {}
+    opener = gzip.open if str(path).endswith(".gz") else open
+    with readable(path), opener(path, "rt", encoding="utf-8-sig", errors="replace") as handle:
+        for number, line in enumerate(handle, start=1):
+            if line.startswith("!series_matrix_table_begin"):
+                break
+            name, _, values = line.rstrip("\r\n").partition("\t")
+            if name in SERIES_MATRIX_FIELDS:
+                fields = next(csv.reader([values], delimiter="\t"), [])
+                lines.setdefault(SERIES_MATRIX_FIELDS[name], []).append((number, fields))
+    if "geo_accession" not in lines:
+        raise InputError(
+            path,
+            "has no !Sample_geo_accession line, so it names no GEO samples to group",
+            "give the GEO series matrix as downloaded (GSE…_series_matrix.txt.gz), or a sample sheet "
+            "(external.*.samples) instead of group_by",
+        )
+    accessions = lines["geo_accession"][0][1]
+    for column, rows in lines.items():
+        for number, values in rows:
+            if len(values) != len(accessions):
+                raise InputError(
+                    path,
+                    f"line {number} (!Sample_{column}) has {len(values)} values for "
+                    f"{len(accessions)} samples",
+                    "give the GEO series matrix as downloaded",
+                )
+    table = {"geo_accession": accessions}
+    for column in ("title", "source_name_ch1"):
+        table[column] = lines[column][0][1] if column in lines else [""] * len(accessions)
+    kinds = [values for _, values in lines.get("characteristics_ch1", [])]
+    table["characteristics_ch1"] = [
+        ",".join(kind[i] for kind in kinds if kind[i].strip()) for i in range(len(accessions))
+    ]
+    return pd.DataFrame(table)
 
 
 def in_series(meta: pd.DataFrame, series: str) -> pd.Series:
