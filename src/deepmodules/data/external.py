@@ -2,8 +2,8 @@
 sclerosis analysis; ``external:`` in the config).
 
 A dataset of cases, controls and possibly another disease group, measured on the compendium's
-platform, is read with its sample sheet (or, for a GEO series of the ARCHS4 file, grouped by its
-metadata), put on the compendium's log scale (raw RNA-seq counts are normalized as the compendium's
+platform, is read with its sample sheet (or, for a GEO series of the ARCHS4 file or a GEO series
+matrix, grouped by its samples' fields), put on the compendium's log scale (raw RNA-seq counts are normalized as the compendium's
 were; row ids of the kind the compendium's gene id table maps become symbols through it) and min-max
 scaled with the compendium's per-gene ranges (values outside are clipped to [0, 1]):
 what :mod:`deepmodules.modules.external` analyses, and what the input check reads first.

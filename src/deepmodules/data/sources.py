@@ -222,9 +222,9 @@ def read_processed_matrix(
 
     The first line holds the sample names (see :func:`_matrix_layout` for the header variants);
     each further line is a gene followed by one value per sample. Blank lines and ``!`` lines are
-    not read, so a GEO series matrix (``GSE…_series_matrix.txt.gz``) is read as it is downloaded. ``path`` is a text file, a
-    gzipped text file (``.gz``) or a zip archive holding it (``member`` names the file inside; it
-    may be omitted when the archive holds one file). Line ends may be LF or CRLF and fields may be
+    not read, so a GEO series matrix (``GSE…_series_matrix.txt.gz``) is read as downloaded.
+    ``path`` is a text file, a gzipped text file (``.gz``) or a zip archive holding it (``member``
+    names the file inside; it may be omitted when the archive holds one file). Line ends may be LF or CRLF and fields may be
     double-quoted (a quoted field may not hold a tab). The file is read twice as a stream: once to
     check its shape, once to parse it block by block into a preallocated array. Non-numeric values
     become NaN. A gene on several rows keeps one, by :func:`collapse_duplicate_genes`.
