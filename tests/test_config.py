@@ -349,3 +349,17 @@ def test_a_bundle_analysis_that_cannot_run_is_refused_before_any_job(
         }
     with pytest.raises(InputError, match=re.escape(message)):
         check_config(config, bundle_inputs(against_bundle) | {config["bundle"]})
+
+
+def test_an_external_gene_id_table_is_checked_like_a_compendiums(demo):
+    """`external.*.gene_ids` takes the compendium's schema (min_mapped filled in) and a missing
+    table is named before anything runs."""
+    config = demo
+    spec = config["external"]["multiple_sclerosis"]
+    spec["gene_ids"] = {"mapping": "nowhere/gpl6947.tsv", "from": "ID", "to": "Symbol"}
+    validate_config(config, SCHEMA)
+    assert spec["gene_ids"]["min_mapped"] == 0.5
+    with pytest.raises(
+        InputError, match=r"external\.multiple_sclerosis\.gene_ids\.mapping: file nowhere/gpl6947"
+    ):
+        check_config(config, produced=demo_inputs(config))

@@ -255,6 +255,8 @@ def check_config(config: dict, produced: set[str], where: str = "config") -> Non
                 )
             if "samples" in spec:
                 paths[f"external.{name}.samples"] = spec["samples"]
+            if "gene_ids" in spec:
+                paths[f"external.{name}.gene_ids.mapping"] = spec["gene_ids"]["mapping"]
         elif compendium is not None and compendium["format"] != "archs4":
             raise InputError(
                 f"{where}: external.{name}.compendium",

@@ -99,7 +99,7 @@ def test_rows_named_by_the_compendium_gene_id_table_are_read_through_it(tmp_path
     gene_ids = {"mapping": str(table), "from": "ID", "to": "symbol", "min_mapped": 0.5}
     values = np.array([[1.0, 2.0, 5.0, 3.0, 4.0], [2.0, 3.0, 6.0, 4.0, 5.0]])
     probes = ["1_at", "2_s_at", "3_at", "4_at", "5_at"]
-    genes, mapped = row_genes(probes, values, gene_ids, "ms.tsv")
+    genes, mapped = row_genes(probes, values, None, gene_ids, "ms.tsv")
     assert sorted(genes) == ["ACTA2", "DES", "MKI67", "TP53"]
     by_symbol = dict(zip(genes, mapped.T, strict=True))
     np.testing.assert_array_equal(by_symbol["MKI67"], [5.0, 6.0])  # 3_at, the higher mean
@@ -110,5 +110,27 @@ def test_rows_named_by_the_compendium_gene_id_table_are_read_through_it(tmp_path
         align_to_compendium(genes, mapped, reference, 0.8, 0.01, "ms.tsv"),
         align_to_compendium(symbols, named, reference, 0.8, 0.01, "ms.tsv"),
     )
-    assert row_genes(symbols, named, gene_ids, "ms.tsv") == (symbols, named)
-    assert row_genes(probes, values, None, "ms.tsv") == (probes, values)
+    assert row_genes(symbols, named, None, gene_ids, "ms.tsv") == (symbols, named)
+    assert row_genes(probes, values, None, None, "ms.tsv") == (probes, values)
+
+
+def test_a_dataset_of_another_platform_is_read_through_its_own_table(tmp_path):
+    """Illumina probes against a compendium mapped from Affymetrix probe sets: the dataset's own
+    `gene_ids` maps every row (the compendium's table knows none of them), two probes of one gene
+    keep the higher mean; an own table that maps too few rows is refused as a compendium's is."""
+    compendium_table = tmp_path / "gpl96.tsv"
+    compendium_table.write_text("ID\tsymbol\n1_at\tTP53\n2_at\tMKI67\n")
+    illumina = tmp_path / "gpl6947.tsv"
+    illumina.write_text("ID\tSymbol\nILMN_1\tTP53\nILMN_2\tMKI67\nILMN_3\tMKI67\n")
+    compendium_ids = {"mapping": str(compendium_table), "from": "ID", "to": "symbol"}
+    own = {"mapping": str(illumina), "from": "ID", "to": "Symbol", "min_mapped": 0.5}
+    values = np.array([[1.0, 2.0, 3.0], [2.0, 3.0, 5.0]])
+    probes = ["ILMN_1", "ILMN_2", "ILMN_3"]
+    assert row_genes(probes, values, None, compendium_ids, "ms.tsv") == (probes, values)
+    genes, mapped = row_genes(probes, values, own, compendium_ids, "ms.tsv")
+    assert dict(zip(genes, mapped.T.tolist(), strict=True)) == {
+        "TP53": [1.0, 2.0],
+        "MKI67": [3.0, 5.0],
+    }
+    with pytest.raises(InputError, match=r"ms.tsv: only 1 of 4 rows \(25%\) map to a symbol"):
+        row_genes([*probes[:1], "x", "y", "z"], np.ones((2, 4)), own, None, "ms.tsv")

@@ -214,7 +214,8 @@ def test_a_bundle_of_the_probe_set_compendium_reads_arrays_of_its_platform(real_
     grouped by its `disease` characteristic and analysed in a folder without the GPL96 table, are
     read through the bundle's copy of the table, and the carcinoma-against-normal modules hold the
     known program as the compendium's do (best deep layer, Bonferroni over the layers, DEEP_ALPHA;
-    naive baseline, ALPHA)."""
+    naive baseline, ALPHA). Given the table as their own (`gene_ids`, as a series of another
+    platform gives one), the same arrays give the same modules."""
     returncode, workdir, log = real_runs["bladder"]
     assert returncode == 0, log.read_text()[-4000:]
     config_file = BED / "bladder" / "config.yaml"
@@ -258,6 +259,10 @@ def test_a_bundle_of_the_probe_set_compendium_reads_arrays_of_its_platform(real_
             }
         },
     }
+    # the same arrays with a table of their own (as a series of another platform gives one)
+    shutil.copyfile(workdir / spec["gene_ids"]["mapping"], elsewhere / "platform.tsv")
+    own = {key: spec["gene_ids"][key] for key in ("from", "to")} | {"mapping": "platform.tsv"}
+    analysis["external"]["own_table"] = analysis["external"]["bladder_arrays"] | {"gene_ids": own}
     (elsewhere / "config.yaml").write_text(yaml.safe_dump(analysis))
     result = subprocess.run(
         [SNAKEMAKE, "-s", str(ROOT / "Snakefile"), "--directory", str(elsewhere), "--cores", "2"]
@@ -278,6 +283,10 @@ def test_a_bundle_of_the_probe_set_compendium_reads_arrays_of_its_platform(real_
     deep = [p[layer] for layer in parse_model_id(model).layers]
     assert min(deep) * len(deep) < DEEP_ALPHA, p
     assert p[naive_model(config)] < ALPHA, p
+    own_table = elsewhere / "results/bundle/external/own_table/modules"
+    for layer in p:
+        path = Path(layer) / "vs_normal.tsv"
+        assert (own_table / path).read_text() == (folder / path).read_text(), layer
 
 
 def write_series_matrix(matrix: Path, disease: pd.Series, path: Path) -> None:

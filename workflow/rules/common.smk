@@ -74,9 +74,11 @@ def diseases_in(dataset):
 
 
 def external_files(external):
-    """The input files of an external dataset: its matrix, and its sample sheet where it has one."""
+    """The input files of an external dataset: its matrix, and its sample sheet and gene id table
+    where it has them."""
     spec = config["external"][external]
-    return [spec["matrix"]] + ([spec["samples"]] if spec.get("samples") else [])
+    files = [spec["matrix"], spec.get("samples"), spec.get("gene_ids", {}).get("mapping")]
+    return [path for path in files if path]
 
 
 def external_compendium(wc):

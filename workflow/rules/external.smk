@@ -3,8 +3,7 @@ rule external_dataset:
     test modules; the naive baseline's module beside them."""
     input:
         unpack(external_reference),
-        matrix=lambda wc: config["external"][wc.external]["matrix"],
-        samples=lambda wc: config["external"][wc.external].get("samples") or [],
+        files=lambda wc: external_files(wc.external),
         network=external_network,
         gwas=layout.gwas_file("genes"),
         features=layout.gwas_file("features"),
@@ -89,8 +88,7 @@ rule external_verdict:
     and the verdict (deepmodules.validate.verdict.external_verdict)."""
     input:
         unpack(external_reference),
-        matrix=lambda wc: config["external"][wc.external]["matrix"],
-        samples=lambda wc: config["external"][wc.external].get("samples") or [],
+        files=lambda wc: external_files(wc.external),
         network=external_network,
         gwas=layout.external_file("{dataset}", "{external}", "gwas_enrichment"),
     output:

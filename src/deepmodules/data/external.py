@@ -194,17 +194,21 @@ def align_to_compendium(
 
 
 def row_genes(
-    ids: list[str], values: np.ndarray, gene_ids: dict | None, where: str
+    ids: list[str], values: np.ndarray, own: dict | None, gene_ids: dict | None, where: str
 ) -> tuple[list[str], np.ndarray]:
     """The rows of an external matrix (``values``: samples × rows) as gene symbols.
 
-    A dataset of the platform of a compendium read through a gene id table (``datasets.*.gene_ids``;
-    against a bundle, the bundle's copy) usually names its rows as that compendium's matrix did
-    (probe sets, Ensembl ids): when more of its row ids are in the table than are symbols the table
-    gives, the rows get their symbols through it and rows of one symbol merge as the compendium's did
-    (:func:`deepmodules.data.compendium.gene_symbols`). Otherwise, and without a table, the row ids
-    are the symbols.
+    With a table of its own (``own``, ``external.*.gene_ids``: a dataset of another platform), every
+    row gets its symbol through it, as a compendium's rows do
+    (:func:`deepmodules.data.compendium.gene_symbols`: rows of one symbol merge, too few mapped rows
+    is refused). Without one, a dataset of the platform of a compendium read through a gene id table
+    (``gene_ids``, the compendium's ``datasets.*.gene_ids``; against a bundle, the bundle's copy)
+    usually names its rows as that compendium's matrix did (probe sets, Ensembl ids): when more of
+    its row ids are in that table than are symbols the table gives, the rows are read through it.
+    Otherwise, and without a table, the row ids are the symbols.
     """
+    if own:
+        return compendium.gene_symbols(ids, values, own, where)
     if not gene_ids:
         return ids, values
     mapping, _ = identifiers.read_gene_mapping(
@@ -234,7 +238,9 @@ def to_compendium(
         sheet = file_sheet(name, spec)
         ids, names, values = sources.read_processed_matrix(spec["matrix"])
         values = select_samples(sheet, names, values, spec.get("samples") or spec["matrix"])
-        genes, values = row_genes(ids, values, (dataset or {}).get("gene_ids"), spec["matrix"])
+        genes, values = row_genes(
+            ids, values, spec.get("gene_ids"), (dataset or {}).get("gene_ids"), spec["matrix"]
+        )
         kind = spec["values"]
     values = to_compendium_scale(values, kind, reference.scale, spec["matrix"])
     x = align_to_compendium(
