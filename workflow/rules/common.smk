@@ -77,7 +77,11 @@ def external_files(external):
     """The input files of an external dataset: its matrix, and its sample sheet and gene id table
     where it has them."""
     spec = config["external"][external]
-    files = [spec["matrix"], spec.get("samples"), spec.get("gene_ids", {}).get("mapping")]
+    files = [
+        spec["matrix"],
+        spec.get("samples"),
+        spec.get("gene_ids", {}).get("mapping"),
+    ]
     return [path for path in files if path]
 
 
