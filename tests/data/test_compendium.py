@@ -229,3 +229,34 @@ def test_archs4_characteristic_columns_are_matched_in_any_letter_case():
         match=r"named \['Diagnosis'\] \(characteristic keys are matched in any letter case\)",
     ):
         compendium.archs4_annotation(spec, meta)
+
+
+def test_a_geo_series_matrix_is_its_own_annotation(tmp_path):
+    """A GEO series matrix as matrix and annotation: `columns` name its samples' fields, keys of its
+    characteristics lines and its series id, and the compendium is the one an SDRF of the same
+    samples gives; a key it does not have is named with the fields it has."""
+    values = np.random.default_rng(0).random((20, 3))
+    spec, diseases = small_emtab(tmp_path, values)
+    from_sdrf = compendium.prepare(spec, diseases, seed=1, outdir=tmp_path / "sdrf")
+    samples = [f"S{i}" for i in range(20)]
+    quoted = "\t".join(f'"{s}"' for s in samples)
+    disease = "\t".join(f'"disease state: {d}"' for d in ["asthma"] * 12 + ["normal"] * 8)
+    lines = ['!Series_title\t"twenty samples"', '!Series_geo_accession\t"GSE1"', ""]
+    lines += [f"!Sample_geo_accession\t{quoted}", f"!Sample_characteristics_ch1\t{disease}"]
+    lines += ["\t".join(["!Sample_source_name_ch1", *['"blood"'] * 20])]
+    lines += ["!series_matrix_table_begin", f'"ID_REF"\t{quoted}']
+    lines += ["\t".join([f'"{g}"', *map(str, row)]) for g, row in zip("ABC", values.T, strict=True)]
+    lines += ["!series_matrix_table_end"]
+    path = tmp_path / "GSE1_series_matrix.txt"
+    path.write_text("\n".join(lines) + "\n")
+    columns = {"sample": "geo_accession", "cell_type": "source_name_ch1"}
+    columns |= {"disease": "Disease State", "study": "series_id"}
+    geo = {**spec, "matrix": str(path), "annotation": str(path), "columns": columns}
+    from_geo = compendium.prepare(geo, diseases, seed=1, outdir=tmp_path / "geo")
+    np.testing.assert_array_equal(from_geo.values, from_sdrf.values)
+    assert from_geo.samples["disease"].tolist() == from_sdrf.samples["disease"].tolist()
+    assert set(from_geo.samples["study"]) == {"GSE1"}
+    with pytest.raises(InputError, match=r"no sample field or characteristic named \['tissue'\]"):
+        compendium.prepare(
+            {**geo, "columns": {**columns, "cell_type": "tissue"}}, diseases, 1, tmp_path / "no"
+        )

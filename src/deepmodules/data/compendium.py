@@ -1,6 +1,7 @@
 """A normalized compendium on disk: the samples × genes matrix, its gene ranges and sample annotation.
 
-``prepare`` reads a source (E-MTAB-3732 microarrays or ARCHS4 RNA-seq counts), checks it before any long
+``prepare`` reads a source (E-MTAB-3732 microarrays, or a GEO series matrix annotated by its own
+``!Sample_`` lines, or ARCHS4 RNA-seq counts), checks it before any long
 work starts, normalizes it (see :mod:`deepmodules.data.normalize`) and splits it into training and test samples.
 ``load`` memory-maps what ``prepare`` wrote. ARCHS4 files are normalized out of core
 (:mod:`deepmodules.data.archs4`). The folder is written in ``.partial/`` inside it and its files moved
@@ -32,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from deepmodules import layout
-from deepmodules.data import archs4, identifiers, normalize, sources
+from deepmodules.data import archs4, identifiers, normalize, series, sources
 from deepmodules.errors import InputError, readable
 
 log = logging.getLogger(__name__)
@@ -86,7 +87,16 @@ def emtab_annotation(spec: dict, names: list[str]) -> pd.DataFrame:
         raise InputError(
             "config: datasets.*.annotation", "emtab datasets need an SDRF", "set its path"
         )
-    sdrf = sources.read_sdrf(spec["annotation"], required_columns=list(columns.values()))
+    if series.is_series_matrix(spec["annotation"]):
+        sdrf = field_annotation(
+            columns,
+            series.read_series_matrix_samples(spec["annotation"]),
+            spec["annotation"],
+            "set datasets.*.columns to geo_accession, title, source_name_ch1, series_id or keys "
+            "of the !Sample_characteristics_ch1 lines",
+        )
+    else:
+        sdrf = sources.read_sdrf(spec["annotation"], required_columns=list(columns.values()))
     sdrf = sdrf.drop_duplicates(columns["sample"]).set_index(columns["sample"])
     missing = [n for n in names if n not in sdrf.index]
     if missing:
@@ -107,10 +117,19 @@ def emtab_annotation(spec: dict, names: list[str]) -> pd.DataFrame:
 
 
 def archs4_annotation(spec: dict, meta: pd.DataFrame) -> pd.DataFrame:
-    """The ``columns`` of ARCHS4 samples (one row per sample): fields of ``meta/samples``, or else
-    keys of their ``characteristics_ch1`` in any letter case (``Sex`` is ``sex: male``, as the series
-    grouping reads them), parsed without holding every sample's pairs."""
-    wanted = list(dict.fromkeys(spec["columns"].values()))
+    """The ``columns`` of an ARCHS4 dataset's samples (``meta``: its ``meta/samples``), by
+    :func:`field_annotation`."""
+    fix = "set datasets.*.columns to fields of meta/samples or keys of characteristics_ch1"
+    return field_annotation(spec["columns"], meta, spec["matrix"], fix)
+
+
+def field_annotation(columns: dict, meta: pd.DataFrame, where: str, fix: str) -> pd.DataFrame:
+    """The ``columns`` of GEO samples (one row per sample) from their fields (``meta``: ARCHS4's
+    ``meta/samples``, or a series matrix's ``!Sample_`` lines), or else keys of their
+    ``characteristics_ch1`` in any letter case (``Sex`` is ``sex: male``, as the series grouping
+    reads them), parsed without holding every sample's pairs. ``where`` names the file, ``fix`` the
+    remedy for a column that is neither."""
+    wanted = list(dict.fromkeys(columns.values()))
     table = {c: meta[c].to_numpy() for c in wanted if c in meta.columns}
     keys = [c for c in wanted if c not in table]
     parsed: dict[str, list] = {key: [] for key in keys}
@@ -121,10 +140,10 @@ def archs4_annotation(spec: dict, meta: pd.DataFrame) -> pd.DataFrame:
     absent = [key for key in keys if all(v is None for v in parsed[key])]
     if absent:
         raise InputError(
-            spec["matrix"],
+            where,
             f"no sample field or characteristic named {absent} (characteristic keys are matched "
             "in any letter case)",
-            "set datasets.*.columns to fields of meta/samples or keys of characteristics_ch1",
+            fix,
         )
     return pd.DataFrame({**table, **parsed})
 

@@ -22,6 +22,7 @@ import csv
 import gzip
 import os
 import re
+from collections.abc import Iterator
 
 import pandas as pd
 
@@ -40,21 +41,18 @@ SERIES_MATRIX_FIELDS = {
 def read_series_matrix_samples(path: str | os.PathLike) -> pd.DataFrame:
     """The samples of a GEO series matrix (``GSE…_series_matrix.txt.gz``) as its ``!Sample_`` lines
     describe them, in the columns of ARCHS4's sample metadata: ``geo_accession`` (the table's column
-    names), ``title``, ``source_name_ch1`` and ``characteristics_ch1``, whose several lines (one per
+    names), ``title``, ``source_name_ch1``, ``characteristics_ch1``, whose several lines (one per
     ``key: value`` kind) are joined by commas as ARCHS4 joins them, for
-    :func:`~deepmodules.data.sources.parse_characteristics`.
+    :func:`~deepmodules.data.sources.parse_characteristics`, and ``series_id`` (the series'
+    ``!Series_geo_accession``).
     """
-    require_file(path)
     lines: dict[str, list[tuple[int, list[str]]]] = {}
-    opener = gzip.open if str(path).endswith(".gz") else open
-    with readable(path), opener(path, "rt", encoding="utf-8-sig", errors="replace") as handle:
-        for number, line in enumerate(handle, start=1):
-            if line.startswith("!series_matrix_table_begin"):
-                break
-            name, _, values = line.rstrip("\r\n").partition("\t")
-            if name in SERIES_MATRIX_FIELDS:
-                fields = next(csv.reader([values], delimiter="\t"), [])
-                lines.setdefault(SERIES_MATRIX_FIELDS[name], []).append((number, fields))
+    series_id = ""
+    for number, name, fields in description_lines(path):
+        if name == "!Series_geo_accession" and fields:
+            series_id = fields[0]
+        if name in SERIES_MATRIX_FIELDS:
+            lines.setdefault(SERIES_MATRIX_FIELDS[name], []).append((number, fields))
     if "geo_accession" not in lines:
         raise InputError(
             path,
@@ -79,7 +77,27 @@ def read_series_matrix_samples(path: str | os.PathLike) -> pd.DataFrame:
     table["characteristics_ch1"] = [
         ",".join(kind[i] for kind in kinds if kind[i].strip()) for i in range(len(accessions))
     ]
-    return pd.DataFrame(table)
+    return pd.DataFrame(table).assign(series_id=series_id)
+
+
+def description_lines(path: str | os.PathLike) -> Iterator[tuple[int, str, list[str]]]:
+    """(line number, name, fields) of the ``!`` lines above a GEO series matrix's table (plain or
+    gzipped), fields unquoted."""
+    require_file(path)
+    opener = gzip.open if str(path).endswith(".gz") else open
+    with readable(path), opener(path, "rt", encoding="utf-8-sig", errors="replace") as handle:
+        for number, line in enumerate(handle, start=1):
+            if line.startswith("!series_matrix_table_begin") or not line.startswith(
+                ("!", "\n", "\r")
+            ):
+                return
+            name, _, values = line.rstrip("\r\n").partition("\t")
+            yield number, name, next(csv.reader([values], delimiter="\t"), [])
+
+
+def is_series_matrix(path: str | os.PathLike) -> bool:
+    """Whether a file opens as a GEO series matrix does, with its ``!Series_`` description."""
+    return next((name.startswith("!Series_") for _, name, _ in description_lines(path)), False)
 
 
 def in_series(meta: pd.DataFrame, series: str) -> pd.Series:
