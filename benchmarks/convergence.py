@@ -9,8 +9,8 @@ each smaller compendium is a random subset of its samples, split into training a
 workflow splits the whole. Each is trained from the same seed with the schema's training defaults
 (batch 256, Adam lr 1e-4, centred biases, patience 20 epochs and ``patience_steps``, minimum
 improvement 0.1 %, overfit margin 5 %; ``--batch-size`` and ``--learning-rate`` replace the batch
-and the rate), with a step floor of ``--max-steps`` (the default,
-200,000), so that the test loss, not a cap, ends training. Reported per size: steps per epoch, why
+and the rate), with a step floor of ``--max-steps`` (by default the schema's ``training.min_steps``),
+so that the test loss, not a cap, ends training. Reported per size: steps per epoch, why
 training stopped, the epochs and steps run, the epoch kept, and where the former default cap (1,000
 epochs or 8,000 steps, whichever is later) falls, with the lowest test loss by then relative to the
 lowest of the whole run (``loss_at_former_cap``: 1.00 means the cap cost nothing), and the steps
@@ -75,7 +75,9 @@ def main() -> None:
     parser.add_argument(
         "--quick", action="store_true", help="300 genes, 250 samples (under a minute)"
     )
-    parser.add_argument("--max-steps", type=int, default=200_000, help="the step floor used as cap")
+    parser.add_argument(
+        "--max-steps", type=int, help="the step floor used as cap (default: training.min_steps)"
+    )
     parser.add_argument("--sizes", type=int, nargs="+", help="compendium sizes (samples)")
     parser.add_argument("--learning-rate", type=float, help="instead of the schema's default")
     parser.add_argument("--batch-size", type=int, help="instead of the schema's default")
@@ -105,7 +107,7 @@ def main() -> None:
         )
     }
     recipe = {
-        "stop": stop | {"min_steps": args.max_steps},
+        "stop": stop | {"min_steps": args.max_steps or defaults["min_steps"]},
         "batch_size": args.batch_size or defaults["batch_size"],
         "learning_rate": args.learning_rate or defaults["learning_rate"],
         "initializer": defaults["initializer"],

@@ -19,7 +19,7 @@ its rule from the dry run beforehand.
 Projection. A train job's time grows with its epochs at the rate its log's progress lines show (first
 to last line, so compilation is left out); at the paper's 100 epochs it takes its measured time plus
 that rate × (100 − epochs). With the schema's default stopping the paper-sized models would run until
-patience or the 200,000-step floor ends them; the bound at the floor is reported too. The time to the
+patience or the step floor (``training.min_steps``) ends them; the bound at the floor is reported too. The time to the
 paper on this machine is the sum of the jobs' times, each weighted by its share of the cores (train
 jobs of wide models use every core, so they run alone): the wall time of a run that keeps every core
 busy; ``wall_s`` is the measured wall time of this run (of all its parts, with ``--resume``). The
@@ -60,7 +60,8 @@ PAPER_EPOCHS = 100  # config/paper.yaml: the paper's recipe
 PAPER_SPLITS = 10  # verdict.splits: the schema's default (config/paper.yaml keeps it)
 SPLITS = 2  # half splits run here (the fewest the verdict's interval takes)
 SCALED_BY_SPLITS = ("replication", "external_verdict")
-FLOOR_STEPS = 200_000  # the schema's training.min_steps
+SCHEMA = yaml.safe_load((ROOT / "config" / "schema.yaml").read_text())
+FLOOR_STEPS = SCHEMA["properties"]["training"]["properties"]["min_steps"]["default"]
 WORKSTATION_CORES = 16
 GPU_TFLOPS = 100.0  # sustained bfloat16 TFLOP/s assumed for one GPU: ~10 % of an H100's dense peak
 SEED = 1
