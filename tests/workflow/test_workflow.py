@@ -712,6 +712,7 @@ DOCUMENTED = {
     "python benchmarks/convergence.py --sizes 250 --batch-size 64": "starts",
     "python benchmarks/convergence.py --sizes 250 --learning-rate 2e-4": "starts",
     "python benchmarks/convergence.py --sizes 30000 --max-steps 600000": "starts",
+    "python benchmarks/convergence.py --quick --sizes 2000": "starts",
     "python benchmarks/bundle.py": "starts",
     "python benchmarks/bundle.py --quick": "starts",
     "python benchmarks/paper_scale.py": "starts",
