@@ -40,9 +40,7 @@ def test_characteristic_rule_groups_the_series_samples(asthma):
     shouting = {"characteristic": "Disease State", "values": {"ASTHMA": "asthma"}}
     sheet = series.series_sheet(meta, shouting, "w")
     assert sheet["group"].tolist() == ["asthma"] * 15
-    states = [
-        sources.parse_characteristics(t)["disease state"] for t in meta["characteristics_ch1"]
-    ]
+    states = [series.parse_characteristics(t)["disease state"] for t in meta["characteristics_ch1"]]
     assert sheet["sample"].tolist() == meta["geo_accession"][np.array(states) == "asthma"].tolist()
 
 

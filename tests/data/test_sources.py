@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 from deepmodules.data import identifiers, sources
+from deepmodules.data.series import parse_characteristics
 from deepmodules.data.sources import (
-    parse_characteristics,
     read_archs4,
     read_processed_matrix,
     read_sdrf,
@@ -360,3 +360,17 @@ def test_a_geo_series_matrix_is_read_as_downloaded(tmp_path: Path):
     ragged.write_text(GEO_SERIES_MATRIX.replace("\t6\n", "\n"))
     with pytest.raises(InputError, match="line 9 has 2 fields, line 8 has 3"):
         read_processed_matrix(ragged)
+
+
+def test_a_geo_series_matrix_without_table_rows_says_where_the_counts_are(tmp_path: Path):
+    """An RNA-seq series' matrix: a header and no rows; the error says so and what to give instead,
+    where a plain matrix without rows keeps the plain message."""
+    lines = GEO_SERIES_MATRIX.splitlines(keepends=True)
+    empty = "".join(line for line in lines if not line.startswith('"10'))
+    path = _write(tmp_path / "GSE1_series_matrix.txt", empty)
+    assert sources.is_series_matrix(path)
+    with pytest.raises(InputError, match="table has no rows .*supplementary.*values: counts"):
+        read_processed_matrix(path)
+    with pytest.raises(InputError, match="no gene rows after the header"):
+        read_processed_matrix(_write(tmp_path / "plain.txt", "Gene\tS1\n"))
+    assert not sources.is_series_matrix(tmp_path / "plain.txt")

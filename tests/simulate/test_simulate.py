@@ -13,12 +13,8 @@ import pytest
 import yaml
 
 from deepmodules import simulate as sim
-from deepmodules.data.sources import (
-    parse_characteristics,
-    read_archs4,
-    read_processed_matrix,
-    read_sdrf,
-)
+from deepmodules.data.series import parse_characteristics
+from deepmodules.data.sources import read_archs4, read_processed_matrix, read_sdrf
 from deepmodules.errors import InputError
 from deepmodules.validate.enrichment import fisher_enrichment
 from tests.conftest import DEMO_SERIES, ROOT, SEED, SMALL, SMALL_SOURCES

@@ -87,7 +87,7 @@ def emtab_annotation(spec: dict, names: list[str]) -> pd.DataFrame:
         raise InputError(
             "config: datasets.*.annotation", "emtab datasets need an SDRF", "set its path"
         )
-    if series.is_series_matrix(spec["annotation"]):
+    if sources.is_series_matrix(spec["annotation"]):
         sdrf = field_annotation(
             columns,
             series.read_series_matrix_samples(spec["annotation"]),
@@ -134,7 +134,7 @@ def field_annotation(columns: dict, meta: pd.DataFrame, where: str, fix: str) ->
     keys = [c for c in wanted if c not in table]
     parsed: dict[str, list] = {key: [] for key in keys}
     for text in meta["characteristics_ch1"] if keys else ():
-        pairs = sources.parse_characteristics(text)
+        pairs = series.parse_characteristics(text)
         for key in keys:
             parsed[key].append(pairs.get(key.strip().lower()))
     absent = [key for key in keys if all(v is None for v in parsed[key])]

@@ -5,7 +5,7 @@ The paper's RNA-seq disease modules came from GEO series (asthma GSE75011, Crohn
 ulcerative colitis GSE112057, obesity GSE65540) projected through the ARCHS4 autoencoder. A series is
 found by ``meta/samples/series_id`` (a sample of several series lists them comma-separated, and belongs
 to each); its samples become groups by a rule of the configuration (``external.*.group_by``): a
-``characteristics_ch1`` key (:func:`~deepmodules.data.sources.parse_characteristics`) with a value →
+``characteristics_ch1`` key (:func:`parse_characteristics`) with a value →
 group mapping, or regular expressions on ``title`` or ``source_name_ch1``. Only the series' columns of
 ``data/expression`` are read (:func:`~deepmodules.data.sources.read_archs4` with its samples). A
 series matrix (``GSE…_series_matrix.txt.gz``) describes its samples in ``!Sample_`` lines, read into
@@ -43,7 +43,7 @@ def read_series_matrix_samples(path: str | os.PathLike) -> pd.DataFrame:
     describe them, in the columns of ARCHS4's sample metadata: ``geo_accession`` (the table's column
     names), ``title``, ``source_name_ch1``, ``characteristics_ch1``, whose several lines (one per
     ``key: value`` kind) are joined by commas as ARCHS4 joins them, for
-    :func:`~deepmodules.data.sources.parse_characteristics`, and ``series_id`` (the series'
+    :func:`parse_characteristics`, and ``series_id`` (the series'
     ``!Series_geo_accession``).
     """
     lines: dict[str, list[tuple[int, list[str]]]] = {}
@@ -95,9 +95,22 @@ def description_lines(path: str | os.PathLike) -> Iterator[tuple[int, str, list[
             yield number, name, next(csv.reader([values], delimiter="\t"), [])
 
 
-def is_series_matrix(path: str | os.PathLike) -> bool:
-    """Whether a file opens as a GEO series matrix does, with its ``!Series_`` description."""
-    return next((name.startswith("!Series_") for _, name, _ in description_lines(path)), False)
+def parse_characteristics(text: str) -> dict[str, str]:
+    """Parse a GEO ``characteristics_ch1`` string such as ``cell type: T-cell,disease: asthma``.
+
+    Pairs are ``key: value`` separated by commas; keys are lower-cased and stripped. A comma-separated
+    piece without a colon belongs to the previous value (``treatment: IL-4, IL-13``).
+    """
+    parsed: dict[str, str] = {}
+    key = None
+    for piece in text.split(","):
+        name, colon, value = piece.partition(":")
+        if colon:
+            key = name.strip().lower()
+            parsed[key] = value.strip()
+        elif key is not None and piece.strip():
+            parsed[key] = f"{parsed[key]}, {piece.strip()}"
+    return parsed
 
 
 def in_series(meta: pd.DataFrame, series: str) -> pd.Series:
@@ -125,7 +138,7 @@ def series_metadata(
 
 def characteristics(meta: pd.DataFrame) -> pd.DataFrame:
     """One column per ``characteristics_ch1`` key of the samples (empty where a sample lacks it)."""
-    parsed = pd.DataFrame([sources.parse_characteristics(t) for t in meta["characteristics_ch1"]])
+    parsed = pd.DataFrame([parse_characteristics(t) for t in meta["characteristics_ch1"]])
     return parsed.reindex(index=range(len(meta))).fillna("")
 
 

@@ -1,5 +1,6 @@
-"""Readers of the raw expression sources: the E-MTAB-3732 processed matrix and SDRF, and ARCHS4 (gene
-identifiers are mapped to symbols by :mod:`deepmodules.data.identifiers`).
+"""Readers of the raw expression sources: the E-MTAB-3732 processed matrix (or a GEO series matrix)
+and SDRF, and ARCHS4 (gene identifiers are mapped to symbols by :mod:`deepmodules.data.identifiers`;
+GEO sample fields are read by :mod:`deepmodules.data.series`).
 
 Every reader streams its input in blocks so that memory stays close to the size of the array it
 returns, and reports bad input as an :class:`~deepmodules.errors.InputError` naming the file.
@@ -117,6 +118,12 @@ def _is_quantitation_line(fields: list[str]) -> bool:
     )
 
 
+def is_series_matrix(path: str | Path, member: str | None = None) -> bool:
+    """Whether a file opens as a GEO series matrix does, with its ``!Series_`` description."""
+    with _open_binary(Path(path), member) as handle:
+        return handle.readline().lstrip(b"\xef\xbb\xbf").startswith(b"!Series_")
+
+
 def _table_lines(handle: IO[bytes]) -> Iterator[tuple[int, str]]:
     """(line number, line) of a matrix file's table: every line but blank ones and those of a GEO
     series matrix's description (``!Series_title …``, ``!series_matrix_table_begin`` … ``_end``),
@@ -184,6 +191,13 @@ def _matrix_layout(
             n_genes += 1
             if n_genes == max_rows:
                 break
+    if samples is None and is_series_matrix(path):
+        raise InputError(
+            path,
+            "this GEO series matrix's table has no rows (GEO keeps an RNA-seq series' counts in "
+            "its supplementary files)",
+            "give the counts table as the matrix (values: counts) with a sample sheet (samples)",
+        )
     if not samples:
         raise InputError(
             path,
@@ -377,21 +391,3 @@ def _read_columns(expression: h5py.Dataset, columns: np.ndarray) -> np.ndarray:
 def series_ids(text: str) -> list[str]:
     """The GEO series of an ARCHS4 ``series_id`` field, which may list several (``GSE1,GSE2``)."""
     return [s for s in SERIES_SEPARATOR.split(text) if s]
-
-
-def parse_characteristics(text: str) -> dict[str, str]:
-    """Parse a GEO ``characteristics_ch1`` string such as ``cell type: T-cell,disease: asthma``.
-
-    Pairs are ``key: value`` separated by commas; keys are lower-cased and stripped. A comma-separated
-    piece without a colon belongs to the previous value (``treatment: IL-4, IL-13``).
-    """
-    parsed: dict[str, str] = {}
-    key = None
-    for piece in text.split(","):
-        name, colon, value = piece.partition(":")
-        if colon:
-            key = name.strip().lower()
-            parsed[key] = value.strip()
-        elif key is not None and piece.strip():
-            parsed[key] = f"{parsed[key]}, {piece.strip()}"
-    return parsed
