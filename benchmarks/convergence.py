@@ -33,8 +33,8 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
-import yaml
 
+from deepmodules.config import section_defaults
 from deepmodules.model import training
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -84,9 +84,7 @@ def main() -> None:
     args = parser.parse_args()
     from deepmodules import simulate as sim
 
-    schema = yaml.safe_load((ROOT / "config" / "schema.yaml").read_text())
-    training_keys = schema["properties"]["training"]["properties"]
-    defaults = {key: value.get("default") for key, value in training_keys.items()}
+    defaults = section_defaults(ROOT / "config" / "schema.yaml", "training")
     sizes = args.sizes or ([250] if args.quick else [250, 1000, 2000, 4000, 8000])
     model_id = "deep32" if args.quick else "deep64"
     params = dict(sim.SMALL_PARAMS) if args.quick else {}

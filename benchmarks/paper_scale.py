@@ -51,6 +51,7 @@ import pandas as pd
 import yaml
 from demo import QUICK, merge, run, snakemake_command
 
+from deepmodules.config import section_defaults
 from deepmodules.model.architecture import parse_model_id
 from deepmodules.simulate import PAPER_PARAMS, simulate
 from deepmodules.simulate.series import series_id
@@ -60,8 +61,7 @@ PAPER_EPOCHS = 100  # config/paper.yaml: the paper's recipe
 PAPER_SPLITS = 10  # verdict.splits: the schema's default (config/paper.yaml keeps it)
 SPLITS = 2  # half splits run here (the fewest the verdict's interval takes)
 SCALED_BY_SPLITS = ("replication", "external_verdict")
-SCHEMA = yaml.safe_load((ROOT / "config" / "schema.yaml").read_text())
-FLOOR_STEPS = SCHEMA["properties"]["training"]["properties"]["min_steps"]["default"]
+FLOOR_STEPS = section_defaults(ROOT / "config" / "schema.yaml", "training")["min_steps"]
 WORKSTATION_CORES = 16
 GPU_TFLOPS = 100.0  # sustained bfloat16 TFLOP/s assumed for one GPU: ~10 % of an H100's dense peak
 SEED = 1

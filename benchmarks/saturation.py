@@ -134,10 +134,9 @@ def main() -> None:
     import keras
 
     from deepmodules import simulate as sim
+    from deepmodules.config import section_defaults
 
-    schema = yaml.safe_load((ROOT / "config" / "schema.yaml").read_text())
-    training_keys = schema["properties"]["training"]["properties"]
-    defaults = {key: value.get("default") for key, value in training_keys.items()}
+    defaults = section_defaults(ROOT / "config" / "schema.yaml", "training")
     model_id = "deep32" if args.quick else "deep128"
     with tempfile.TemporaryDirectory() as folder:
         params = sim.SMALL_PARAMS if args.quick else {}

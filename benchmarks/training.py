@@ -159,13 +159,11 @@ def run_variant(variant: str, matrix: Path, test: int, epochs: int) -> dict:
 
 def default_stopping() -> dict:
     """The stopping settings of config/schema.yaml's defaults."""
-    import yaml
-
-    schema = yaml.safe_load((Path(__file__).parents[1] / "config" / "schema.yaml").read_text())
+    from deepmodules.config import section_defaults
     from deepmodules.model.training import STOPPING_SETTINGS
 
-    settings = schema["properties"]["training"]["properties"]
-    return {key: settings[key]["default"] for key in STOPPING_SETTINGS}
+    defaults = section_defaults(Path(__file__).parents[1] / "config" / "schema.yaml", "training")
+    return {key: defaults[key] for key in STOPPING_SETTINGS}
 
 
 def run_small_variant(variant: str, matrix: Path, test: int, model_id: str, epochs: int) -> dict:

@@ -17,6 +17,13 @@ from deepmodules.model.architecture import parse_model_id
 DOWNLOADS = "resources/downloads"
 
 
+def section_defaults(schema: str | Path, section: str) -> dict:
+    """The schema's default of every key of one top-level section (e.g. ``training``), key → value
+    (None where a key has no default)."""
+    keys = yaml.safe_load(Path(schema).read_text())["properties"][section]["properties"]
+    return {key: value.get("default") for key, value in keys.items()}
+
+
 def validate_config(config: dict, schema: str | Path, where: str = "config") -> None:
     """Validate ``config`` against the JSON schema (filling in defaults), with a one-line error."""
     try:
