@@ -19,15 +19,15 @@ pool of 16 processes, and importing it needs ``s3fs``, ``biomart`` and ``xalign`
 from __future__ import annotations
 
 import csv
-import gzip
 import os
 import re
 from collections.abc import Iterator
+from contextlib import closing
 
 import pandas as pd
 
 from deepmodules.data import sources
-from deepmodules.errors import InputError, readable, require_file
+from deepmodules.errors import InputError
 
 # The !Sample_ lines of a GEO series matrix read as the fields of ARCHS4's sample metadata.
 SERIES_MATRIX_FIELDS = {
@@ -81,12 +81,10 @@ def read_series_matrix_samples(path: str | os.PathLike) -> pd.DataFrame:
 
 
 def description_lines(path: str | os.PathLike) -> Iterator[tuple[int, str, list[str]]]:
-    """(line number, name, fields) of the ``!`` lines above a GEO series matrix's table (plain or
-    gzipped), fields unquoted."""
-    require_file(path)
-    opener = gzip.open if str(path).endswith(".gz") else open
-    with readable(path), opener(path, "rt", encoding="utf-8-sig", errors="replace") as handle:
-        for number, line in enumerate(handle, start=1):
+    """(line number, name, fields) of the ``!`` lines above a GEO series matrix's table (plain,
+    gzipped or in a zip, :func:`~deepmodules.data.sources.text_lines`), fields unquoted."""
+    with closing(sources.text_lines(path, errors="replace")) as lines:
+        for number, line in lines:
             if line.startswith("!series_matrix_table_begin") or not line.startswith(
                 ("!", "\n", "\r")
             ):

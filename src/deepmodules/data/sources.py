@@ -15,7 +15,7 @@ import logging
 import re
 import zipfile
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from itertools import islice
 from pathlib import Path
 from typing import IO
@@ -118,18 +118,26 @@ def _is_quantitation_line(fields: list[str]) -> bool:
     )
 
 
+def text_lines(
+    path: str | Path, member: str | None = None, errors: str = "strict"
+) -> Iterator[tuple[int, str]]:
+    """(line number, line) of a text file, plain, gzipped or a zip member (:func:`_open_binary`),
+    decoded as UTF-8 (``errors`` as for :func:`open`)."""
+    with _open_binary(Path(path), member) as handle:
+        yield from enumerate(io.TextIOWrapper(handle, encoding="utf-8-sig", errors=errors), 1)
+
+
 def is_series_matrix(path: str | Path, member: str | None = None) -> bool:
     """Whether a file opens as a GEO series matrix does, with its ``!Series_`` description."""
-    with _open_binary(Path(path), member) as handle:
-        return handle.readline().lstrip(b"\xef\xbb\xbf").startswith(b"!Series_")
+    _, first = next(text_lines(path, member, errors="replace"), (0, ""))
+    return first.startswith("!Series_")
 
 
-def _table_lines(handle: IO[bytes]) -> Iterator[tuple[int, str]]:
+def _table_lines(path: Path, member: str | None) -> Iterator[tuple[int, str]]:
     """(line number, line) of a matrix file's table: every line but blank ones and those of a GEO
     series matrix's description (``!Series_title …``, ``!series_matrix_table_begin`` … ``_end``),
     which start with ``!``."""
-    text = io.TextIOWrapper(handle, encoding="utf-8-sig")
-    for number, line in enumerate(text, start=1):
+    for number, line in text_lines(path, member):
         if line.strip() and not line.startswith("!"):
             yield number, line
 
@@ -147,8 +155,7 @@ def _matrix_layout(
     with words instead of values (MAGE-TAB's quantitation types, e.g. ``Composite Element REF``) is
     skipped. Every data row must have the width of the first one.
     """
-    with _open_binary(path, member) as handle:
-        lines = _table_lines(handle)
+    with closing(_table_lines(path, member)) as lines:
         _, first = next(lines, (0, ""))
         if not first:
             raise InputError(
@@ -223,9 +230,8 @@ def read_matrix_head(
     """
     path = Path(path)
     samples, n_header, n_ids = _matrix_layout(path, member, max_rows=n_rows)
-    with _open_binary(path, member) as handle:
-        lines = islice(_table_lines(handle), n_header, n_header + n_ids)
-        ids = [_fields(line)[0].strip() for _, line in lines]
+    with closing(_table_lines(path, member)) as lines:
+        ids = [_fields(line)[0].strip() for _, line in islice(lines, n_header, n_header + n_ids)]
     return ids, samples
 
 
@@ -251,8 +257,8 @@ def read_processed_matrix(
     genes: list[str] = []
     has_number = False
     rows_per_block = max(1, BLOCK_VALUES // len(samples))
-    with _open_binary(path, member) as handle:
-        lines = (line for _, line in islice(_table_lines(handle), n_header, None))
+    with closing(_table_lines(path, member)) as numbered:
+        lines = (line for _, line in islice(numbered, n_header, None))
         while block := list(islice(lines, rows_per_block)):
             frame = pd.read_csv(
                 io.StringIO("".join(block)),
