@@ -6,13 +6,14 @@ import zipfile
 from pathlib import Path
 
 import h5py
+import numpy as np
 import pandas as pd
 import pytest
 import yaml
 
 from deepmodules import layout
 from deepmodules.config import compendium_spec, diseases_of, series_matrices, validate_config
-from deepmodules.data import checks, compendium, sources
+from deepmodules.data import checks, compendium, external, sources
 from deepmodules.data.integrity import check_integrity
 from deepmodules.errors import InputError
 
@@ -232,19 +233,32 @@ def test_external_raw_values_declared_log_are_refused(inputs):
     assert checks.check_external("multiple_sclerosis", spec, config["datasets"]["microarray"])
 
 
-def test_external_non_numeric_value_is_refused_by_the_input_check(inputs):
-    """A word in the external matrix is named by check_external, before any training job, as the
-    external_dataset stage would name it after training."""
+def test_external_missing_values_leave_their_genes_out_and_an_empty_sample_is_refused(
+    inputs, tmp_path
+):
+    """A ``null`` cell (as GEO series matrices write them) passes the input check and leaves its gene
+    out of the stage's matrix (0.5, like a gene the dataset lacks), every other gene as without it;
+    a sample column of words is refused by check_external, before any training job."""
     _, config = inputs
-    spec = config["external"]["multiple_sclerosis"]
+    spec, microarray = config["external"]["multiple_sclerosis"], config["datasets"]["microarray"]
+    reference = compendium.prepare(microarray, diseases_of(config, "microarray"), 1, tmp_path / "c")
+    _, before = external.to_compendium("multiple_sclerosis", spec, microarray, reference)
     table = pd.read_csv(spec["matrix"], sep="\t", index_col=0).astype(object)
-    gene = table.index[3]
-    table.iloc[3, 2] = "n/d"
+    gene = next(g for g in table.index if g in reference.genes)
+    table.loc[gene, table.columns[2]] = "null"
     table.to_csv(spec["matrix"], sep="\t")
-    with pytest.raises(
-        InputError, match=rf"1 genes have missing or non-numeric values \(e\.g\. {gene}\)"
-    ):
-        checks.check_external("multiple_sclerosis", spec, config["datasets"]["microarray"])
+    assert checks.check_external("multiple_sclerosis", spec, microarray)
+    _, after = external.to_compendium("multiple_sclerosis", spec, microarray, reference)
+    column = reference.genes.index(gene)
+    assert (after[:, column] == 0.5).all() and not (before[:, column] == 0.5).all()
+    others = np.arange(after.shape[1]) != column
+    np.testing.assert_array_equal(after[:, others], before[:, others])
+
+    sample = table.columns[4]
+    table[sample] = "n/d"
+    table.to_csv(spec["matrix"], sep="\t")
+    with pytest.raises(InputError, match=rf"1 samples miss more than 50% .*{sample} \(100%\)"):
+        checks.check_external("multiple_sclerosis", spec, microarray)
 
 
 def test_external_sample_missing_from_the_matrix_is_refused(inputs):

@@ -46,6 +46,7 @@ def write_matrix(path, values, genes, samples):
 def small_emtab(tmp_path, values):
     """A three-gene E-MTAB-style matrix and SDRF with one disease of 12 samples."""
     samples = [f"S{i}" for i in range(len(values))]
+    tmp_path.mkdir(parents=True, exist_ok=True)
     write_matrix(tmp_path / "matrix.txt", values, ["A", "B", "C"], samples)
     sdrf = pd.DataFrame(
         {
@@ -75,11 +76,17 @@ def small_emtab(tmp_path, values):
     return spec, {"asthma": {"label": "asthma"}}
 
 
-def test_nan_matrix_is_refused(tmp_path):
+def test_genes_with_missing_values_are_left_out_of_the_compendium(tmp_path):
+    """A gene missing in one sample is left out; the other genes are scaled as without it."""
     values = np.random.default_rng(0).random((20, 3))
+    complete = compendium.prepare(*small_emtab(tmp_path / "complete", values), 1, tmp_path / "a")
     values[3, 1] = np.nan
-    spec, diseases = small_emtab(tmp_path, values)
-    with pytest.raises(InputError, match="matrix.txt: 1 genes have missing"):
+    data = compendium.prepare(*small_emtab(tmp_path / "gaps", values), 1, tmp_path / "b")
+    assert data.genes == ["A", "C"]
+    np.testing.assert_array_equal(data.values, complete.values[:, [0, 2]])
+    values[0, :] = np.nan  # a sample column that holds no numbers: refused, nothing written
+    spec, diseases = small_emtab(tmp_path / "empty", values)
+    with pytest.raises(InputError, match="matrix.txt: .*samples miss more than 50%"):
         compendium.prepare(spec, diseases, seed=1, outdir=tmp_path / "out")
     assert not (tmp_path / "out").exists()
 

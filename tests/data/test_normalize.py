@@ -30,10 +30,31 @@ def test_log_transform_sets_values_below_noise_floor_to_zero():
     np.testing.assert_allclose(logged, [[0.0, 0.0, 3.0, 10.0]])
 
 
-def test_nan_genes_are_named():
-    values = np.array([[1.0, np.nan], [2.0, 3.0]])
-    with pytest.raises(InputError, match="matrix.txt: 1 genes .*GENE_B"):
-        normalize.check_finite(values, ["GENE_A", "GENE_B"], "matrix.txt")
+def test_genes_with_a_missing_value_are_left_out_and_counted(caplog):
+    values = np.array([[1.0, np.nan, 2.0, 5.0], [2.0, 3.0, np.inf, 6.0], [3.0, 4.0, 1.0, 7.0]])
+    genes = ["GENE_A", "GENE_B", "GENE_C", "GENE_D"]
+    complete = normalize.complete_genes(values, genes, ["s1", "s2", "s3"], "matrix.txt")
+    assert complete.tolist() == [True, False, False, True]
+    assert "left out 2 of 4 genes" in caplog.text and "GENE_B, GENE_C" in caplog.text
+    kept, subset = normalize.subset_genes(genes, values, complete)
+    assert kept == ["GENE_A", "GENE_D"] and subset.tolist() == [[1.0, 5.0], [2.0, 6.0], [3.0, 7.0]]
+    full = np.ones((2, 3))
+    assert normalize.complete_genes(full, genes[:3], ["s1", "s2"], "matrix.txt").all()
+
+
+def test_a_sample_or_a_matrix_mostly_missing_is_refused():
+    """A column of text (a shifted header) makes one sample empty; gaps in most genes make the
+    matrix unusable: both are named, not silently emptied."""
+    values = np.ones((3, 4))
+    values[1, :3] = np.nan
+    with pytest.raises(
+        InputError, match=r"matrix.txt: 1 samples miss more .* \(e\.g\. s2 \(75%\)\)"
+    ):
+        normalize.complete_genes(values, list("ABCD"), ["s1", "s2", "s3"], "matrix.txt")
+    values = np.ones((3, 4))
+    values[[0, 1, 2], [0, 1, 2]] = np.nan
+    with pytest.raises(InputError, match="matrix.txt: 3 of 4 genes have missing .*A, B, C"):
+        normalize.complete_genes(values, list("ABCD"), ["s1", "s2", "s3"], "matrix.txt")
 
 
 def test_constant_genes_detected():

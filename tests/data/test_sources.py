@@ -147,15 +147,18 @@ def test_zip_member_for_a_text_file_is_refused(tmp_path: Path):
     assert str(path) in str(error.value) and "\n" not in str(error.value)
 
 
-def test_duplicated_genes_keep_the_row_with_the_highest_mean(
+def test_duplicated_genes_keep_the_complete_row_with_the_highest_mean(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ):
-    text = MATRIX + "GENEA\t5\t5\t5\nGENEB\t0\t0\t0\nGENEA\t1\t1\tNA\n"
+    text = MATRIX + "GENEA\t5\t5\t5\nGENEB\t1\t2\t1\nGENEA\t9\t9\tNA\n"
     with caplog.at_level("INFO", logger="deepmodules.data"):
         genes, _, values = read_processed_matrix(_write(tmp_path / "m.txt", text))
-    assert genes == ["GENEB", "GENEC", "GENEA"]  # the kept rows, in file order
-    np.testing.assert_array_equal(values[:, 0], [4, np.nan, 6.125])  # mean 5.06 beats 0
-    np.testing.assert_array_equal(values[:, 2], [5, 5, 5])  # mean 5 beats 2.25 and 1
+    assert genes == ["GENEC", "GENEA", "GENEB"]  # the kept rows, in file order
+    np.testing.assert_array_equal(values[:, 2], [1, 2, 1])  # measured everywhere beats mean 5.06
+    np.testing.assert_array_equal(values[:, 1], [5, 5, 5])  # mean 5 beats 2.25; 9 has a gap
+    text = MATRIX + "GENEB\t1\tNA\t1\n"  # no complete row: the higher mean
+    genes, _, values = read_processed_matrix(_write(tmp_path / "n.txt", text))
+    np.testing.assert_array_equal(values[:, genes.index("GENEB")], [4, np.nan, 6.125])
     assert "2 genes are on more than one row (5 rows)" in caplog.text
 
 

@@ -181,7 +181,9 @@ def check_external(name: str, spec: dict, dataset: dict) -> list[dict]:
     sheet = external.file_sheet(name, spec)
     genes, names, values = sources.read_processed_matrix(spec["matrix"])
     values = external.select_samples(sheet, names, values, spec.get("samples") or spec["matrix"])
-    normalize.check_finite(values, genes, spec["matrix"])  # as the stage will, before training
+    normalize.complete_genes(
+        values, genes, list(sheet["sample"]), spec["matrix"]
+    )  # as the stage will
     if spec["values"] == "log" and np.nanmax(values) > MAX_LOG2_VALUE:
         raise InputError(
             spec["matrix"],

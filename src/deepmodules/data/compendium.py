@@ -289,11 +289,11 @@ def prepare(spec: dict, diseases: dict, seed: int, outdir: str | Path) -> Compen
     genes, annotation, values = read_emtab(spec)
     where = spec.get("annotation") or spec["matrix"]
     check_diseases(annotation, diseases, spec["min_cases"], where)
-    normalize.check_finite(values, genes, spec["matrix"])
-    keep = nonconstant(normalize.constant_genes(values), genes, spec)
-    if not keep.all():
-        values = values[:, keep]
-        genes = [g for g, k in zip(genes, keep, strict=True) if k]
+    samples = list(annotation["sample"])
+    complete = normalize.complete_genes(values, genes, samples, spec["matrix"])
+    genes, values = normalize.subset_genes(genes, values, complete)
+    constant = normalize.constant_genes(values)
+    genes, values = normalize.subset_genes(genes, values, nonconstant(constant, genes, spec))
 
     gene_range = normalize.fit_range(values, genes)
     test = normalize.train_test_split(len(annotation), spec["test_size"], seed)

@@ -29,10 +29,13 @@ SEVERAL_SYMBOLS = re.compile(r"\s*(?:///|//|;|,|\|)\s*")
 def collapse_duplicate_genes(
     genes: Sequence[str], values: np.ndarray, where: str | os.PathLike
 ) -> tuple[list[str], np.ndarray]:
-    """Keep one row per gene: the one with the highest mean expression over the samples.
+    """Keep one row per gene: of the rows with a value in every sample, the one with the highest
+    mean expression over the samples.
 
     This is the usual rule for probe sets of one gene (the most highly expressed probe set is the
-    most reliable); a row with no value counts as the lowest, ties keep the first row. Rows that
+    most reliable); a row with missing values comes after every complete one (a gene with missing
+    values is left out later, :func:`deepmodules.data.normalize.complete_genes`), a row with no value
+    counts as the lowest, ties keep the first row. Rows that
     mapped to the same symbol (:func:`deepmodules.data.compendium.gene_symbols`) merge the same way. The kept rows stay in file
     order; the number of genes on several rows is logged. ``values`` is samples × genes.
     """
@@ -45,10 +48,16 @@ def collapse_duplicate_genes(
         warnings.simplefilter("ignore", RuntimeWarning)  # a row of NaN has no mean
         means = np.nanmean(np.asarray(values[:, rows], dtype=np.float64), axis=0)
     candidates = pd.DataFrame(
-        {"gene": np.asarray(genes, dtype=object)[rows], "mean": np.nan_to_num(means, nan=-np.inf)},
+        {
+            "gene": np.asarray(genes, dtype=object)[rows],
+            "complete": np.isfinite(values[:, rows]).all(axis=0),
+            "mean": np.nan_to_num(means, nan=-np.inf),
+        },
         index=rows,
     )
-    best = candidates.sort_values("mean", ascending=False, kind="stable").drop_duplicates("gene")
+    best = candidates.sort_values(
+        ["complete", "mean"], ascending=False, kind="stable"
+    ).drop_duplicates("gene")
     keep = np.sort(np.concatenate([np.flatnonzero(~duplicated), best.index.to_numpy()]))
     log.info(
         "%s: %d genes are on more than one row (%d rows); kept the row with the highest mean "

@@ -11,11 +11,17 @@ so that a sigmoid output layer can reproduce them.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 import numpy as np
 
 from deepmodules.errors import InputError
+
+log = logging.getLogger(__name__)
+
+# Above this share of missing values a sample, or a matrix's genes, are refused (complete_genes).
+MAX_MISSING_SHARE = 0.5
 
 
 @dataclass
@@ -32,16 +38,58 @@ class GeneRange:
         return self.maximum - self.minimum
 
 
-def check_finite(values: np.ndarray, genes: list[str], where: str) -> None:
-    """Refuse a matrix with missing or infinite values, naming a few offending genes."""
-    bad = ~np.isfinite(values).all(axis=0)
-    if bad.any():
-        names = ", ".join(np.asarray(genes)[bad][:5])
+def complete_genes(
+    values: np.ndarray, genes: list[str], samples: list[str], where: str
+) -> np.ndarray:
+    """The genes with a value in every sample: a mask over the columns of ``values`` (samples × genes).
+
+    Real matrices leave cells empty (GEO series matrices write ``null``, others ``NA``); the reader
+    makes every cell that is not a number NaN. A gene with a missing value in any sample is left out,
+    as a gene the dataset does not measure, rather than imputed: an imputed value would enter the
+    reconstruction and the case-control contrast as if it had been measured. The number left out is
+    logged. A sample missing more than ``MAX_MISSING_SHARE`` of its values, or that share of the genes
+    incomplete, is refused: the matrix was misread (a column of text, a shifted header) or is unusable.
+    """
+    finite = np.isfinite(values)
+    if finite.all():
+        return np.ones(values.shape[1], dtype=bool)
+    missing = 1.0 - finite.mean(axis=1)
+    empty = np.flatnonzero(missing > MAX_MISSING_SHARE)
+    if len(empty):
+        names = ", ".join(f"{samples[i]} ({missing[i]:.0%})" for i in empty[:3])
         raise InputError(
             where,
-            f"{int(bad.sum())} genes have missing or non-numeric values (e.g. {names})",
+            f"{len(empty)} samples miss more than {MAX_MISSING_SHARE:.0%} of their values "
+            f"(e.g. {names})",
+            "remove those samples (matrix columns), or check that their columns hold numbers",
+        )
+    complete = finite.all(axis=0)
+    incomplete = np.asarray(genes)[~complete]
+    examples = ", ".join(incomplete[:5])
+    if len(incomplete) > MAX_MISSING_SHARE * len(genes):
+        raise InputError(
+            where,
+            f"{len(incomplete)} of {len(genes)} genes have missing or non-numeric values "
+            f"(e.g. {examples})",
             "impute or remove those genes before running the workflow",
         )
+    log.warning(
+        "%s: left out %d of %d genes with missing or non-numeric values in some samples (e.g. %s)",
+        where,
+        len(incomplete),
+        len(genes),
+        examples,
+    )
+    return complete
+
+
+def subset_genes(
+    genes: list[str], values: np.ndarray, keep: np.ndarray
+) -> tuple[list[str], np.ndarray]:
+    """The genes of mask ``keep`` and their columns of ``values`` (samples × genes)."""
+    if keep.all():
+        return genes, values
+    return [g for g, k in zip(genes, keep, strict=True) if k], values[:, keep]
 
 
 def constant_genes(values: np.ndarray) -> np.ndarray:
