@@ -260,8 +260,15 @@ def check_config(config: dict, produced: set[str], where: str = "config") -> Non
                     "names both a sample sheet (samples) and group_by",
                     "keep samples for a sheet of your own, or group_by for a GEO series matrix",
                 )
-            if "samples" in spec:
-                paths[f"external.{name}.samples"] = spec["samples"]
+            if "annotation" in spec and "group_by" not in spec:
+                raise InputError(
+                    f"{where}: external.{name}.annotation",
+                    "describes the samples for group_by, but the dataset has no group_by",
+                    "add group_by to group the series' samples, or remove annotation",
+                )
+            for key in ("samples", "annotation"):
+                if key in spec:
+                    paths[f"external.{name}.{key}"] = spec[key]
             if "gene_ids" in spec:
                 paths[f"external.{name}.gene_ids.mapping"] = spec["gene_ids"]["mapping"]
         elif compendium is not None and compendium["format"] != "archs4":

@@ -10,7 +10,7 @@ import yaml
 
 from deepmodules import figures
 from deepmodules.config import check_config, compendium_spec, diseases_of, validate_config
-from deepmodules.data import checks, series, sources
+from deepmodules.data import checks, compendium, external, series, sources
 from deepmodules.data.external import file_sheet, read_series
 from deepmodules.errors import InputError
 from tests.conftest import ROOT
@@ -227,9 +227,10 @@ def test_series_join_the_figure_with_a_combined_p_over_all():
     assert alone["disease"].tolist() == ["a"] and combined["n_diseases"].tolist() == [1]
 
 
-def write_series_matrix(meta: pd.DataFrame, path) -> None:
+def write_series_matrix(meta: pd.DataFrame, path, rows: bool = True) -> None:
     """ARCHS4 sample metadata written as a GEO series matrix: `!Sample_` lines, one characteristics
-    line per key (as GEO writes them), a blank line and a small table; gzipped."""
+    line per key (as GEO writes them), a description line (``lib_<accession>``), a blank line and a
+    small table, or (``rows`` false: an RNA-seq series) a table without rows; gzipped."""
 
     def line(name, values):
         return "\t".join([name, *(f'"{v}"' for v in values)])
@@ -240,8 +241,9 @@ def write_series_matrix(meta: pd.DataFrame, path) -> None:
     lines += [line("!Sample_geo_accession", meta["geo_accession"])]
     lines += [line("!Sample_source_name_ch1", meta["source_name_ch1"])]
     lines += [line("!Sample_characteristics_ch1", kinds[k].map(f"{k}: {{}}".format)) for k in kinds]
+    lines += [line("!Sample_description", "lib_" + meta["geo_accession"])]
     lines += ["!series_matrix_table_begin", line("ID_REF", meta["geo_accession"])]
-    lines += ["\t".join(['"TP53"', *("1" for _ in range(len(meta)))])]
+    lines += ["\t".join(['"TP53"', *("1" for _ in range(len(meta)))])] if rows else []
     lines += ["!series_matrix_table_end"]
     path.write_bytes(gzip.compress(("\n".join(lines) + "\n").encode()))
 
@@ -299,4 +301,55 @@ def test_a_dataset_of_your_own_has_a_sheet_or_a_grouping_rule_not_both():
         validate_config(config, SCHEMA)
     config["external"] = {"x": {**spec, "group_by": rule, "samples": "s.tsv"}}
     with pytest.raises(InputError, match="external.x: names both a sample sheet"):
+        check_config(config, produced=set())
+
+
+@pytest.mark.parametrize("named_by", ["title", "geo_accession", "description"])
+def test_an_rnaseq_series_counts_table_is_grouped_by_its_series_matrix(
+    asthma, config, tmp_path, named_by
+):
+    """The demo's asthma series as GEO publishes an RNA-seq series: a series matrix without table
+    rows (the `annotation`) and a counts table of the supplementary files, its columns named by
+    title, accession or description line, in another order and with a sample no group names. The
+    grouping, and the matrix on the compendium's scale, are those of the same series read from the
+    ARCHS4 file; a grouped sample without a column is named."""
+    spec, dataset = asthma
+    meta = series.series_metadata(spec["matrix"], spec["series"], 0.5, "w")
+    annotation = tmp_path / "GSE900001_series_matrix.txt.gz"
+    write_series_matrix(meta, annotation, rows=False)
+    expected, genes, counts = read_series("asthma_series", spec, dataset)
+    column = {
+        "title": meta.set_index("geo_accession")["title"],
+        "geo_accession": pd.Series(meta["geo_accession"].to_numpy(), meta["geo_accession"]),
+        "description": "lib_" + pd.Series(meta["geo_accession"].to_numpy(), meta["geo_accession"]),
+    }[named_by]
+    table = pd.DataFrame(counts.T, index=pd.Index(genes, name="gene"))
+    table.columns = column.loc[expected["sample"]].to_numpy()
+    table = table.iloc[:, ::-1].assign(extra=1)
+    matrix = tmp_path / "GSE900001_raw_counts.tsv.gz"
+    table.to_csv(matrix, sep="\t")
+    mine = {k: v for k, v in spec.items() if k not in ("source", "series")}
+    mine |= {"source": "file", "matrix": str(matrix), "annotation": str(annotation)}
+    mine |= {"values": "counts"}
+    sheet = file_sheet("mine", mine)
+    assert sheet["group"].tolist() == expected["group"].tolist()
+    assert sheet["sample"].tolist() == column.loc[expected["sample"]].tolist()
+    assert checks.check_external("mine", mine, dataset)
+    reference = compendium.prepare(
+        compendium_spec(config, "rnaseq"), diseases_of(config, "rnaseq"), 1, tmp_path / "rnaseq"
+    )
+    _, ours = external.to_compendium("mine", mine, dataset, reference)
+    _, archs4 = external.to_compendium("asthma_series", spec, dataset, reference)
+    np.testing.assert_allclose(ours, archs4, atol=1e-6)
+
+    table.drop(columns=table.columns[0]).to_csv(matrix, sep="\t")
+    with pytest.raises(InputError, match=r"raw_counts.tsv.gz: 1 of the 30 grouped samples have no"):
+        file_sheet("mine", mine)
+
+
+def test_a_series_matrix_annotation_needs_a_grouping_rule():
+    config = demo_config()
+    spec = dict(config["external"]["multiple_sclerosis"], annotation=str(SCHEMA))
+    config["external"] = {"multiple_sclerosis": spec}
+    with pytest.raises(InputError, match="external.multiple_sclerosis.annotation: .*no group_by"):
         check_config(config, produced=set())

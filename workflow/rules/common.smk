@@ -74,12 +74,13 @@ def diseases_in(dataset):
 
 
 def external_files(external):
-    """The input files of an external dataset: its matrix, and its sample sheet and gene id table
-    where it has them."""
+    """The input files of an external dataset: its matrix, and its sample sheet or series matrix
+    and its gene id table where it has them."""
     spec = config["external"][external]
     files = [
         spec["matrix"],
         spec.get("samples"),
+        spec.get("annotation"),
         spec.get("gene_ids", {}).get("mapping"),
     ]
     return [path for path in files if path]

@@ -17,7 +17,7 @@ def main(smk):
             f"external.{smk.wildcards.external}.series",
         )
     else:
-        meta = series.read_series_matrix_samples(spec["matrix"])
+        meta = series.read_series_matrix_samples(spec.get("annotation") or spec["matrix"])
     table = series.series_listing(meta, spec["group_by"])
     table.to_csv(smk.output[0], sep="\t", index=False)
     name = spec.get("series") or spec["matrix"]

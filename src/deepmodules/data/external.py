@@ -66,14 +66,64 @@ def group_series(meta: pd.DataFrame, spec: dict, where: str, what: str) -> pd.Da
 
 def file_sheet(name: str, spec: dict) -> pd.DataFrame:
     """The sample sheet of a dataset of your own (``source: file``): its ``samples`` table, or, with
-    ``group_by``, the samples of the GEO series matrix ``matrix`` grouped by their ``!Sample_``
-    fields (:func:`deepmodules.data.series.read_series_matrix_samples`)."""
+    ``group_by``, the samples of a GEO series matrix grouped by their ``!Sample_`` fields
+    (:func:`deepmodules.data.series.read_series_matrix_samples`): of ``matrix`` itself, or of
+    ``annotation`` when the matrix is a table of the series' supplementary files, whose columns
+    are then matched to its samples (:func:`matrix_columns`)."""
     if spec.get("samples"):
         return read_sample_sheet(
             spec["samples"], [spec["case"], *spec["references"]], spec["min_samples"]
         )
-    meta = series.read_series_matrix_samples(spec["matrix"])
-    return group_series(meta, spec, f"external.{name}.group_by", f"the samples of {spec['matrix']}")
+    described = spec.get("annotation") or spec["matrix"]
+    meta = series.read_series_matrix_samples(described)
+    sheet = group_series(meta, spec, f"external.{name}.group_by", f"the samples of {described}")
+    if not spec.get("annotation"):
+        return sheet
+    _, columns = sources.read_matrix_head(spec["matrix"], n_rows=1)
+    return matrix_columns(sheet, meta, columns, spec["matrix"])
+
+
+def matrix_columns(
+    sheet: pd.DataFrame, meta: pd.DataFrame, columns: list[str], where: str
+) -> pd.DataFrame:
+    """The sheet of GEO samples (``sample``: accessions of ``meta``) with each sample named as
+    the matrix's column of it (``columns``).
+
+    GEO's tables of an RNA-seq series name their columns by accession (GEO's own count tables),
+    by sample title or by the name the sample's ``description`` gives; the field of ``meta``
+    (``geo_accession``, ``title``, ``description``) that names the most grouped samples, compared
+    without spaces around them, is used. A grouped sample that no column names is an error.
+    """
+    position = {column.strip(): column for column in columns}
+    grouped = meta.set_index("geo_accession").loc[sheet["sample"]]
+    names = {
+        field: (grouped.index if field == "geo_accession" else grouped[field])
+        .astype(str)
+        .str.strip()
+        for field in ("geo_accession", "title", "description")
+    }
+    field = max(names, key=lambda f: names[f].isin(position.keys()).sum())
+    chosen = names[field].to_numpy()
+    found = np.isin(chosen, list(position))
+    if not found.all():
+        accessions = sheet["sample"].to_numpy()[~found]
+        absent = [f"{a} ({n})" for a, n in zip(accessions, chosen[~found], strict=True)]
+        raise InputError(
+            where,
+            f"{len(absent)} of the {len(sheet)} grouped samples have no column in the matrix "
+            f"(e.g. {', '.join(absent[:3])}; columns: {', '.join(columns[:3])}, …)",
+            "name the matrix columns by GEO accession (GSM…), sample title or the description's "
+            "name, or give a sample sheet (external.*.samples) instead of group_by",
+        )
+    repeated = pd.Index(chosen)[pd.Index(chosen).duplicated()].unique()
+    if len(repeated):
+        raise InputError(
+            where,
+            f"the {field} of several grouped samples names one column (e.g. {repeated[0]})",
+            "give a sample sheet (external.*.samples) instead of group_by",
+        )
+    log.info("%s: columns matched to the series' samples by %s", where, field)
+    return sheet.assign(sample=[position[n] for n in chosen])
 
 
 def read_series(name: str, spec: dict, dataset: dict) -> tuple[pd.DataFrame, list[str], np.ndarray]:

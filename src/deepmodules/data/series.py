@@ -35,13 +35,15 @@ SERIES_MATRIX_FIELDS = {
     "!Sample_title": "title",
     "!Sample_source_name_ch1": "source_name_ch1",
     "!Sample_characteristics_ch1": "characteristics_ch1",
+    "!Sample_description": "description",
 }
 
 
 def read_series_matrix_samples(path: str | os.PathLike) -> pd.DataFrame:
     """The samples of a GEO series matrix (``GSE…_series_matrix.txt.gz``) as its ``!Sample_`` lines
     describe them, in the columns of ARCHS4's sample metadata: ``geo_accession`` (the table's column
-    names), ``title``, ``source_name_ch1``, ``characteristics_ch1``, whose several lines (one per
+    names), ``title``, ``source_name_ch1``, ``description`` (its first line: often the sample's
+    column name in the series' supplementary files), ``characteristics_ch1``, whose several lines (one per
     ``key: value`` kind) are joined by commas as ARCHS4 joins them, for
     :func:`parse_characteristics`, and ``series_id`` (the series'
     ``!Series_geo_accession``).
@@ -71,7 +73,7 @@ def read_series_matrix_samples(path: str | os.PathLike) -> pd.DataFrame:
                     "give the GEO series matrix as downloaded",
                 )
     table = {"geo_accession": accessions}
-    for column in ("title", "source_name_ch1"):
+    for column in ("title", "source_name_ch1", "description"):
         table[column] = lines[column][0][1] if column in lines else [""] * len(accessions)
     kinds = [values for _, values in lines.get("characteristics_ch1", [])]
     table["characteristics_ch1"] = [

@@ -203,7 +203,8 @@ def _matrix_layout(
             path,
             "this GEO series matrix's table has no rows (GEO keeps an RNA-seq series' counts in "
             "its supplementary files)",
-            "give the counts table as the matrix (values: counts) with a sample sheet (samples)",
+            "give the counts table as the matrix (values: counts) and this file as its "
+            "annotation (with group_by), or a sample sheet (samples)",
         )
     if not samples:
         raise InputError(
