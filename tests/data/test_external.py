@@ -58,6 +58,10 @@ def test_sample_sheet_groups_must_have_samples(tmp_path):
     assert len(read_sample_sheet(str(path), ["MS"], 3)) == 4
     with pytest.raises(InputError, match="group 'HC' has 1 samples.*groups here: 'HC', 'MS'"):
         read_sample_sheet(str(path), ["MS", "HC"], 3)
+    as_csv = tmp_path / "samples.csv"  # the same sheet saved as CSV, a group holding a comma
+    as_csv.write_text('sample,group\na,MS\nb,MS\nc,MS\nd,"HC, treated"\n')
+    sheet = read_sample_sheet(str(as_csv), ["MS"], 3)
+    assert sheet["group"].tolist() == ["MS", "MS", "MS", "HC, treated"]
 
 
 def test_spaces_around_a_sheet_group_are_not_part_of_its_name(tmp_path):

@@ -365,6 +365,23 @@ def test_a_geo_series_matrix_is_read_as_downloaded(tmp_path: Path):
         read_processed_matrix(ragged)
 
 
+def test_a_comma_separated_matrix_reads_as_its_tab_separated_twin(tmp_path: Path):
+    """A supplementary table written as CSV (quoted header, a quoted id holding a comma, CRLF line
+    ends, gzipped) gives what the same table tab-separated gives; a ragged CSV row is named."""
+    tabbed = _write(tmp_path / "m.txt", MATRIX)
+    csv_text = '"",S1,S2,S3\r\nGENEA,1.5,2.25,3\r\nGENEB,4,null,6.125\r\n"GENE,C",7,8,NA\r\n'
+    path = tmp_path / "m.csv.gz"
+    path.write_bytes(gzip.compress(csv_text.encode()))
+    genes, samples, values = read_processed_matrix(path)
+    expected = read_processed_matrix(tabbed)
+    assert genes == ["GENEA", "GENEB", "GENE,C"] and samples == expected[1]
+    np.testing.assert_array_equal(values, expected[2])
+    assert sources.read_matrix_head(path) == (genes, samples)
+    (tmp_path / "ragged.csv").write_text("gene,S1,S2\nA,1,2\nB,3\n")
+    with pytest.raises(InputError, match="line 3 has 2 fields, line 2 has 3"):
+        read_processed_matrix(tmp_path / "ragged.csv")
+
+
 def test_a_geo_series_matrix_without_table_rows_says_where_the_counts_are(tmp_path: Path):
     """An RNA-seq series' matrix: a header and no rows; the error says so and what to give instead,
     where a plain matrix without rows keeps the plain message."""

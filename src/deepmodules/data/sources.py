@@ -26,7 +26,7 @@ import pandas as pd
 from pandas.api.types import is_numeric_dtype
 
 from deepmodules.data.identifiers import collapse_duplicate_genes
-from deepmodules.data.tables import read_table
+from deepmodules.data.tables import line_delimiter, read_table
 from deepmodules.errors import InputError, readable, require_file
 
 log = logging.getLogger(__name__)
@@ -89,9 +89,14 @@ def _open_member(path: Path, member: str | None) -> Iterator[IO[bytes]]:
             yield handle
 
 
-def _fields(line: str) -> list[str]:
-    """The tab-separated fields of a line, double quotes around a field removed."""
-    return next(csv.reader([line.rstrip("\r\n")], delimiter="\t"), [""])
+def _fields(line: str, delimiter: str = "\t") -> list[str]:
+    """The fields of a line, double quotes around a field removed."""
+    return next(csv.reader([line.rstrip("\r\n")], delimiter=delimiter), [""])
+
+
+def _width(line: str, delimiter: str) -> int:
+    """The number of fields of a line: tabs counted (a quoted field may not hold one), commas parsed."""
+    return line.count("\t") + 1 if delimiter == "\t" else len(_fields(line, delimiter))
 
 
 def _is_number(text: str) -> bool:
@@ -144,8 +149,10 @@ def _table_lines(path: Path, member: str | None) -> Iterator[tuple[int, str]]:
 
 def _matrix_layout(
     path: Path, member: str | None, max_rows: int | None = None
-) -> tuple[list[str], int, int]:
-    """Check the header and row widths; return the samples, header line count and gene count.
+) -> tuple[list[str], int, int, str]:
+    """Check the header and row widths; return the samples, header line count, gene count and the
+    delimiter: a tab, or a comma where the header has commas and no tab (a CSV table, as many
+    supplementary files of GEO series are).
 
     ``max_rows`` stops after that many gene rows (a check of the file's head).
 
@@ -163,13 +170,14 @@ def _matrix_layout(
                 "has no line besides blank ones and `!` lines; expected sample names",
                 "pass a processed matrix with samples as columns and genes as rows",
             )
-        header = _fields(first)
+        delimiter = line_delimiter(first)
+        header = _fields(first, delimiter)
         samples, width, first_row = None, None, None
         n_header, n_genes = 1, 0
         for line_number, line in lines:
-            n_fields = line.count("\t") + 1
+            n_fields = _width(line, delimiter)
             if samples is None:
-                if n_header == 1 and _is_quantitation_line(fields := _fields(line)):
+                if n_header == 1 and _is_quantitation_line(fields := _fields(line, delimiter)):
                     log.info(
                         "%s: line %d (%s) read as a second header line",
                         path,
@@ -219,7 +227,7 @@ def _matrix_layout(
             f"{len(duplicated)} duplicated sample names, e.g. {', '.join(duplicated[:5])}",
             "give every column a unique sample name",
         )
-    return samples, n_header, n_genes
+    return samples, n_header, n_genes, delimiter
 
 
 def read_matrix_head(
@@ -230,9 +238,12 @@ def read_matrix_head(
     The header and the widths of those rows are checked as by :func:`read_processed_matrix`.
     """
     path = Path(path)
-    samples, n_header, n_ids = _matrix_layout(path, member, max_rows=n_rows)
+    samples, n_header, n_ids, delimiter = _matrix_layout(path, member, max_rows=n_rows)
     with closing(_table_lines(path, member)) as lines:
-        ids = [_fields(line)[0].strip() for _, line in islice(lines, n_header, n_header + n_ids)]
+        ids = [
+            _fields(line, delimiter)[0].strip()
+            for _, line in islice(lines, n_header, n_header + n_ids)
+        ]
     return ids, samples
 
 
@@ -245,15 +256,16 @@ def read_processed_matrix(
     each further line is a gene followed by one value per sample. Blank lines and ``!`` lines are
     not read, so a GEO series matrix (``GSE…_series_matrix.txt.gz``) is read as downloaded.
     ``path`` is a text file, a gzipped text file (``.gz``) or a zip archive holding it (``member``
-    names the file inside; it may be omitted when the archive holds one file). Line ends may be LF or CRLF and fields may be
-    double-quoted (a quoted field may not hold a tab). The file is read twice as a stream: once to
+    names the file inside; it may be omitted when the archive holds one file). Fields are
+    tab-separated, or comma-separated (CSV, told by its header), and may be double-quoted (a quoted
+    field may not hold a tab); line ends may be LF or CRLF. The file is read twice as a stream: once to
     check its shape, once to parse it block by block into a preallocated array. Non-numeric values
     become NaN. A gene on several rows keeps one, by :func:`collapse_duplicate_genes`.
 
     Returns ``(genes, samples, values)`` with ``values`` float32 of shape samples × genes.
     """
     path = Path(path)
-    samples, n_header, n_genes = _matrix_layout(path, member)
+    samples, n_header, n_genes, delimiter = _matrix_layout(path, member)
     values = np.empty((len(samples), n_genes), dtype=np.float32)
     genes: list[str] = []
     has_number = False
@@ -263,7 +275,7 @@ def read_processed_matrix(
         while block := list(islice(lines, rows_per_block)):
             frame = pd.read_csv(
                 io.StringIO("".join(block)),
-                sep="\t",
+                sep=delimiter,
                 header=None,
                 dtype={0: str},
                 keep_default_na=False,

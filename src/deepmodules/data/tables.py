@@ -7,6 +7,7 @@ from __future__ import annotations
 import gzip
 import os
 from collections.abc import Sequence
+from itertools import islice
 
 import pandas as pd
 
@@ -26,6 +27,19 @@ def leading_comment_lines(path: str | os.PathLike, prefix: str = "#") -> int:
     return count
 
 
+def line_delimiter(header: str) -> str:
+    """The field delimiter a table's header line shows: a tab, or a comma when it has commas and no
+    tab (a CSV table)."""
+    return "," if "\t" not in header and "," in header else "\t"
+
+
+def delimiter(path: str | os.PathLike, skip: int = 0) -> str:
+    """The field delimiter of a text table (gzipped or not) whose header follows ``skip`` lines."""
+    opener = gzip.open if str(path).endswith(".gz") else open
+    with opener(path, "rt", errors="replace") as handle:
+        return line_delimiter(next(islice(handle, skip, None), ""))
+
+
 def read_table(
     path: str | os.PathLike,
     required: Sequence[str],
@@ -35,7 +49,8 @@ def read_table(
     **options,
 ) -> pd.DataFrame:
     """A tab-separated table with a header, every cell as text (empty cells as ""), that has the
-    ``required`` columns. ``what`` names the table in a message ("sample table"); ``fix`` is the
+    ``required`` columns; a header with commas and no tab makes it a comma-separated one (a sample
+    sheet written as CSV). ``what`` names the table in a message ("sample table"); ``fix`` is the
     remedy for missing columns; ``skip_comments`` skips the ``#`` lines above the header
     (:func:`leading_comment_lines`); ``options`` go to :func:`pandas.read_csv` (e.g. ``quoting``)."""
     require_file(path)
@@ -43,12 +58,13 @@ def read_table(
         options["skiprows"] = leading_comment_lines(path)
     try:
         with readable(path):
-            table = pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False, **options)
+            sep = delimiter(path, options.get("skiprows", 0))
+            table = pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, **options)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
         raise InputError(
             path,
             f"cannot read the {what} ({err})",
-            "supply a tab-separated text table with a header",
+            "supply a tab- or comma-separated text table with a header",
         ) from err
     missing = [column for column in required if column not in table.columns]
     if missing:
