@@ -382,6 +382,20 @@ def test_a_comma_separated_matrix_reads_as_its_tab_separated_twin(tmp_path: Path
         read_processed_matrix(tmp_path / "ragged.csv")
 
 
+def test_a_workbook_or_a_table_in_another_encoding_is_named_as_such(tmp_path: Path):
+    """A spreadsheet workbook (zip data) given as the matrix, and a table saved in Latin-1, are
+    named in one line with what they hold, not a decoding traceback."""
+    workbook = tmp_path / "counts.xlsx"
+    with zipfile.ZipFile(workbook, "w") as archive:
+        archive.writestr("xl/worksheets/sheet1.xml", "\x00\xff" * 100)
+    with pytest.raises(InputError, match=r"counts.xlsx: holds zip data, not text .*Excel"):
+        read_processed_matrix(workbook)
+    latin1 = tmp_path / "m.txt"
+    latin1.write_bytes(MATRIX.replace("GENEA", "G\u00c9NEA").encode("latin-1"))
+    with pytest.raises(InputError, match=r"m.txt: is not UTF-8 text \(.*0xc9\)\. Fix: save"):
+        read_processed_matrix(latin1)
+
+
 def test_a_geo_series_matrix_without_table_rows_says_where_the_counts_are(tmp_path: Path):
     """An RNA-seq series' matrix: a header and no rows; the error says so and what to give instead,
     where a plain matrix without rows keeps the plain message."""

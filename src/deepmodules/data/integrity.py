@@ -55,18 +55,25 @@ MAGIC = {".gz": (b"\x1f\x8b", "gzip"), ".zip": (b"PK", "zip"), ".h5": (b"\x89HDF
 MAGIC[".hdf5"] = MAGIC[".h5"]
 
 
+def content_format(path: str | Path) -> str:
+    """The format a file's first bytes show: ``gzip``, ``zip``, ``HDF5``, ``plain text`` or
+    ``unknown``."""
+    with open(path, "rb") as handle:
+        head = handle.read(8)
+    held = next((name for magic, name in MAGIC.values() if head.startswith(magic)), None)
+    if held is None:
+        held = "plain text" if all(32 <= b < 127 or b in b"\t\r\n" for b in head) else "unknown"
+    return held
+
+
 def check_format_matches_name(path: Path, suffix: str) -> None:
     """A file whose content is another format than its name says (a gzip file named ``.zip``, plain
     text named ``.gz``) is refused with the format it holds, not as a corrupt file."""
     if suffix not in MAGIC or path.stat().st_size == 0:
         return
-    with open(path, "rb") as handle:
-        head = handle.read(8)
-    if head.startswith(MAGIC[suffix][0]):
+    held = content_format(path)
+    if held == MAGIC[suffix][1]:
         return
-    held = next((name for magic, name in MAGIC.values() if head.startswith(magic)), None)
-    if held is None:
-        held = "plain text" if all(32 <= b < 127 or b in b"\t\r\n" for b in head) else "unknown"
     raise InputError(
         path,
         f"is named {suffix} but holds {held} data, not {MAGIC[suffix][1]}",

@@ -26,6 +26,7 @@ import pandas as pd
 from pandas.api.types import is_numeric_dtype
 
 from deepmodules.data.identifiers import collapse_duplicate_genes
+from deepmodules.data.integrity import content_format
 from deepmodules.data.tables import line_delimiter, read_table
 from deepmodules.errors import InputError, readable, require_file
 
@@ -127,9 +128,21 @@ def text_lines(
     path: str | Path, member: str | None = None, errors: str = "strict"
 ) -> Iterator[tuple[int, str]]:
     """(line number, line) of a text file, plain, gzipped or a zip member (:func:`_open_binary`),
-    decoded as UTF-8 (``errors`` as for :func:`open`)."""
+    decoded as UTF-8 (``errors`` as for :func:`open`). A file that is not UTF-8 text (a spreadsheet
+    workbook, another encoding) is an :class:`InputError` saying what it holds."""
     with _open_binary(Path(path), member) as handle:
-        yield from enumerate(io.TextIOWrapper(handle, encoding="utf-8-sig", errors=errors), 1)
+        try:
+            yield from enumerate(io.TextIOWrapper(handle, encoding="utf-8-sig", errors=errors), 1)
+        except UnicodeDecodeError as error:
+            held = content_format(path)
+            raise InputError(
+                path,
+                f"holds {held} data, not text (an Excel workbook is zip data)"
+                if held in ("zip", "HDF5") and Path(path).suffix.lower() != ".zip"
+                else f"is not UTF-8 text ({error.reason}: byte {error.object[error.start]:#04x})",
+                "save the table as UTF-8 text, tab- or comma-separated (gzipped or zipped as "
+                ".gz or .zip if you like)",
+            ) from None
 
 
 def is_series_matrix(path: str | Path, member: str | None = None) -> bool:
