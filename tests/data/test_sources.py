@@ -382,6 +382,27 @@ def test_a_comma_separated_matrix_reads_as_its_tab_separated_twin(tmp_path: Path
         read_processed_matrix(tmp_path / "ragged.csv")
 
 
+def test_a_counts_table_with_comment_lines_and_annotation_columns_reads_its_samples(
+    tmp_path: Path,
+):
+    """featureCounts' output: a `# Program:` line above the header, and Chr/Start/End/Strand/Length
+    columns before the samples. The comment is skipped; the annotation columns are read as columns
+    (text ones hold no number) that a sample sheet does not select. A `#` header with tabs stays."""
+    text = (
+        '# Program:featureCounts v2.0.3; Command:"featureCounts" "-a" "genes.gtf"\n'
+        "Geneid\tChr\tStart\tEnd\tStrand\tLength\tS1.bam\tS2.bam\n"
+        "GENEA\tchr1;chr1\t11\t20\t+;+\t10\t5\t7\nGENEB\tchr2\t31\t40\t-\t10\t0\t3\n"
+    )
+    genes, samples, values = read_processed_matrix(_write(tmp_path / "counts.txt", text))
+    assert (
+        genes == ["GENEA", "GENEB"] and samples[0] == "Chr" and samples[-2:] == ["S1.bam", "S2.bam"]
+    )
+    np.testing.assert_array_equal(values[-2:], [[5, 0], [7, 3]])
+    assert np.isnan(values[0]).all()
+    hashed = "#gene\tS1\tS2\nGENEA\t1\t2\n"
+    assert read_processed_matrix(_write(tmp_path / "h.txt", hashed))[1] == ["S1", "S2"]
+
+
 def test_a_workbook_or_a_table_in_another_encoding_is_named_as_such(tmp_path: Path):
     """A spreadsheet workbook (zip data) given as the matrix, and a table saved in Latin-1, are
     named in one line with what they hold, not a decoding traceback."""

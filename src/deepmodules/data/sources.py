@@ -152,12 +152,19 @@ def is_series_matrix(path: str | Path, member: str | None = None) -> bool:
 
 
 def _table_lines(path: Path, member: str | None) -> Iterator[tuple[int, str]]:
-    """(line number, line) of a matrix file's table: every line but blank ones and those of a GEO
+    """(line number, line) of a matrix file's table: every line but blank ones, those of a GEO
     series matrix's description (``!Series_title …``, ``!series_matrix_table_begin`` … ``_end``),
-    which start with ``!``."""
+    which start with ``!``, and comment lines above the header (``# Program:featureCounts …``):
+    lines before the first table line that start with ``#`` and hold no tab (``#gene<TAB>S1…`` is
+    a header)."""
+    above_header = True
     for number, line in text_lines(path, member):
-        if line.strip() and not line.startswith("!"):
-            yield number, line
+        if not line.strip() or line.startswith("!"):
+            continue
+        if above_header and line.startswith("#") and "\t" not in line:
+            continue
+        above_header = False
+        yield number, line
 
 
 def _matrix_layout(
