@@ -43,7 +43,7 @@ rule series_groups:
     """The samples of a GEO series (in an ARCHS4 file, or a series matrix): title, source,
     characteristics and the group the rule gives."""
     input:
-        lambda wc: config["external"][wc.external]["matrix"],
+        lambda wc: external_files(wc.external),
     output:
         layout.series_groups_file("{external}"),
     log:
