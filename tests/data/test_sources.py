@@ -401,6 +401,8 @@ def test_a_counts_table_with_comment_lines_and_annotation_columns_reads_its_samp
     assert np.isnan(values[0]).all()
     hashed = "#gene\tS1\tS2\nGENEA\t1\t2\n"
     assert read_processed_matrix(_write(tmp_path / "h.txt", hashed))[1] == ["S1", "S2"]
+    hashed = "# written by a tool, v1\n#gene,S1,S2\nGENEA,1,2\n"
+    assert read_processed_matrix(_write(tmp_path / "h.csv", hashed))[1] == ["S1", "S2"]
 
 
 def test_a_workbook_or_a_table_in_another_encoding_is_named_as_such(tmp_path: Path):

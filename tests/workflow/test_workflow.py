@@ -719,6 +719,7 @@ DOCUMENTED = {
     "python benchmarks/paper_scale.py --quick": "starts",
     "python benchmarks/small_compendium.py": "starts",
     "python benchmarks/small_compendium.py --quick": "starts",
+    "python benchmarks/small_compendium.py --real": "starts",
 }
 COMMAND_PREFIXES = ("snakemake ", ".venv/bin/", "make ", "python ", "bash ", "pytest ")
 

@@ -181,9 +181,8 @@ def check_external(name: str, spec: dict, dataset: dict) -> list[dict]:
     sheet = external.file_sheet(name, spec)
     genes, names, values = sources.read_processed_matrix(spec["matrix"])
     values = external.select_samples(sheet, names, values, spec.get("samples") or spec["matrix"])
-    normalize.complete_genes(
-        values, genes, list(sheet["sample"]), spec["matrix"]
-    )  # as the stage will
+    # missing values: genes left out, a sample without values refused, as the stage will
+    normalize.complete_genes(values, genes, list(sheet["sample"]), spec["matrix"])
     if spec["values"] == "log" and np.nanmax(values) > MAX_LOG2_VALUE:
         raise InputError(
             spec["matrix"],

@@ -194,10 +194,10 @@ def align_to_compendium(
 ) -> np.ndarray:
     """Scale ``values`` (samples × genes) onto the compendium's genes in the compendium's order.
 
-    Compendium genes that the dataset lacks, or has a missing value of in some sample
+    Compendium genes that the dataset lacks, or lacks a value of in some sample
     (:func:`deepmodules.data.normalize.complete_genes`), are set to 0.5, the middle of the scaled
-    range, and counted in the log; fewer shared genes than ``min_overlap`` (a fraction of the compendium's genes)
-    is an error. Values are clipped to [0, 1]; when more than a fraction ``max_out_of_range`` of them
+    range, and counted in the log; fewer shared genes than ``min_overlap`` (a fraction of the
+    compendium's genes) is an error. Values are clipped to [0, 1]; when more than a fraction ``max_out_of_range`` of them
     lie more than half a range outside the compendium's (scaled below -0.5 or above 1.5), the data are
     not on the compendium's scale (raw intensities or counts against log values), which is an error.
     """

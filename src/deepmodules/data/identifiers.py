@@ -34,10 +34,10 @@ def collapse_duplicate_genes(
 
     This is the usual rule for probe sets of one gene (the most highly expressed probe set is the
     most reliable); a row with missing values comes after every complete one (a gene with missing
-    values is left out later, :func:`deepmodules.data.normalize.complete_genes`), a row with no value
-    counts as the lowest, ties keep the first row. Rows that
-    mapped to the same symbol (:func:`deepmodules.data.compendium.gene_symbols`) merge the same way. The kept rows stay in file
-    order; the number of genes on several rows is logged. ``values`` is samples × genes.
+    values is left out later, :func:`deepmodules.data.normalize.complete_genes`), a row with no
+    value counts as the lowest, ties keep the first row. Rows that mapped to the same symbol
+    (:func:`deepmodules.data.compendium.gene_symbols`) merge the same way. The kept rows stay in
+    file order; the number of genes on several rows is logged. ``values`` is samples × genes.
     """
     genes = list(genes)
     duplicated = pd.Index(genes).duplicated(keep=False)

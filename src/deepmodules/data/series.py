@@ -43,10 +43,9 @@ def read_series_matrix_samples(path: str | os.PathLike) -> pd.DataFrame:
     """The samples of a GEO series matrix (``GSE…_series_matrix.txt.gz``) as its ``!Sample_`` lines
     describe them, in the columns of ARCHS4's sample metadata: ``geo_accession`` (the table's column
     names), ``title``, ``source_name_ch1``, ``description`` (its first line: often the sample's
-    column name in the series' supplementary files), ``characteristics_ch1``, whose several lines (one per
-    ``key: value`` kind) are joined by commas as ARCHS4 joins them, for
-    :func:`parse_characteristics`, and ``series_id`` (the series'
-    ``!Series_geo_accession``).
+    column name in the series' supplementary files), ``characteristics_ch1``, whose several lines
+    (one per ``key: value`` kind) are joined by commas as ARCHS4 joins them, for
+    :func:`parse_characteristics`, and ``series_id`` (the series' ``!Series_geo_accession``).
     """
     lines: dict[str, list[tuple[int, list[str]]]] = {}
     series_id = ""

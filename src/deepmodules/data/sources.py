@@ -155,13 +155,18 @@ def _table_lines(path: Path, member: str | None) -> Iterator[tuple[int, str]]:
     """(line number, line) of a matrix file's table: every line but blank ones, those of a GEO
     series matrix's description (``!Series_title …``, ``!series_matrix_table_begin`` … ``_end``),
     which start with ``!``, and comment lines above the header (``# Program:featureCounts …``):
-    lines before the first table line that start with ``#`` and hold no tab (``#gene<TAB>S1…`` is
-    a header)."""
+    lines before the first table line that start with ``#`` and hold no tab and no comma, or start
+    with ``# `` (``#gene<TAB>S1…`` and ``#gene,S1,…`` are headers)."""
     above_header = True
     for number, line in text_lines(path, member):
         if not line.strip() or line.startswith("!"):
             continue
-        if above_header and line.startswith("#") and "\t" not in line:
+        if (
+            above_header
+            and line.startswith("#")
+            and "\t" not in line
+            and ("," not in line or line.startswith("# "))
+        ):
             continue
         above_header = False
         yield number, line
