@@ -184,6 +184,32 @@ def test_paper_plans_fig6_from_its_four_disease_series(tmp_path):
     assert len(planned_jobs(result, "check_external")) == 4
 
 
+def test_an_rnaseq_series_counts_table_plans_with_its_series_matrix_as_input(tmp_path):
+    """A GEO RNA-seq series given as its counts table and its series matrix (`annotation`): the
+    check, the listing and the stage take both files, so a change to either reruns them."""
+    (tmp_path / "GSE0_raw_counts.csv").write_text("gene,GSM1\nTP53,1\n")
+    (tmp_path / "GSE0_series_matrix.txt").write_text('!Sample_geo_accession\t"GSM1"\n')
+    spec = {
+        "matrix": "GSE0_raw_counts.csv",
+        "annotation": "GSE0_series_matrix.txt",
+        "values": "counts",
+        "group_by": {"characteristic": "disease state", "values": {"asthma": "asthma"}},
+        "compendium": "rnaseq",
+        "case": "asthma",
+        "references": ["control"],
+        "gwas_terms": ["asthma"],
+    }
+    config = write_config(tmp_path / "geo.yaml", **{"external.asthma_gse0": spec})
+    result = snakemake(tmp_path, "-n", configfile=config)
+    assert result.returncode == 0, result.stderr[-3000:]
+    for rule in ("check_external", "external_dataset", "external_verdict"):
+        jobs = [job for job in planned_jobs(result, rule) if "asthma_gse0" in job]
+        assert jobs and all("GSE0_series_matrix.txt" in job for job in jobs), rule
+    listing = snakemake(tmp_path, "-n", "list_series_groups", configfile=config)
+    (job,) = [j for j in planned_jobs(listing, "series_groups") if "asthma_gse0" in j]
+    assert "GSE0_raw_counts.csv" in job and "GSE0_series_matrix.txt" in job
+
+
 def test_a_disease_of_one_dataset_is_not_analysed_in_the_other(tmp_path):
     config = write_config(
         tmp_path / "obesity.yaml", **{"diseases.obesity.datasets": ["microarray"]}
