@@ -3,8 +3,9 @@ import pandas as pd
 import pytest
 
 from deepmodules import simulate as sim
-from deepmodules.config import compendium_spec, validate_config
-from deepmodules.data import compendium
+from deepmodules.config import compendium_spec, diseases_of, validate_config
+from deepmodules.data import archs4 as archs4_data
+from deepmodules.data import compendium, sources
 from deepmodules.errors import InputError
 from tests.conftest import ROOT, SMALL
 
@@ -59,6 +60,8 @@ def small_emtab(tmp_path, values):
     sdrf.to_csv(tmp_path / "sdrf.txt", sep="\t", index=False)
     spec = {
         "format": "emtab",
+        "values": "log",
+        "noise_floor": 3.0,
         "matrix": str(tmp_path / "matrix.txt"),
         "matrix_member": None,
         "annotation": str(tmp_path / "sdrf.txt"),
@@ -267,3 +270,48 @@ def test_a_geo_series_matrix_is_its_own_annotation(tmp_path):
         compendium.prepare(
             {**geo, "columns": {**columns, "cell_type": "tissue"}}, diseases, 1, tmp_path / "no"
         )
+
+
+def test_a_counts_table_is_normalized_as_the_archs4_compendium_of_the_same_counts(config, tmp_path):
+    """The demo's RNA-seq compendium written as a processed matrix of counts with an SDRF
+    (`values: counts`) gives the compendium the ARCHS4 file gives: the same scaled values, genes,
+    split and scale (upper-quartile reference, noise floor), so external counts align to either."""
+    spec = compendium_spec(config, "rnaseq")
+    diseases = diseases_of(config, "rnaseq")
+    archs4 = compendium.prepare(spec, diseases, seed=1, outdir=tmp_path / "archs4")
+    samples = archs4.samples["sample"].tolist()
+    ids, _, counts = sources.read_archs4(spec["matrix"], spec["single_cell_threshold"], samples)
+    genes, counts = archs4_data.counts_by_symbol(ids, counts, spec.get("gene_ids"), "h5")
+    write_matrix(tmp_path / "counts.txt", counts, genes, samples)
+    archs4.samples.drop(columns="split").to_csv(tmp_path / "sdrf.txt", sep="\t", index=False)
+    table = {
+        **{k: spec[k] for k in ("test_size", "drop_constant_genes", "min_cases", "noise_floor")},
+        "format": "emtab",
+        "values": "counts",
+        "matrix": str(tmp_path / "counts.txt"),
+        "matrix_member": None,
+        "annotation": str(tmp_path / "sdrf.txt"),
+        "columns": {c: c for c in ("sample", "cell_type", "disease", "study")},
+        "control_label": spec["control_label"],
+    }
+    emtab = compendium.prepare(table, diseases, seed=1, outdir=tmp_path / "emtab")
+    assert emtab.genes == archs4.genes and emtab.scale.keys() == archs4.scale.keys()
+    assert emtab.scale["upper_quartile_reference"] == pytest.approx(
+        archs4.scale["upper_quartile_reference"], rel=1e-6
+    )
+    pd.testing.assert_frame_equal(emtab.samples, archs4.samples, check_categorical=False)
+    np.testing.assert_allclose(emtab.values, archs4.values, atol=1e-5)
+
+
+def test_raw_values_declared_log_and_negative_counts_are_refused(tmp_path):
+    values = np.random.default_rng(0).random((20, 3)) * 60000  # raw intensities
+    spec, diseases = small_emtab(tmp_path, values)
+    with pytest.raises(
+        InputError, match=r"values up to 5.*e\+04 are not log-scale .*values: counts"
+    ):
+        compendium.prepare(spec, diseases, seed=1, outdir=tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+    values[0, 0] = -1.0
+    spec, diseases = small_emtab(tmp_path, values)
+    with pytest.raises(InputError, match="has negative values, which counts cannot be"):
+        compendium.prepare({**spec, "values": "counts"}, diseases, 1, tmp_path / "out")

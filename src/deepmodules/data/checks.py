@@ -37,8 +37,6 @@ log = logging.getLogger(__name__)
 COLUMNS = ["input", "path", "check", "result"]
 # Rows of an expression matrix whose ids are checked (gene symbols, network and refGene coverage).
 HEAD_ROWS = 2000
-# log2 of anything measured (intensities, counts) stays far below this; larger values are raw.
-MAX_LOG2_VALUE = 100.0
 # A reference (STRING, refGene) naming fewer of a matrix's genes than this is logged as a warning.
 MIN_SHARED = 0.5
 
@@ -163,7 +161,7 @@ def check_gwas(cfg: dict, diseases: dict, genes: dict[str, list[str]]) -> list[d
 def check_external(name: str, spec: dict, dataset: dict) -> list[dict]:
     """An external dataset: its groups in the sample sheet, its samples in the matrix, its scale.
 
-    ``values: log`` above ``MAX_LOG2_VALUE`` are raw intensities or counts; ``values: counts`` must
+    ``values: log`` above ``normalize.MAX_LOG2_VALUE`` are raw intensities or counts; ``values: counts`` must
     not be negative. Its range against the compendium's is checked by the external_dataset stage.
     A GEO series of an ARCHS4 file (``source: archs4``; ``dataset`` is its compendium's config) is
     read as the stage reads it: the series in the file, its grouping rule, each group's samples.
@@ -183,7 +181,7 @@ def check_external(name: str, spec: dict, dataset: dict) -> list[dict]:
     values = external.select_samples(sheet, names, values, spec.get("samples") or spec["matrix"])
     # missing values: genes left out, a sample without values refused, as the stage will
     normalize.complete_genes(values, genes, list(sheet["sample"]), spec["matrix"])
-    if spec["values"] == "log" and np.nanmax(values) > MAX_LOG2_VALUE:
+    if spec["values"] == "log" and np.nanmax(values) > normalize.MAX_LOG2_VALUE:
         raise InputError(
             spec["matrix"],
             f"values up to {np.nanmax(values):.4g} are not log2 values (values: log)",

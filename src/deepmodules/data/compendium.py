@@ -1,8 +1,9 @@
 """A normalized compendium on disk: the samples × genes matrix, its gene ranges and sample annotation.
 
 ``prepare`` reads a source (E-MTAB-3732 microarrays, or a GEO series matrix annotated by its own
-``!Sample_`` lines, or ARCHS4 RNA-seq counts), checks it before any long
-work starts, normalizes it (see :mod:`deepmodules.data.normalize`) and splits it into training and test samples.
+``!Sample_`` lines, a processed matrix of log values or RNA-seq counts, or ARCHS4 RNA-seq counts),
+checks it before any long work starts, normalizes it (see :mod:`deepmodules.data.normalize`) and
+splits it into training and test samples.
 ``load`` memory-maps what ``prepare`` wrote. ARCHS4 files are normalized out of core
 (:mod:`deepmodules.data.archs4`). The folder is written in ``.partial/`` inside it and its files moved
 into place at the end (:func:`staged`), so a failed ``prepare`` leaves no partial compendium.
@@ -13,7 +14,7 @@ Layout of a normalized compendium folder:
 - ``genes.tsv``: gene, minimum, maximum (the range used by min-max scaling);
 - ``samples.tsv``: sample, cell_type, disease, study, split (train / test);
 - ``scale.json``: what the ranges apply to, so that external datasets can be put on the same scale:
-  ``{"values": "log"}`` for microarrays, ``{"values": "counts", "noise_floor": …,
+  ``{"values": "log"}`` for log-scale values (microarrays), ``{"values": "counts", "noise_floor": …,
   "upper_quartile_reference": …}`` for RNA-seq counts (:func:`deepmodules.data.normalize.log_counts`).
 """
 
@@ -278,6 +279,34 @@ def _write_tables(
     files["scale"].write_text(json.dumps(scale, indent=1) + "\n")
 
 
+def log_scale(values: np.ndarray, spec: dict) -> tuple[np.ndarray, dict]:
+    """An emtab matrix (samples × genes) on the log scale the autoencoder is trained on, and the
+    scale it is on (``scale.json``: what external datasets are put on).
+
+    ``values: log`` is taken as it is, but a value above ``MAX_LOG2_VALUE`` means raw intensities
+    or counts, which are refused. ``values: counts`` are raw RNA-seq counts: upper-quartile
+    normalized and log-transformed with the dataset's ``noise_floor``
+    (:func:`deepmodules.data.normalize.log_counts`), as an ARCHS4 compendium's counts are.
+    """
+    if spec["values"] == "log":
+        if values.max() > normalize.MAX_LOG2_VALUE:
+            raise InputError(
+                spec["matrix"],
+                f"values up to {values.max():.4g} are not log-scale values (values: log)",
+                "log2-transform the matrix, or set datasets.*.values: counts for raw RNA-seq counts",
+            )
+        return values, {"values": "log"}
+    if values.min() < 0:
+        raise InputError(
+            spec["matrix"],
+            "has negative values, which counts cannot be (values: counts)",
+            "give raw counts, or set datasets.*.values: log for log-scale values",
+        )
+    logged, reference = normalize.log_counts(values, spec["noise_floor"])
+    scale = {"values": "counts", "noise_floor": spec["noise_floor"]}
+    return logged.astype(np.float32), scale | {"upper_quartile_reference": reference}
+
+
 def prepare(spec: dict, diseases: dict, seed: int, outdir: str | Path) -> Compendium:
     """Read, check, normalize and split one dataset, writing the compendium folder ``outdir``.
 
@@ -292,6 +321,7 @@ def prepare(spec: dict, diseases: dict, seed: int, outdir: str | Path) -> Compen
     samples = list(annotation["sample"])
     complete = normalize.complete_genes(values, genes, samples, spec["matrix"])
     genes, values = normalize.subset_genes(genes, values, complete)
+    values, scale = log_scale(values, spec)
     constant = normalize.constant_genes(values)
     genes, values = normalize.subset_genes(genes, values, nonconstant(constant, genes, spec))
 
@@ -311,7 +341,7 @@ def prepare(spec: dict, diseases: dict, seed: int, outdir: str | Path) -> Compen
             )
         scaled.flush()
         del scaled
-        _write_tables(stage, gene_range, annotation, {"values": "log"})
+        _write_tables(stage, gene_range, annotation, scale)
     log.info(
         "%d samples (%d test) × %d genes written to %s",
         len(annotation),

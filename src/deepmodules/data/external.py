@@ -173,7 +173,7 @@ def to_compendium_scale(values: np.ndarray, kind: str, scale: dict, where: str) 
         raise InputError(
             where,
             "holds counts (values: counts) but the compendium is not an RNA-seq one",
-            "give log2 values on the compendium's scale (values: log) or use the rnaseq compendium",
+            "give log2 values on the compendium's scale (values: log) or use a compendium of counts",
         )
     if (values < 0).any():
         raise InputError(where, "has negative values, which counts cannot be", "give raw counts")

@@ -22,6 +22,8 @@ log = logging.getLogger(__name__)
 
 # Above this share of missing values a sample, or a matrix's genes, are refused (complete_genes).
 MAX_MISSING_SHARE = 0.5
+# log2 of anything measured (intensities, counts) stays far below this; larger values are raw.
+MAX_LOG2_VALUE = 100.0
 
 
 @dataclass
