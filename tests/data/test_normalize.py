@@ -70,3 +70,14 @@ def test_split_is_fixed_by_seed_and_sized():
     assert normalize.train_test_split(100, 30, seed=3).sum() == 30
     with pytest.raises(InputError, match="test_size"):
         normalize.train_test_split(10, 10, seed=0)
+
+
+def test_a_sample_without_counts_is_named_with_its_file():
+    counts = np.array([[3, 0, 5], [0, 0, 0], [1, 2, 3]])
+    with pytest.raises(
+        InputError, match=r"counts.tsv: 1 samples have no non-zero counts \(e\.g\. S2\)"
+    ):
+        normalize.log_counts(counts, 3.0, where="counts.tsv", samples=["S1", "S2", "S3"])
+    with pytest.raises(InputError, match=r"count matrix: 1 samples .*\(e\.g\. row 1\)"):
+        normalize.upper_quartiles(counts)
+    np.testing.assert_allclose(normalize.upper_quartiles(counts[[0, 2]]), [4.5, 2.5])

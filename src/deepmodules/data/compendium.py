@@ -279,9 +279,9 @@ def _write_tables(
     files["scale"].write_text(json.dumps(scale, indent=1) + "\n")
 
 
-def log_scale(values: np.ndarray, spec: dict) -> tuple[np.ndarray, dict]:
-    """An emtab matrix (samples × genes) on the log scale the autoencoder is trained on, and the
-    scale it is on (``scale.json``: what external datasets are put on).
+def log_scale(values: np.ndarray, spec: dict, samples: list[str]) -> tuple[np.ndarray, dict]:
+    """An emtab matrix (samples × genes, ``samples`` its rows) on the log scale the autoencoder is
+    trained on, and the scale it is on (``scale.json``: what external datasets are put on).
 
     ``values: log`` is taken as it is, but a value above ``MAX_LOG2_VALUE`` means raw intensities
     or counts, which are refused. ``values: counts`` are raw RNA-seq counts: upper-quartile
@@ -302,7 +302,9 @@ def log_scale(values: np.ndarray, spec: dict) -> tuple[np.ndarray, dict]:
             "has negative values, which counts cannot be (values: counts)",
             "give raw counts, or set datasets.*.values: log for log-scale values",
         )
-    logged, reference = normalize.log_counts(values, spec["noise_floor"])
+    logged, reference = normalize.log_counts(
+        values, spec["noise_floor"], where=spec["matrix"], samples=samples
+    )
     scale = {"values": "counts", "noise_floor": spec["noise_floor"]}
     return logged.astype(np.float32), scale | {"upper_quartile_reference": reference}
 
@@ -321,7 +323,7 @@ def prepare(spec: dict, diseases: dict, seed: int, outdir: str | Path) -> Compen
     samples = list(annotation["sample"])
     complete = normalize.complete_genes(values, genes, samples, spec["matrix"])
     genes, values = normalize.subset_genes(genes, values, complete)
-    values, scale = log_scale(values, spec)
+    values, scale = log_scale(values, spec, samples)
     constant = normalize.constant_genes(values)
     genes, values = normalize.subset_genes(genes, values, nonconstant(constant, genes, spec))
 

@@ -159,13 +159,16 @@ def select_samples(
     return values[[names.index(s) for s in sheet["sample"]]]
 
 
-def to_compendium_scale(values: np.ndarray, kind: str, scale: dict, where: str) -> np.ndarray:
+def to_compendium_scale(
+    values: np.ndarray, kind: str, scale: dict, where: str, samples: list[str] | None = None
+) -> np.ndarray:
     """The dataset's values (samples × genes) on the compendium's log scale.
 
     ``kind`` is ``log`` (already there: returned as they are) or ``counts``: raw RNA-seq counts,
     upper-quartile normalized to the compendium's reference and log-transformed with its noise floor
     (``scale``, the compendium's ``scale.json``), so that a sample of the compendium gets the values it
-    has there. The upper quartile is taken over the genes the dataset has.
+    has there. The upper quartile is taken over the genes the dataset has; a sample without counts
+    is named by ``samples`` (the rows' names).
     """
     if kind == "log":
         return values
@@ -178,7 +181,7 @@ def to_compendium_scale(values: np.ndarray, kind: str, scale: dict, where: str) 
     if (values < 0).any():
         raise InputError(where, "has negative values, which counts cannot be", "give raw counts")
     logged, _ = normalize.log_counts(
-        values, scale["noise_floor"], scale["upper_quartile_reference"]
+        values, scale["noise_floor"], scale["upper_quartile_reference"], where, samples
     )
     return logged
 
@@ -297,7 +300,9 @@ def to_compendium(
             ids, values, spec.get("gene_ids"), (dataset or {}).get("gene_ids"), spec["matrix"]
         )
         kind = spec["values"]
-    values = to_compendium_scale(values, kind, reference.scale, spec["matrix"])
+    values = to_compendium_scale(
+        values, kind, reference.scale, spec["matrix"], list(sheet["sample"])
+    )
     x = align_to_compendium(
         genes,
         values,

@@ -12,6 +12,7 @@ so that a sigmoid output layer can reproduce them.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -99,13 +100,15 @@ def constant_genes(values: np.ndarray) -> np.ndarray:
     return values.min(axis=0) == values.max(axis=0)
 
 
-def upper_quartiles(counts: np.ndarray) -> np.ndarray:
+def upper_quartiles(
+    counts: np.ndarray, where: str = "count matrix", samples: Sequence[str] | None = None
+) -> np.ndarray:
     """The 75th percentile of the non-zero counts of each sample (row) of ``counts``.
 
     With n_i > 0 counts of sample i sorted as c_(1) <= … <= c_(n_i), the percentile is the linear
     interpolation at position h = 0.75 (n_i - 1): c_(⌊h⌋+1) + (h - ⌊h⌋) (c_(⌊h⌋+2) - c_(⌊h⌋+1)),
     numpy's default. Counts that are zero, negative or missing are left out; a sample without any
-    other is refused.
+    other is refused, naming the file (``where``) and the sample (``samples``: the rows' names).
     """
     counts = np.asarray(counts)
     ordered = np.sort(
@@ -113,10 +116,12 @@ def upper_quartiles(counts: np.ndarray) -> np.ndarray:
     )
     n = (ordered > 0).sum(axis=1)
     if (n == 0).any():
+        empty = np.flatnonzero(n == 0)
+        names = [samples[i] for i in empty[:3]] if samples is not None else [f"row {empty[0]}"]
         raise InputError(
-            "count matrix",
-            f"{int((n == 0).sum())} samples have no non-zero counts",
-            "remove empty samples before normalization",
+            where,
+            f"{len(empty)} samples have no non-zero counts (e.g. {', '.join(names)})",
+            "remove those samples (matrix columns) before normalization",
         )
     position = 0.75 * (n - 1)
     low = np.floor(position).astype(np.int64)
@@ -127,16 +132,21 @@ def upper_quartiles(counts: np.ndarray) -> np.ndarray:
     return below + (position - low) * (above - below)
 
 
-def upper_quartile(counts: np.ndarray, reference: float | None = None) -> tuple[np.ndarray, float]:
+def upper_quartile(
+    counts: np.ndarray,
+    reference: float | None = None,
+    where: str = "count matrix",
+    samples: Sequence[str] | None = None,
+) -> tuple[np.ndarray, float]:
     """Upper-quartile normalization of a samples × genes count matrix (NOISeq ``uqua``).
 
     Each sample i is divided by the 75th percentile q_i of its non-zero counts
     (:func:`upper_quartiles`) and multiplied by ``reference``, by default the mean of the q_i over
     the samples, so that the overall scale stays that of the data: x_ij / q_i * reference. Returns
     the normalized counts and the reference: passing a compendium's reference puts another
-    dataset's counts on the compendium's scale.
+    dataset's counts on the compendium's scale. ``where`` and ``samples`` name an empty sample.
     """
-    uq = upper_quartiles(counts)
+    uq = upper_quartiles(counts, where, samples)
     reference = float(uq.mean()) if reference is None else reference
     return np.asarray(counts, dtype=np.float64) / uq[:, None] * reference, reference
 
@@ -155,13 +165,17 @@ def log_transform(values: np.ndarray, noise_floor: float) -> np.ndarray:
 
 
 def log_counts(
-    counts: np.ndarray, noise_floor: float, reference: float | None = None
+    counts: np.ndarray,
+    noise_floor: float,
+    reference: float | None = None,
+    where: str = "count matrix",
+    samples: Sequence[str] | None = None,
 ) -> tuple[np.ndarray, float]:
     """RNA-seq counts to the compendium's log scale: :func:`upper_quartile`, then :func:`log_transform`.
 
     Returns the log values and the upper-quartile reference used.
     """
-    normalized, reference = upper_quartile(counts, reference)
+    normalized, reference = upper_quartile(counts, reference, where, samples)
     return log_transform(normalized, noise_floor), reference
 
 
