@@ -13,7 +13,7 @@ import yaml
 
 from deepmodules import layout
 from deepmodules.config import compendium_spec, diseases_of, series_matrices, validate_config
-from deepmodules.data import checks, compendium, external, sources
+from deepmodules.data import annotation, checks, compendium, external, sources
 from deepmodules.data.integrity import check_integrity
 from deepmodules.errors import InputError
 
@@ -163,7 +163,7 @@ def test_archs4_diseases_are_counted_among_the_samples_normalize_takes(inputs):
     _, config = inputs
     spec = compendium_spec(config, "rnaseq")
     _, meta = sources.read_archs4_metadata(spec["matrix"], spec["single_cell_threshold"])
-    table = compendium.archs4_annotation(spec, meta)
+    table = annotation.archs4_annotation(spec, meta)
     label = config["diseases"]["asthma"]["label"]
     series = meta.loc[table[spec["columns"]["disease"]].to_numpy() == label, "series_id"]
     assert len(series) >= spec["min_cases"]

@@ -4,8 +4,8 @@ import pytest
 
 from deepmodules import simulate as sim
 from deepmodules.config import compendium_spec, diseases_of, validate_config
+from deepmodules.data import annotation, compendium, sources
 from deepmodules.data import archs4 as archs4_data
-from deepmodules.data import compendium, sources
 from deepmodules.errors import InputError
 from tests.conftest import ROOT, SMALL
 
@@ -231,14 +231,14 @@ def test_archs4_characteristic_columns_are_matched_in_any_letter_case():
         }
     )
     spec = {"matrix": "archs4.h5", "columns": {"sample": "geo_accession", "disease": "Sex"}}
-    table = compendium.archs4_annotation(spec, meta)
+    table = annotation.archs4_annotation(spec, meta)
     assert table["Sex"].tolist() == ["female", "male"]
     spec["columns"]["disease"] = "Diagnosis"
     with pytest.raises(
         InputError,
         match=r"named \['Diagnosis'\] \(characteristic keys are matched in any letter case\)",
     ):
-        compendium.archs4_annotation(spec, meta)
+        annotation.archs4_annotation(spec, meta)
 
 
 def test_a_geo_series_matrix_is_its_own_annotation(tmp_path):

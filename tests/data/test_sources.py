@@ -10,7 +10,7 @@ import h5py
 import numpy as np
 import pytest
 
-from deepmodules.data import identifiers, sources
+from deepmodules.data import identifiers, sources, textfiles
 from deepmodules.data.series import parse_characteristics
 from deepmodules.data.sources import (
     read_archs4,
@@ -425,9 +425,9 @@ def test_a_geo_series_matrix_without_table_rows_says_where_the_counts_are(tmp_pa
     lines = GEO_SERIES_MATRIX.splitlines(keepends=True)
     empty = "".join(line for line in lines if not line.startswith('"10'))
     path = _write(tmp_path / "GSE1_series_matrix.txt", empty)
-    assert sources.is_series_matrix(path)
+    assert textfiles.is_series_matrix(path)
     with pytest.raises(InputError, match="table has no rows .*supplementary.*values: counts"):
         read_processed_matrix(path)
     with pytest.raises(InputError, match="no gene rows after the header"):
         read_processed_matrix(_write(tmp_path / "plain.txt", "Gene\tS1\n"))
-    assert not sources.is_series_matrix(tmp_path / "plain.txt")
+    assert not textfiles.is_series_matrix(tmp_path / "plain.txt")

@@ -10,7 +10,7 @@ import pytest
 from snakemake.iocontainers import Namedlist
 
 from deepmodules import figures, layout
-from deepmodules.data import compendium
+from deepmodules.data import annotation
 from deepmodules.errors import InputError
 from deepmodules.interpret.clustering import compare_to_genes, live_codes, silhouette_table
 from deepmodules.model.architecture import parse_model_id
@@ -140,15 +140,15 @@ def annotated_samples(controls: bool) -> pd.DataFrame:
 
 def test_check_diseases_skips_too_few_cases_and_stops_on_absent_labels():
     samples = annotated_samples(controls=True)
-    skipped = compendium.check_diseases(samples, DISEASES, min_cases=10, where="samples.tsv")
+    skipped = annotation.check_diseases(samples, DISEASES, min_cases=10, where="samples.tsv")
     assert skipped == {"rare": "2 cases, fewer than min_cases = 10"}
-    assert compendium.check_diseases(samples, DISEASES, min_cases=2, where="samples.tsv") == {}
+    assert annotation.check_diseases(samples, DISEASES, min_cases=2, where="samples.tsv") == {}
     misspelt = {"asthma": {"label": "Asthma", "gwas_terms": ["asthma"]}}
     with pytest.raises(InputError, match="set diseases.asthma.label to 'asthma'"):
-        compendium.check_diseases(samples, misspelt, min_cases=10, where="samples.tsv")
+        annotation.check_diseases(samples, misspelt, min_cases=10, where="samples.tsv")
     absent = {"gout": {"label": "gout", "gwas_terms": ["gout"]}}
     with pytest.raises(InputError, match=r"'gout' \(label 'gout'\) has no samples; labels here"):
-        compendium.check_diseases(samples, absent, 10, "samples.tsv")
+        annotation.check_diseases(samples, absent, 10, "samples.tsv")
 
 
 def test_reference_is_matched_else_all_controls_else_a_skip():
@@ -190,7 +190,7 @@ def score_modules(samples, tmp_path):
     """Naive-baseline modules of the three diseases, written as the reverse_training rule does."""
     genes = [f"G{i}" for i in range(20)]
     diseases = {d: spec["label"] for d, spec in DISEASES.items()}
-    skipped = compendium.check_diseases(samples, DISEASES, 10, "samples.tsv")
+    skipped = annotation.check_diseases(samples, DISEASES, 10, "samples.tsv")
     tables = disease_scores(
         expression(samples), samples, genes, diseases, "normal", SETTINGS, hidden=4, skipped=skipped
     )

@@ -6,7 +6,7 @@ import logging
 import pandas as pd
 
 from deepmodules import layout
-from deepmodules.data import compendium
+from deepmodules.data import annotation, compendium
 from deepmodules.model.network import load_layers
 from deepmodules.modules.reverse_training import (
     contrast_module,
@@ -22,7 +22,7 @@ from deepmodules.workflow import run
 def main(smk):
     data = compendium.load(layout.normalized_folder(smk.input.expression))
     settings, control, layer = smk.params.settings, smk.params.control_label, smk.params.layer
-    skipped = compendium.check_diseases(
+    skipped = annotation.check_diseases(
         data.samples, smk.params.diseases, smk.params.min_cases, smk.input.samples
     )
     labels = study_phenotype_labels(data.samples, control)

@@ -1,7 +1,7 @@
 """Rule replication: held-out replication of one method's disease modules over half splits."""
 
 from deepmodules import layout
-from deepmodules.data import compendium
+from deepmodules.data import annotation, compendium
 from deepmodules.model.network import load_layers
 from deepmodules.validate.replication import heldout_replication
 from deepmodules.workflow import run
@@ -10,7 +10,7 @@ from deepmodules.workflow import run
 def main(smk):
     data = compendium.load(layout.normalized_folder(smk.input.expression))
     analysed = {d: smk.params.diseases[d] for d in smk.params.analysed}
-    skipped = compendium.check_diseases(
+    skipped = annotation.check_diseases(
         data.samples, analysed, smk.params.min_cases, smk.input.samples
     )
     if smk.input.networks:

@@ -7,7 +7,7 @@ looked for here, and no rule of this dataset reads its module.
 """
 
 from deepmodules import layout
-from deepmodules.data import compendium
+from deepmodules.data import annotation, compendium
 from deepmodules.model.network import load_layers
 from deepmodules.modules.reverse_training import disease_scores
 from deepmodules.workflow import run
@@ -17,7 +17,7 @@ def main(smk):
     data = compendium.load(layout.normalized_folder(smk.input.expression))
     diseases = {disease_id: d["label"] for disease_id, d in smk.params.diseases.items()}
     analysed = {d: smk.params.diseases[d] for d in smk.params.analysed}
-    skipped = compendium.check_diseases(
+    skipped = annotation.check_diseases(
         data.samples, analysed, smk.params.min_cases, smk.input.samples
     )
     for disease_id in diseases.keys() - analysed.keys():

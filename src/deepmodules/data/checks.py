@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from deepmodules import layout
+from deepmodules.data import annotation as sample_annotation
 from deepmodules.data import (
     archs4,
     compendium,
@@ -69,21 +70,21 @@ def check_dataset(name: str, spec: dict, diseases: dict, seed: int) -> list[dict
             rows.append(_row(f"{where}.{key}", path, "integrity", check_integrity(path)))
     if spec["format"] == "emtab":
         ids, names = sources.read_matrix_head(matrix, spec["matrix_member"], HEAD_ROWS)
-        table = compendium.emtab_annotation(spec, names)
+        table = sample_annotation.emtab_annotation(spec, names)
         shape = f"{len(names)} samples; first {len(ids)} rows read"
         zeros = np.zeros((1, len(ids)), np.float32)
         genes, _ = compendium.gene_symbols(ids, zeros, spec.get("gene_ids"), matrix)
         n_rows = len(ids)
     else:
         selection, meta = archs4.select(spec, seed)
-        table = compendium.archs4_annotation(spec, meta)
+        table = sample_annotation.archs4_annotation(spec, meta)
         genes, n_rows = selection.genes, selection.n_file_genes
         shape = f"{len(meta)} samples selected (bulk, exclude_series, n_samples); {n_rows} genes"
     rows.append(_row(f"{where}.matrix", matrix, "shape", shape))
     rows.append(_row(f"{where}.matrix", matrix, "gene symbols", f"{len(genes)} of {n_rows} rows"))
-    annotation = compendium.annotation_columns(table, spec["columns"])
+    annotation = sample_annotation.annotation_columns(table, spec["columns"])
     where_samples = spec.get("annotation") or matrix
-    compendium.check_diseases(annotation, diseases, spec["min_cases"], where_samples)
+    sample_annotation.check_diseases(annotation, diseases, spec["min_cases"], where_samples)
     counts = annotation["disease"].value_counts()
     per_disease = ", ".join(f"{d}={counts.get(diseases[d]['label'], 0)}" for d in diseases)
     rows.append(_row(f"{where}.annotation", where_samples, "samples per disease", per_disease))

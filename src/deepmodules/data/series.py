@@ -26,7 +26,7 @@ from contextlib import closing
 
 import pandas as pd
 
-from deepmodules.data import sources
+from deepmodules.data import sources, textfiles
 from deepmodules.errors import InputError
 
 # The !Sample_ lines of a GEO series matrix read as the fields of ARCHS4's sample metadata.
@@ -83,8 +83,8 @@ def read_series_matrix_samples(path: str | os.PathLike) -> pd.DataFrame:
 
 def description_lines(path: str | os.PathLike) -> Iterator[tuple[int, str, list[str]]]:
     """(line number, name, fields) of the ``!`` lines above a GEO series matrix's table (plain,
-    gzipped or in a zip, :func:`~deepmodules.data.sources.text_lines`), fields unquoted."""
-    with closing(sources.text_lines(path, errors="replace")) as lines:
+    gzipped or in a zip, :func:`~deepmodules.data.textfiles.text_lines`), fields unquoted."""
+    with closing(textfiles.text_lines(path, errors="replace")) as lines:
         for number, line in lines:
             if line.startswith("!series_matrix_table_begin") or not line.startswith(
                 ("!", "\n", "\r")

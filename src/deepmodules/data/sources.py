@@ -9,16 +9,13 @@ returns, and reports bad input as an :class:`~deepmodules.errors.InputError` nam
 from __future__ import annotations
 
 import csv
-import gzip
 import io
 import logging
 import re
-import zipfile
 from collections.abc import Iterator, Sequence
-from contextlib import closing, contextmanager
+from contextlib import closing
 from itertools import islice
 from pathlib import Path
-from typing import IO
 
 import h5py
 import numpy as np
@@ -26,8 +23,8 @@ import pandas as pd
 from pandas.api.types import is_numeric_dtype
 
 from deepmodules.data.identifiers import collapse_duplicate_genes
-from deepmodules.data.integrity import content_format
 from deepmodules.data.tables import line_delimiter, read_table
+from deepmodules.data.textfiles import is_series_matrix, text_lines
 from deepmodules.errors import InputError, readable, require_file
 
 log = logging.getLogger(__name__)
@@ -49,45 +46,6 @@ ARCHS4_SAMPLE_FIELDS = (
     "title",
 )
 ARCHS4_SYMBOL_FIELDS = ("meta/genes/symbol", "meta/genes/gene_symbol")
-
-
-@contextmanager
-def _open_binary(path: Path, member: str | None) -> Iterator[IO[bytes]]:
-    """Open a plain or gzipped file, or one member of a zip archive, as a binary stream.
-
-    ``member`` names the file inside a zip archive; it may be omitted when the archive holds one
-    file, and must be omitted for other files.
-    """
-    require_file(path)
-    with readable(path):
-        yield from _open_member(path, member)
-
-
-def _open_member(path: Path, member: str | None) -> Iterator[IO[bytes]]:
-    """The stream of :func:`_open_binary`, without the check of the file's integrity."""
-    suffix = path.suffix.lower()
-    if suffix != ".zip":
-        if member is not None:
-            raise InputError(
-                path,
-                f"a zip member ({member!r}) is named but the file is not a zip archive",
-                "remove datasets.*.matrix_member, or point datasets.*.matrix at the zip",
-            )
-        with gzip.open(path, "rb") if suffix == ".gz" else open(path, "rb") as handle:
-            yield handle
-        return
-    with zipfile.ZipFile(path) as archive:
-        names = [n for n in archive.namelist() if not n.endswith("/")]
-        if member is None and len(names) == 1:
-            member = names[0]
-        if member not in names:
-            raise InputError(
-                path,
-                f"zip member {member!r} not found; members: {', '.join(names) or '(none)'}",
-                "name one of the members in datasets.*.matrix_member",
-            )
-        with archive.open(member) as handle:
-            yield handle
 
 
 def _fields(line: str, delimiter: str = "\t") -> list[str]:
@@ -122,33 +80,6 @@ def _is_quantitation_line(fields: list[str]) -> bool:
         and not any(_is_number(v) for v in values)
         and any(v.strip().lower() not in MISSING_VALUE_WORDS for v in values)
     )
-
-
-def text_lines(
-    path: str | Path, member: str | None = None, errors: str = "strict"
-) -> Iterator[tuple[int, str]]:
-    """(line number, line) of a text file, plain, gzipped or a zip member (:func:`_open_binary`),
-    decoded as UTF-8 (``errors`` as for :func:`open`). A file that is not UTF-8 text (a spreadsheet
-    workbook, another encoding) is an :class:`InputError` saying what it holds."""
-    with _open_binary(Path(path), member) as handle:
-        try:
-            yield from enumerate(io.TextIOWrapper(handle, encoding="utf-8-sig", errors=errors), 1)
-        except UnicodeDecodeError as error:
-            held = content_format(path)
-            raise InputError(
-                path,
-                f"holds {held} data, not text (an Excel workbook is zip data)"
-                if held in ("zip", "HDF5") and Path(path).suffix.lower() != ".zip"
-                else f"is not UTF-8 text ({error.reason}: byte {error.object[error.start]:#04x})",
-                "save the table as UTF-8 text, tab- or comma-separated (gzipped or zipped as "
-                ".gz or .zip if you like)",
-            ) from None
-
-
-def is_series_matrix(path: str | Path, member: str | None = None) -> bool:
-    """Whether a file opens as a GEO series matrix does, with its ``!Series_`` description."""
-    _, first = next(text_lines(path, member, errors="replace"), (0, ""))
-    return first.startswith("!Series_")
 
 
 def _table_lines(path: Path, member: str | None) -> Iterator[tuple[int, str]]:

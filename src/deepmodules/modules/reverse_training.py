@@ -309,7 +309,7 @@ def disease_scores(
     Phenotypes are coded by :func:`phenotype_labels`; ``layers``, ``layer`` and ``hidden`` are those of
     :func:`reverse_train` (and ``rows``, the samples it fits on), ``gene_span`` that of :func:`gene_scores`. Each module table records its ``reference`` (:func:`disease_reference`) and
     a ``status``: ``scored``, or ``skipped: <reason>`` (:func:`skipped_module`) for the diseases of
-    ``skipped`` (id -> reason, :func:`deepmodules.data.compendium.check_diseases`) and those without a
+    ``skipped`` (id -> reason, :func:`deepmodules.data.annotation.check_diseases`) and those without a
     reference.
     """
     labels = phenotype_labels(samples, control_label)
