@@ -17,18 +17,14 @@ from deepmodules.errors import InputError
 def test_alignment_uses_compendium_ranges_order_clips_and_fills_missing_genes():
     compendium = GeneRange(["A", "B", "C", "D"], np.zeros(4), np.array([2.0, 4.0, 8.0, 1.0]))
     values = np.array([[1.0, 2.0, 9.0], [0.0, -1.0, 4.0]])  # genes C, A, B
-    aligned = align_to_compendium(
-        ["C", "A", "B"], values, ["s1", "s2"], compendium, 0.5, 0.2, "ext.tsv"
-    )
+    aligned = align_to_compendium(["C", "A", "B"], values, compendium, 0.5, 0.2, "ext.tsv")
     np.testing.assert_allclose(aligned, [[1.0, 1.0, 0.125, 0.5], [0.0, 1.0, 0.0, 0.5]])
 
 
 def test_too_little_gene_overlap_is_refused():
     compendium = GeneRange(list("ABCDEFGHIJ"), np.zeros(10), np.ones(10))
     with pytest.raises(InputError, match="ext.tsv: only 2 of the compendium's 10 genes"):
-        align_to_compendium(
-            ["A", "B", "Z"], np.ones((2, 3)), ["s1", "s2"], compendium, 0.8, 0.01, "ext.tsv"
-        )
+        align_to_compendium(["A", "B", "Z"], np.ones((2, 3)), compendium, 0.8, 0.01, "ext.tsv")
 
 
 def test_values_off_the_compendium_scale_are_refused():
@@ -39,14 +35,13 @@ def test_values_off_the_compendium_scale_are_refused():
     log2 = rng.uniform(4, 12, size=(200, 50))
     compendium = GeneRange(genes, log2[:150].min(axis=0), log2[:150].max(axis=0))
     external = log2[150:]
-    samples = [f"S{i}" for i in range(50)]
     assert ((external < compendium.minimum) | (external > compendium.maximum)).any()
-    aligned = align_to_compendium(genes, external, samples, compendium, 0.8, 0.01, "ms.tsv")
+    aligned = align_to_compendium(genes, external, compendium, 0.8, 0.01, "ms.tsv")
     assert aligned.min() >= 0 and aligned.max() <= 1
     with pytest.raises(
         InputError, match=r"ms.tsv: 100.0% of the values lie far outside.*G0: "
     ) as e:
-        align_to_compendium(genes, 2**external, samples, compendium, 0.8, 0.01, "ms.tsv")
+        align_to_compendium(genes, 2**external, compendium, 0.8, 0.01, "ms.tsv")
     assert "log2" in str(e.value) and "\n" not in str(e.value)
 
 
@@ -88,9 +83,7 @@ def test_counts_of_compendium_samples_get_their_compendium_values(config, tmp_pa
     )
     rows = np.arange(0, len(counts), 37)
     logged = to_compendium_scale(counts[rows], "counts", data.scale, "ms.tsv")
-    aligned = align_to_compendium(
-        list(genes), logged, list(map(str, rows)), data.gene_range, 0.8, 0.01, "ms.tsv"
-    )
+    aligned = align_to_compendium(list(genes), logged, data.gene_range, 0.8, 0.01, "ms.tsv")
     np.testing.assert_allclose(aligned, data.values[rows], atol=1e-6)
 
     assert to_compendium_scale(logged, "log", data.scale, "ms.tsv") is logged
@@ -118,8 +111,8 @@ def test_rows_named_by_the_compendium_gene_id_table_are_read_through_it(tmp_path
     symbols = ["TP53", "MKI67", "ACTA2", "DES"]
     named = values[:, [0, 2, 3, 4]]
     np.testing.assert_array_equal(
-        align_to_compendium(genes, mapped, ["s1", "s2"], reference, 0.8, 0.01, "ms.tsv"),
-        align_to_compendium(symbols, named, ["s1", "s2"], reference, 0.8, 0.01, "ms.tsv"),
+        align_to_compendium(genes, mapped, reference, 0.8, 0.01, "ms.tsv"),
+        align_to_compendium(symbols, named, reference, 0.8, 0.01, "ms.tsv"),
     )
     assert row_genes(symbols, named, None, gene_ids, "ms.tsv") == (symbols, named)
     assert row_genes(probes, values, None, None, "ms.tsv") == (probes, values)

@@ -162,8 +162,8 @@ def check_gwas(cfg: dict, diseases: dict, genes: dict[str, list[str]]) -> list[d
 def check_external(name: str, spec: dict, dataset: dict) -> list[dict]:
     """An external dataset: its groups in the sample sheet, its samples in the matrix, its scale.
 
-    ``values: log`` above ``normalize.MAX_LOG2_VALUE`` are raw intensities or counts; ``values: counts`` must
-    not be negative. Its range against the compendium's is checked by the external_dataset stage.
+    ``values: log`` above ``normalize.MAX_LOG2_VALUE`` are raw intensities or counts; ``values:
+    counts`` must not be negative. Its range against the compendium's is checked by the external_dataset stage.
     A GEO series of an ARCHS4 file (``source: archs4``; ``dataset`` is its compendium's config) is
     read as the stage reads it: the series in the file, its grouping rule, each group's samples.
     """

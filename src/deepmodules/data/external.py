@@ -189,7 +189,6 @@ def to_compendium_scale(
 def align_to_compendium(
     genes: list[str],
     values: np.ndarray,
-    samples: list[str],
     gene_range: normalize.GeneRange,
     min_overlap: float,
     max_out_of_range: float,
@@ -197,15 +196,12 @@ def align_to_compendium(
 ) -> np.ndarray:
     """Scale ``values`` (samples × genes) onto the compendium's genes in the compendium's order.
 
-    Compendium genes that the dataset lacks, or lacks a value of in some sample
-    (:func:`deepmodules.data.normalize.complete_genes`), are set to 0.5, the middle of the scaled
-    range, and counted in the log; fewer shared genes than ``min_overlap`` (a fraction of the
-    compendium's genes) is an error. Values are clipped to [0, 1]; when more than a fraction ``max_out_of_range`` of them
+    Compendium genes that the dataset lacks are set to 0.5, the middle of the scaled range, and
+    counted in the log; fewer shared genes than ``min_overlap`` (a fraction of the compendium's genes)
+    is an error. Values are clipped to [0, 1]; when more than a fraction ``max_out_of_range`` of them
     lie more than half a range outside the compendium's (scaled below -0.5 or above 1.5), the data are
     not on the compendium's scale (raw intensities or counts against log values), which is an error.
     """
-    complete = normalize.complete_genes(values, genes, samples, where)
-    genes, values = normalize.subset_genes(list(genes), values, complete)
     position = {gene: i for i, gene in enumerate(genes)}
     shared = [j for j, gene in enumerate(gene_range.genes) if gene in position]
     overlap = len(shared) / len(gene_range.genes)
@@ -213,9 +209,8 @@ def align_to_compendium(
         raise InputError(
             where,
             f"only {len(shared)} of the compendium's {len(gene_range.genes)} genes "
-            f"({overlap:.0%}) are in the dataset"
-            f"{'' if complete.all() else ' with a value in every sample'}, "
-            f"fewer than min_gene_overlap = {min_overlap:.0%}",
+            f"({overlap:.0%}) are in the dataset with a value in every sample, fewer than "
+            f"min_gene_overlap = {min_overlap:.0%}",
             "use gene symbols of the compendium's platform or lower external.*.min_gene_overlap",
         )
     aligned = np.full((len(values), len(gene_range.genes)), 0.5, dtype=np.float32)
@@ -300,13 +295,13 @@ def to_compendium(
             ids, values, spec.get("gene_ids"), (dataset or {}).get("gene_ids"), spec["matrix"]
         )
         kind = spec["values"]
-    values = to_compendium_scale(
-        values, kind, reference.scale, spec["matrix"], list(sheet["sample"])
-    )
+    samples = list(sheet["sample"])
+    complete = normalize.complete_genes(values, genes, samples, spec["matrix"])
+    genes, values = normalize.subset_genes(list(genes), values, complete)
+    values = to_compendium_scale(values, kind, reference.scale, spec["matrix"], samples)
     x = align_to_compendium(
         genes,
         values,
-        list(sheet["sample"]),
         reference.gene_range,
         spec["min_gene_overlap"],
         spec["max_out_of_range"],

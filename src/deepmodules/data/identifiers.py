@@ -4,6 +4,7 @@ id-to-symbol table, and merging rows that map to the same symbol (highest mean k
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import re
@@ -14,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from deepmodules.data.tables import read_table
-from deepmodules.errors import InputError
+from deepmodules.errors import InputError, require_file
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +92,21 @@ def read_gene_mapping(
     Identifiers are normalized by :func:`normalize_gene_id`. An identifier is ambiguous, and left
     out, when its symbol names several genes (``A /// B``) or when its rows give different symbols.
     Rows with an empty symbol are left out. Returns the mapping and the number of ambiguous ids.
+    A table is read once per process and version of the file (its size and modification time), so
+    the mapping returned is shared and must not be changed.
     """
+    require_file(path)
+    version = os.stat(path)
+    return _gene_mapping(
+        os.fspath(path), version.st_size, version.st_mtime_ns, id_column, symbol_column
+    )
+
+
+@functools.lru_cache(maxsize=8)
+def _gene_mapping(
+    path: str, _size: int, _modified: int, id_column: str, symbol_column: str
+) -> tuple[dict[str, str], int]:
+    """:func:`read_gene_mapping` of one version of the file."""
     table = read_table(
         path,
         [id_column, symbol_column],
