@@ -209,8 +209,7 @@ def align_to_compendium(
         raise InputError(
             where,
             f"only {len(shared)} of the compendium's {len(gene_range.genes)} genes "
-            f"({overlap:.0%}) are in the dataset with a value in every sample, fewer than "
-            f"min_gene_overlap = {min_overlap:.0%}",
+            f"({overlap:.0%}) are in the dataset, fewer than min_gene_overlap = {min_overlap:.0%}",
             "use gene symbols of the compendium's platform or lower external.*.min_gene_overlap",
         )
     aligned = np.full((len(values), len(gene_range.genes)), 0.5, dtype=np.float32)
